@@ -1,0 +1,121 @@
+"""Error types that cross RPC and come back as themselves.
+
+Each error carries one JSON-safe dict so nameko can serialise it and the
+gateway can rebuild it (`deserialize_to_instance`) and map it to HTTP with one
+table (`HTTP_STATUS`).
+"""
+from __future__ import annotations
+
+from nameko.exceptions import deserialize_to_instance
+
+
+class TrackerError(Exception):
+    code = "error"
+    title = "Error"
+
+    def __init__(self, detail: str | dict = "", *, fields: dict | None = None, **extra):
+        if isinstance(detail, dict):  # rebuilt on the caller's side from the serialised form
+            body = dict(detail)
+        else:
+            body = {"detail": detail or self.title, **extra}
+            if fields:
+                body["errors"] = fields
+        body.setdefault("code", self.code)
+        super().__init__(body)
+        self.body = body
+
+    @property
+    def detail(self) -> str:
+        return self.body.get("detail", self.title)
+
+    @property
+    def fields(self) -> dict:
+        return self.body.get("errors", {})
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.detail}"
+
+
+def _register(cls):
+    return deserialize_to_instance(cls)
+
+
+@_register
+class InvalidInput(TrackerError):
+    code = "invalid_input"
+    title = "The request has invalid fields"
+
+
+@_register
+class NotAuthenticated(TrackerError):
+    code = "not_authenticated"
+    title = "Authentication is required"
+
+
+@_register
+class InvalidCredentials(TrackerError):
+    code = "invalid_credentials"
+    title = "The email address or password is not correct"
+
+
+@_register
+class AccountLocked(TrackerError):
+    code = "account_locked"
+    title = "The account is locked"
+
+
+@_register
+class PasswordChangeRequired(TrackerError):
+    code = "password_change_required"
+    title = "The password must be changed before logging in"
+
+
+@_register
+class TermsAcceptanceRequired(TrackerError):
+    code = "terms_acceptance_required"
+    title = "The current Terms of Use must be accepted"
+
+
+@_register
+class DisclaimerAcknowledgementRequired(TrackerError):
+    code = "disclaimer_acknowledgement_required"
+    title = "Generic accounts must acknowledge the disclaimer at every login"
+
+
+@_register
+class Forbidden(TrackerError):
+    code = "forbidden"
+    title = "You do not have permission to do this"
+
+
+@_register
+class NotFound(TrackerError):
+    code = "not_found"
+    title = "Not found"
+
+
+@_register
+class Conflict(TrackerError):
+    code = "conflict"
+    title = "The request conflicts with the current state"
+
+
+HTTP_STATUS: dict[type[TrackerError], int] = {
+    InvalidInput: 422,
+    NotAuthenticated: 401,
+    InvalidCredentials: 401,
+    AccountLocked: 423,
+    PasswordChangeRequired: 403,
+    TermsAcceptanceRequired: 403,
+    DisclaimerAcknowledgementRequired: 403,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+}
+
+
+def http_status(error: TrackerError) -> int:
+    for cls in type(error).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]
+    return 500

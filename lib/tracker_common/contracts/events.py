@@ -1,0 +1,224 @@
+"""Every event that crosses the bus: its name, the schema of its data, and
+which services consume it.
+
+An event is an envelope (id, type, time, actor, correlation id, data). The
+producer validates it before writing it to its outbox; the consumer validates
+it again on receipt and dead-letters what does not conform.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from .errors import InvalidInput
+
+
+class _Data(Schema):
+    """Base for event data: unknown fields are refused at both ends."""
+
+
+class _Reviewer(Schema):
+    user_id = fields.String(required=True)
+    email = fields.Email(required=True)
+    name = fields.String(required=True)
+
+
+class ApplicationSubmitted(_Data):
+    application_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["registration", "location_access"]))
+    user_id = fields.String(required=True)
+    name = fields.String(required=True)
+    email = fields.Email(required=True)
+    organisation_id = fields.String(required=True)
+    organisation_name = fields.String(required=True)
+    location_ids = fields.List(fields.String(), required=True)
+    level = fields.String(required=True)
+    flags = fields.List(fields.String(), required=True)
+    routed_to = fields.String(required=True, validate=validate.OneOf(["approvers", "system_champions", "administrators"]))
+    reviewers = fields.List(fields.Nested(_Reviewer), required=True)
+
+
+class UserApproved(_Data):
+    application_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    name = fields.String(required=True)
+    email = fields.Email(required=True)
+    organisation_id = fields.String(required=True)
+    # The one-time password, encrypted for the notifications service only
+    # (Fernet, key MESSAGE_SECRET_KEY); never in plain text on the bus.
+    one_time_password_sealed = fields.String(required=True)
+
+
+class ApplicationRejected(_Data):
+    application_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    user_id = fields.String(required=True)
+    name = fields.String(required=True)
+    email = fields.Email(required=True)
+    reason = fields.String(required=True)
+
+
+class LocationAccessApproved(_Data):
+    application_id = fields.String(required=True)
+    user_id = fields.String(required=True)
+    email = fields.Email(required=True)
+    location_ids = fields.List(fields.String(), required=True)
+
+
+class AccountLocked(_Data):
+    user_id = fields.String(required=True)
+    email = fields.Email(required=True)
+    name = fields.String(required=True)
+    locked_until = fields.AwareDateTime(required=True)
+
+
+class PasswordChanged(_Data):
+    user_id = fields.String(required=True)
+    email = fields.Email(required=True)
+
+
+class PasswordReset(_Data):
+    user_id = fields.String(required=True)
+    email = fields.Email(required=True)
+    name = fields.String(required=True)
+    one_time_password_sealed = fields.String(required=True)
+
+
+class PasswordExpiring(_Data):
+    user_id = fields.String(required=True)
+    email = fields.Email(required=True)
+    name = fields.String(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    days_left = fields.Integer(required=True)
+
+
+class UserDeactivated(_Data):
+    user_id = fields.String(required=True)
+    email = fields.Email(required=True)
+    organisation_id = fields.String(required=True)
+
+
+class UserLoggedIn(_Data):
+    user_id = fields.String(required=True)
+    organisation_id = fields.String(required=True)
+    generic = fields.Boolean(required=True)
+
+
+class PermissionsChanged(_Data):
+    user_id = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+
+
+class OrganisationUpdated(_Data):
+    """Providers' snapshot of an organisation (what identity needs of it)."""
+
+    organisation_id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    email_domains = fields.List(fields.String(), required=True)
+    # For a Local Authority or Sub-ICB: its own ONS code.
+    ons_code = fields.String(allow_none=True, load_default=None)
+    la_code = fields.String(allow_none=True, load_default=None)
+    sub_icb_code = fields.String(allow_none=True, load_default=None)
+
+
+class LocationUpdated(_Data):
+    """Providers' snapshot of a location (what identity needs of it)."""
+
+    location_id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    organisation_id = fields.String(required=True)
+    name = fields.String(required=True)
+    postcode = fields.String(required=True)
+    la_code = fields.String(required=True)
+    sub_icb_code = fields.String(required=True)
+    active = fields.Boolean(required=True)
+
+
+EVENTS: dict[str, type[Schema]] = {
+    "identity.registration_submitted": ApplicationSubmitted,
+    "identity.access_requested": ApplicationSubmitted,
+    "identity.user_approved": UserApproved,
+    "identity.user_rejected": ApplicationRejected,
+    "identity.access_approved": LocationAccessApproved,
+    "identity.access_rejected": ApplicationRejected,
+    "identity.account_locked": AccountLocked,
+    "identity.password_changed": PasswordChanged,
+    "identity.password_reset": PasswordReset,
+    "identity.password_expiring": PasswordExpiring,
+    "identity.user_deactivated": UserDeactivated,
+    "identity.user_logged_in": UserLoggedIn,
+    "identity.permissions_changed": PermissionsChanged,
+    "providers.organisation_updated": OrganisationUpdated,
+    "providers.location_updated": LocationUpdated,
+}
+
+# Which service consumes which events. Every queue here is declared before any
+# event is published, so no event is dropped for want of a queue; a service
+# cannot subscribe to an event not listed here.
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "identity": ("providers.organisation_updated", "providers.location_updated"),
+}
+
+
+class _Actor(Schema):
+    user_id = fields.String(allow_none=True, load_default=None)
+    generic = fields.Boolean(load_default=False)
+
+
+class _Envelope(Schema):
+    id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.OneOf(sorted(EVENTS)))
+    occurred_at = fields.AwareDateTime(required=True)
+    actor = fields.Nested(_Actor, required=True)
+    correlation_id = fields.String(allow_none=True, load_default=None)
+    data = fields.Dict(required=True)
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    type: str
+    occurred_at: datetime
+    actor: dict
+    correlation_id: str | None
+    data: dict
+
+    def to_message(self) -> dict:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "occurred_at": self.occurred_at.isoformat(),
+            "actor": self.actor,
+            "correlation_id": self.correlation_id,
+            "data": EVENTS[self.type]().dump(self.data),
+        }
+
+
+def new_event(type: str, data: dict, *, occurred_at: datetime, actor_id: str | None = None,
+              generic_actor: bool = False, correlation_id: str | None = None) -> Event:
+    """Build an event, refusing data that does not match its contract."""
+    if type not in EVENTS:
+        raise InvalidInput(f"unknown event type {type!r}")
+    schema = EVENTS[type]()
+    errors = schema.validate(schema.dump(data))
+    if errors:
+        raise InvalidInput(f"event {type} does not match its contract", fields=errors)
+    return Event(str(uuid.uuid4()), type, occurred_at,
+                 {"user_id": actor_id, "generic": generic_actor}, correlation_id, data)
+
+
+def load_event(message: dict) -> Event:
+    """Validate a received message against the envelope and its type's schema.
+    Raises marshmallow.ValidationError."""
+    envelope = _Envelope().load(message)
+    data = EVENTS[envelope["type"]]().load(envelope["data"])
+    return Event(str(envelope["id"]), envelope["type"], envelope["occurred_at"],
+                 envelope["actor"], envelope["correlation_id"], data)
+
+
+__all__ = ["EVENTS", "SUBSCRIPTIONS", "Event", "new_event", "load_event", "ValidationError"]

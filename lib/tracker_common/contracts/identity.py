@@ -1,0 +1,175 @@
+"""Bodies of the identity API: validated by the gateway on the way in and by
+the identity service again on receipt."""
+from __future__ import annotations
+
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .permissions import GRANTABLE_ROLES
+
+# Letters (any script), spaces, apostrophes, hyphens and full stops: enough for
+# "Siobhán O'Brien-Smith Jr.", not for markup or SQL.
+PERSON_NAME = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '’.\-])*$")
+ORGANISATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_.]{0,63}$")
+LEVELS = ("standard", "approver")
+
+
+def _person_name(value: str) -> None:
+    if not PERSON_NAME.match(value.strip()):
+        raise ValidationError("Use letters, spaces, apostrophes, hyphens and full stops only.")
+
+
+def _identifier(value: str) -> None:
+    if not ORGANISATION_ID.match(value):
+        raise ValidationError("Not a valid identifier.")
+
+
+def Name(**kw):
+    return fields.String(validate=[validate.Length(min=1, max=100), _person_name], **kw)
+
+
+def Identifier(**kw):
+    return fields.String(validate=[validate.Length(min=1, max=64), _identifier], **kw)
+
+
+def Email(**kw):
+    return fields.Email(validate=validate.Length(max=254), **kw)
+
+
+def Password(**kw):
+    # The policy (length, deny list...) is checked by identity; this only
+    # bounds the size so nothing huge is hashed.
+    return fields.String(validate=validate.Length(min=1, max=200), **kw)
+
+
+class RegistrationRequest(Schema):
+    name = Name(required=True)
+    email = Email(required=True)
+    organisation_id = Identifier(required=True)
+    location_id = Identifier(load_default=None, allow_none=True,
+                             metadata={"description": "One location ('My Care Home'); blank for all."})
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    generic = fields.Boolean(load_default=False,
+                             metadata={"description": "A shared account: a disclaimer at every login."})
+    job_title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class TokenRequest(Schema):
+    email = Email(required=True)
+    password = Password(required=True)
+    accept_terms_version = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                          validate=validate.Range(min=1))
+    acknowledge_disclaimer = fields.Boolean(load_default=False)
+
+
+class TokenResponse(Schema):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "bearer"})
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
+    disclaimer = fields.String(metadata={"description": "Shown to generic accounts."})
+
+
+class PasswordChangeRequest(Schema):
+    email = Email(required=True)
+    current_password = Password(required=True)
+    new_password = Password(required=True)
+
+
+class DecisionRequest(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=1000))
+    level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LEVELS),
+                          metadata={"description": "Administrators may change the level before approval."})
+
+    @validates_schema
+    def reason_for_rejection(self, data, **kwargs):
+        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
+            raise ValidationError("A reason is required to reject an application.", "reason")
+
+
+class AccessRequest(Schema):
+    location_ids = fields.List(Identifier(), required=True, validate=validate.Length(min=1, max=50))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class GrantRequest(Schema):
+    roles = fields.List(fields.String(validate=validate.OneOf([r.value for r in GRANTABLE_ROLES])),
+                        required=True, validate=validate.Length(max=len(GRANTABLE_ROLES)),
+                        metadata={"description": "The full set of granted permissions (replaces the old set)."})
+
+
+class TermsRequest(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=10, max=100_000))
+
+
+class ApiUserRequest(Schema):
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=100)])
+    email = Email(required=True)
+    organisation_id = Identifier(required=True)
+
+
+class ApiKeyRequest(Schema):
+    label = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class ApplicationOut(Schema):
+    id = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    user_id = fields.String()
+    name = fields.String()
+    email = fields.String()
+    organisation_id = fields.String()
+    location_ids = fields.List(fields.String())
+    level = fields.String()
+    generic = fields.Boolean()
+    flags = fields.List(fields.String())
+    routed_to = fields.String()
+    submitted_at = fields.String()
+    decided_at = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class UserOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    email = fields.String()
+    organisation_id = fields.String()
+    level = fields.String()
+    status = fields.String()
+    generic = fields.Boolean()
+    api_user = fields.Boolean()
+    roles = fields.List(fields.String())
+    all_locations = fields.Boolean()
+    location_ids = fields.List(fields.String())
+    last_login_at = fields.String(allow_none=True)
+    password_expires_at = fields.String(allow_none=True)
+    locked_until = fields.String(allow_none=True)
+
+
+class ApiKeyOut(Schema):
+    id = fields.String()
+    label = fields.String()
+    prefix = fields.String()
+    created_at = fields.String()
+    revoked_at = fields.String(allow_none=True)
+    last_used_at = fields.String(allow_none=True)
+    key = fields.String(metadata={"description": "Shown once, at creation."})
+
+
+class AuditOut(Schema):
+    id = fields.Integer()
+    at = fields.String()
+    actor_id = fields.String(allow_none=True)
+    actor_generic = fields.Boolean()
+    action = fields.String()
+    subject_user_id = fields.String(allow_none=True)
+    details = fields.Dict()
+
+
+class TermsOut(Schema):
+    version = fields.Integer()
+    text = fields.String()
+    published_at = fields.String()

@@ -1,0 +1,119 @@
+"""Database access shared by every service: engine, the plumbing tables
+(outbox, processed events) and a unit of work that rolls back unless told to
+commit and writes events in the same transaction as the change."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import (JSON, BigInteger, Column, DateTime, Index, MetaData, String, Table,
+                        create_engine, insert, text)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .contracts.events import Event, new_event
+
+
+def plumbing_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """The outbox and the processed-events table, added to a service's metadata
+    so that its migrations create them in its own database."""
+    outbox = Table(
+        "outbox", metadata,
+        Column("seq", BigInteger, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("event_type", String(100), nullable=False),
+        Column("message", JSON, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Index("ix_outbox_unpublished", "seq", postgresql_where=text("published_at IS NULL")),
+    )
+    processed = Table(
+        "processed_events", metadata,
+        Column("event_id", String(36), primary_key=True),
+        Column("event_type", String(100), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+    return outbox, processed
+
+
+def make_engine(url: str, pool_size: int = 10) -> Engine:
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+
+
+class UnitOfWork:
+    """One transaction. Rolls back unless `commit()` is called."""
+
+    def __init__(self, session_factory: sessionmaker, outbox: Table, processed: Table,
+                 clock, correlation_id: str | None = None,
+                 after_commit: Callable[[], None] | None = None):
+        self._session_factory = session_factory
+        self._outbox = outbox
+        self._processed = processed
+        self.clock = clock
+        self.correlation_id = correlation_id
+        self._after_commit = after_commit
+        self._wrote_events = False
+        self.session: Session
+
+    def __enter__(self) -> "UnitOfWork":
+        self.session = self._session_factory()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+        if self._wrote_events and self._after_commit:
+            self._after_commit()
+        self._wrote_events = False
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def record_event(self, event_type: str, data: dict, *, actor_id: str | None = None,
+                     generic_actor: bool = False) -> Event:
+        """Write an event to the outbox, in this transaction."""
+        event = new_event(event_type, data, occurred_at=self.now(), actor_id=actor_id,
+                          generic_actor=generic_actor, correlation_id=self.correlation_id)
+        self.session.execute(insert(self._outbox).values(
+            event_id=event.id, event_type=event.type, message=event.to_message(),
+            created_at=event.occurred_at))
+        self._wrote_events = True
+        return event
+
+    def first_delivery(self, event: Event) -> bool:
+        """Record that `event` is being processed; False when it already was
+        (a redelivery), in which case the caller must change nothing."""
+        result = self.session.execute(
+            pg_insert(self._processed)
+            .values(event_id=event.id, event_type=event.type, processed_at=self.now())
+            .on_conflict_do_nothing(index_elements=["event_id"])
+        )
+        return result.rowcount == 1
+
+
+class Database:
+    """A service's database: engine, sessions and units of work."""
+
+    def __init__(self, url: str, metadata_tables: tuple[Table, Table], clock, pool_size: int = 10,
+                 after_commit: Callable[[], None] | None = None):
+        self.engine = make_engine(url, pool_size)
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.outbox, self.processed = metadata_tables
+        self.clock = clock
+        self.after_commit = after_commit
+
+    def unit_of_work(self, correlation_id: str | None = None) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self.outbox, self.processed, self.clock,
+                          correlation_id, self.after_commit)
+
+    def ping(self) -> bool:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,125 @@
+"""nameko dependency providers shared by every service: the database (with
+its outbox relay), the clock, and telemetry (logs and metrics per worker)."""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+from nameko.extensions import DependencyProvider
+from prometheus_client import start_http_server
+
+from .clock import clock_from_environment
+from .config import env_int, load_settings
+from .db import Database
+from .logs import bind_correlation_id, clear_context, configure_logging, get_logger
+from .metrics import ENTRYPOINT_CALLS, ENTRYPOINT_LATENCY
+from .outbox import OutboxRelay
+
+log = get_logger(__name__)
+
+
+class Clock(DependencyProvider):
+    """Injects the clock (system time, or an offset one in end-to-end tests)."""
+
+    def setup(self):
+        self.clock = clock_from_environment()
+
+    def get_dependency(self, worker_ctx):
+        return self.clock
+
+
+class _WorkerDatabase:
+    """What a worker sees: units of work carrying its correlation id."""
+
+    def __init__(self, database: Database, correlation_id: str | None):
+        self._database = database
+        self._correlation_id = correlation_id
+
+    def unit_of_work(self):
+        return self._database.unit_of_work(self._correlation_id)
+
+    def ping(self) -> bool:
+        return self._database.ping()
+
+
+class DatabaseWithOutbox(DependencyProvider):
+    """The service's own PostgreSQL database, and the relay that publishes its
+    outbox. A commit that wrote events wakes the relay at once."""
+
+    def __init__(self, tables):
+        self.tables = tables
+
+    def setup(self):
+        settings = load_settings()
+        service = self.container.service_name
+        pool = int(self.container.config.get("max_workers", 10)) + 2
+        self._wake = threading.Event()
+        self._stopping = False
+        self.database = Database(settings.database_url(service), self.tables,
+                                 clock_from_environment(), pool_size=pool,
+                                 after_commit=self._wake.set)
+        self.relay = OutboxRelay(
+            service, self.database.engine, self.database.outbox, settings.amqp_uri,
+            self.database.clock,
+            retention=timedelta(hours=env_int("OUTBOX_RETENTION_HOURS", 24)))
+
+    def start(self):
+        self.container.spawn_managed_thread(self._run_relay)
+
+    def _run_relay(self):
+        self.relay.run(self._wake, lambda: self._stopping,
+                       interval=float(self.container.config.get("OUTBOX_INTERVAL", 0.5)))
+
+    def stop(self):
+        self._stopping = True
+        self._wake.set()
+        self.relay.close()
+        self.database.dispose()
+
+    def kill(self):
+        self.stop()
+
+    def get_dependency(self, worker_ctx):
+        return _WorkerDatabase(self.database, worker_ctx.data.get("correlation_id"))
+
+
+class Telemetry(DependencyProvider):
+    """Binds the correlation id to every log line of a worker; counts and
+    times every entrypoint by outcome; serves /metrics on METRICS_PORT."""
+
+    _started_ports: set[int] = set()
+
+    def setup(self):
+        configure_logging(self.container.service_name, load_settings().log_level)
+        self._started = {}
+
+    def start(self):
+        port = env_int("METRICS_PORT", 0)
+        if port and port not in Telemetry._started_ports:
+            start_http_server(port)
+            Telemetry._started_ports.add(port)
+
+    def worker_setup(self, worker_ctx):
+        bind_correlation_id(worker_ctx.data.get("correlation_id"),
+                            entrypoint=worker_ctx.entrypoint.method_name)
+        self._started[worker_ctx] = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        service = self.container.service_name
+        entrypoint = worker_ctx.entrypoint.method_name
+        elapsed = time.perf_counter() - self._started.pop(worker_ctx, time.perf_counter())
+        expected = getattr(worker_ctx.entrypoint, "expected_exceptions", ())
+        if exc_info is None:
+            outcome = "ok"
+        elif expected and isinstance(exc_info[1], expected):
+            outcome = "expected_error"
+        else:
+            outcome = "error"
+            log.error("entrypoint failed", exc_info=exc_info)
+        ENTRYPOINT_CALLS.labels(service, entrypoint, outcome).inc()
+        ENTRYPOINT_LATENCY.labels(service, entrypoint).observe(elapsed)
+
+    def worker_teardown(self, worker_ctx):
+        self._started.pop(worker_ctx, None)
+        clear_context("correlation_id", "entrypoint")

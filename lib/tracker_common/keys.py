@@ -1,0 +1,70 @@
+"""Keys the services share: the Ed25519 pair that signs access tokens
+(identity holds the private half, the gateway the public one) and the
+symmetric key that seals one-time passwords on their way to notifications.
+
+On a developer machine they are generated on first run under VAR_DIR/keys;
+in production they come from files mounted by the platform.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from .config import env, load_settings
+
+
+def _key_dir() -> Path:
+    return load_settings().var_dir / "keys"
+
+
+def private_key_path() -> Path:
+    return Path(env("TOKEN_PRIVATE_KEY_FILE", str(_key_dir() / "token-signing.pem")))
+
+
+def public_key_path() -> Path:
+    return Path(env("TOKEN_PUBLIC_KEY_FILE", str(_key_dir() / "token-signing.pub.pem")))
+
+
+def message_key_path() -> Path:
+    return Path(env("MESSAGE_SECRET_KEY_FILE", str(_key_dir() / "message-secret.key")))
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def ensure_keys() -> None:
+    """Create any missing key (never overwrites one)."""
+    private, public, message = private_key_path(), public_key_path(), message_key_path()
+    if not private.exists():
+        key = Ed25519PrivateKey.generate()
+        _write_private(private, key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        public.write_bytes(key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    if not message.exists():
+        _write_private(message, Fernet.generate_key())
+
+
+def signing_key() -> bytes:
+    return private_key_path().read_bytes()
+
+
+def verification_key() -> bytes:
+    return public_key_path().read_bytes()
+
+
+def message_sealer() -> Fernet:
+    return Fernet(message_key_path().read_bytes().strip())
+
+
+if __name__ == "__main__":
+    ensure_keys()
+    print(f"keys ready in {private_key_path().parent}")

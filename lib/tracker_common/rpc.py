@@ -1,0 +1,89 @@
+"""A pooled nameko RPC client for a threaded web server (gunicorn gthread).
+
+Each thread owns one long-lived standalone client, created lazily (after
+gunicorn forks) and dropped after a transport error or a timeout, so a broker
+restart or a slow service never poisons later requests. One client shared by
+threads would deadlock; one per request would cost ~40 ms and leave a reply
+queue behind.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+
+from amqp.exceptions import AMQPError
+from kombu.exceptions import OperationalError
+from nameko.exceptions import RpcTimeout, UnknownService
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from .contracts.errors import TrackerError
+
+
+class ServiceUnavailable(TrackerError):
+    code = "service_unavailable"
+    title = "A service needed for this request is not available"
+
+
+class ServiceTimeout(TrackerError):
+    code = "service_timeout"
+    title = "A service needed for this request did not answer in time"
+
+
+TRANSPORT_ERRORS = (OSError, socket.error, AMQPError, OperationalError, ConnectionError)
+
+
+class RpcPool:
+    def __init__(self, amqp_uri: str, timeout: float):
+        self.amqp_uri = amqp_uri
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def _client(self):
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():  # forked: never reuse the parent's
+            local.proxy = None
+            local.pid = os.getpid()
+        if local.proxy is None:
+            local.context = {}
+            local.cluster = ClusterRpcProxy({"AMQP_URI": self.amqp_uri}, timeout=self.timeout,
+                                            context_data=local.context)
+            local.proxy = local.cluster.start()
+        return local.proxy, local.context
+
+    def _drop(self) -> None:
+        cluster = getattr(self._local, "cluster", None)
+        self._local.proxy = None
+        self._local.cluster = None
+        if cluster is not None:
+            try:
+                cluster.stop()
+            except Exception:  # already broken; we only want it gone
+                pass
+
+    def call(self, service: str, method: str, *, correlation_id: str | None = None,
+             **kwargs):
+        """Call `service.method(**kwargs)`. Service errors (`TrackerError`)
+        come back as themselves; a missing service raises ServiceUnavailable,
+        a slow one ServiceTimeout."""
+        try:
+            proxy, context = self._client()
+        except TRANSPORT_ERRORS as exc:
+            self._drop()
+            raise ServiceUnavailable(f"the message broker is not reachable ({exc.__class__.__name__})")
+        context["correlation_id"] = correlation_id
+        try:
+            return getattr(getattr(proxy, service), method)(**kwargs)
+        except UnknownService:
+            raise ServiceUnavailable(f"the {service} service is not running", service=service)
+        except RpcTimeout:
+            self._drop()
+            raise ServiceTimeout(f"the {service} service did not answer within {self.timeout:g} s",
+                                 service=service)
+        except TRANSPORT_ERRORS as exc:
+            self._drop()
+            raise ServiceUnavailable(f"lost the connection to the broker calling {service}",
+                                     service=service, error=exc.__class__.__name__)
+
+    def close(self) -> None:
+        self._drop()

@@ -1,0 +1,30 @@
+"""Identity's own dependency: the settings and keys its use cases need."""
+from __future__ import annotations
+
+from nameko.extensions import DependencyProvider
+
+from tracker_common.config import env_int, load_settings
+from tracker_common.keys import message_sealer, signing_key
+from tracker_common.revocation import RevocationList
+
+from .handlers import IdentityDeps
+from .passwords import PasswordPolicy
+
+
+def identity_deps_from_environment() -> IdentityDeps:
+    lifetime = env_int("ACCESS_TOKEN_SECONDS", 900)
+    return IdentityDeps(
+        policy=PasswordPolicy.from_environment(),
+        signing_key=signing_key(),
+        sealer=message_sealer(),
+        revocations=RevocationList.from_url(load_settings().redis_url, lifetime),
+        token_lifetime_seconds=lifetime,
+    )
+
+
+class IdentitySettings(DependencyProvider):
+    def setup(self):
+        self.deps = identity_deps_from_environment()
+
+    def get_dependency(self, worker_ctx):
+        return self.deps

@@ -1,0 +1,12 @@
+"""Identity's use cases: plain functions of a unit of work (and, where
+needed, `IdentityDeps` and the acting `Principal`). No nameko here."""
+from .accounts import (audit_trail, authenticate, change_password, current_terms, deactivate_user,
+                       ensure_administrator, grant_permissions, list_users, me, publish_terms,
+                       reset_password, send_password_expiry_reminders)
+from .api_keys import (authenticate_api_key, create_api_key, create_api_user, list_api_keys,
+                       revoke_api_key)
+from .common import IdentityDeps
+from .reference import apply_location_snapshot, apply_organisation_snapshot
+from .registration import decide_application, list_pending_applications, register, request_location_access
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,281 @@
+"""Login, lockout, passwords (change, reset, expiry), terms of use, generic
+accounts, deactivation and the permissions administrators grant."""
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import timedelta
+
+from tracker_common.contracts.errors import (AccountLocked, Conflict,
+                                             DisclaimerAcknowledgementRequired, Forbidden,
+                                             InvalidCredentials, InvalidInput, NotFound,
+                                             PasswordChangeRequired, TermsAcceptanceRequired)
+from tracker_common.contracts.permissions import Action, Principal, Role, may
+from tracker_common.tokens import issue_access_token
+
+from .. import repository as repo
+from ..models import PasswordHistory, PasswordReminder, TermsVersion, User
+from ..passwords import (generate_one_time_password, hash_password, policy_problems,
+                         verify_password)
+from .common import (GENERIC_ACCOUNT_DISCLAIMER, IdentityDeps, audit, iso, principal_of,
+                     require, revoke_tokens, target_of_user, user_for_action, user_view)
+
+# Verified when the email is unknown, so a wrong email costs as long as a
+# wrong password and the answer does not reveal which addresses exist.
+_DUMMY_HASH = hash_password(uuid.uuid4().hex)
+
+
+def _check_password(deps: IdentityDeps, uow, user: User, password: str) -> None:
+    """Verify a password, counting failures; the last allowed failure locks
+    the account for the lockout period."""
+    now = uow.now()
+    if user.locked_until and now < user.locked_until:
+        raise AccountLocked("The account is locked after too many wrong passwords.",
+                            locked_until=iso(user.locked_until))
+    if user.locked_until:  # the lock has run out: a fresh start
+        user.locked_until, user.failed_logins = None, 0
+    if verify_password(user.password_hash or _DUMMY_HASH, password):
+        user.failed_logins = 0
+        return
+    user.failed_logins += 1
+    if user.failed_logins >= deps.policy.max_failed_logins:
+        user.locked_until = now + timedelta(hours=deps.policy.lockout_hours)
+        uow.record_event("identity.account_locked",
+                         {"user_id": user.id, "email": user.email, "name": user.name,
+                          "locked_until": user.locked_until}, actor_id=user.id)
+        audit(uow, None, "account_locked", user, locked_until=iso(user.locked_until))
+        uow.commit()
+        raise AccountLocked("The account is locked after too many wrong passwords.",
+                            locked_until=iso(user.locked_until))
+    uow.commit()
+    raise InvalidCredentials(attempts_left=deps.policy.max_failed_logins - user.failed_logins)
+
+
+def _login_user(uow, email: str) -> User:
+    user = repo.dao_get_user_by_email(uow.session, email, for_update=True)
+    if user is None or user.status != "active" or user.api_user or not user.password_hash:
+        verify_password(_DUMMY_HASH, "not the password")
+        raise InvalidCredentials()
+    return user
+
+
+def authenticate(uow, deps: IdentityDeps, command: dict) -> dict:
+    """Exchange email and password for an access token.
+
+    Raises InvalidCredentials (401), AccountLocked (423),
+    PasswordChangeRequired (403, first login or expired), TermsAcceptanceRequired
+    (403, new Terms of Use), DisclaimerAcknowledgementRequired (403, generic accounts).
+    """
+    user = _login_user(uow, command["email"])
+    _check_password(deps, uow, user, command["password"])
+    now = uow.now()
+    expired = user.password_changed_at is None or \
+        now >= user.password_changed_at + timedelta(days=deps.policy.max_age_days)
+    if user.must_change_password or expired:
+        uow.commit()
+        raise PasswordChangeRequired(
+            "Choose a new password before logging in.",
+            reason="first_login" if user.must_change_password else "expired")
+    terms = repo.dao_current_terms(uow.session)
+    if terms and user.accepted_terms_version != terms.version:
+        if command.get("accept_terms_version") != terms.version:
+            uow.commit()
+            raise TermsAcceptanceRequired(
+                "Read and accept the Terms of Use to continue: send accept_terms_version.",
+                terms_version=terms.version, terms_text=terms.text)
+        user.accepted_terms_version = terms.version
+        audit(uow, principal_of(uow, user), "terms_accepted", user, version=terms.version)
+    if user.generic and not command.get("acknowledge_disclaimer"):
+        uow.commit()
+        raise DisclaimerAcknowledgementRequired(
+            "Generic accounts must acknowledge this disclaimer at every login: "
+            "send acknowledge_disclaimer: true.", disclaimer=GENERIC_ACCOUNT_DISCLAIMER)
+    user.last_login_at = now
+    principal = principal_of(uow, user)
+    uow.record_event("identity.user_logged_in",
+                     {"user_id": user.id, "organisation_id": user.organisation_id, "generic": user.generic},
+                     actor_id=user.id, generic_actor=user.generic)
+    token = issue_access_token(principal, private_key=deps.signing_key, now=now,
+                               lifetime_seconds=deps.token_lifetime_seconds)
+    uow.commit()
+    response = {"access_token": token, "token_type": "bearer", "expires_in": deps.token_lifetime_seconds}
+    if user.generic:
+        response["disclaimer"] = GENERIC_ACCOUNT_DISCLAIMER
+    return response
+
+
+def _set_password(uow, deps: IdentityDeps, user: User, new_password: str, *, field: str) -> None:
+    previous = repo.dao_recent_password_hashes(uow.session, user.id, deps.policy.history)
+    if user.password_hash and not user.must_change_password:
+        previous = [user.password_hash, *previous]
+    problems = policy_problems(new_password, name=user.name, email=user.email,
+                               previous_hashes=previous, policy=deps.policy)
+    if user.password_hash and verify_password(user.password_hash, new_password):
+        problems.append("The new password must differ from the current one.")
+    if problems:
+        raise InvalidInput("The new password does not meet the password policy.", fields={field: problems})
+    revoke_tokens(uow, deps, user)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = uow.now()
+    user.must_change_password = False
+    uow.session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash,
+                                    created_at=uow.now()))
+    uow.record_event("identity.password_changed", {"user_id": user.id, "email": user.email},
+                     actor_id=user.id, generic_actor=user.generic)
+    audit(uow, None, "password_changed", user)
+
+
+def change_password(uow, deps: IdentityDeps, command: dict) -> None:
+    """Change a password knowing the current one (also the first-login and
+    expired-password path, where no token can be had)."""
+    user = _login_user(uow, command["email"])
+    _check_password(deps, uow, user, command["current_password"])
+    _set_password(uow, deps, user, command["new_password"], field="new_password")
+    uow.commit()
+
+
+def reset_password(uow, deps: IdentityDeps, actor: Principal, user_id: str) -> dict:
+    """An approver (or champion, or administrator) resets a user's password:
+    a new one-time password is emailed; the old tokens stop working."""
+    user = user_for_action(uow, actor, Action.RESET_PASSWORDS, user_id)
+    if user.status != "active" or user.api_user:
+        raise Conflict("Only active people's passwords can be reset.")
+    revoke_tokens(uow, deps, user)
+    one_time_password = generate_one_time_password()
+    user.password_hash = hash_password(one_time_password)
+    user.password_changed_at = uow.now()
+    user.must_change_password = True
+    user.failed_logins, user.locked_until = 0, None
+    uow.record_event("identity.password_reset",
+                     {"user_id": user.id, "email": user.email, "name": user.name,
+                      "one_time_password_sealed": deps.sealer.encrypt(one_time_password.encode()).decode()},
+                     actor_id=actor.user_id, generic_actor=actor.generic)
+    audit(uow, actor, "password_reset", user)
+    return user_view(uow, user, deps.policy)
+
+
+def deactivate_user(uow, deps: IdentityDeps, actor: Principal, user_id: str) -> dict:
+    """Deactivate a leaver: their tokens and API keys stop working at once."""
+    user = user_for_action(uow, actor, Action.MANAGE_USERS, user_id)
+    if user.id == actor.user_id:
+        raise Conflict("You cannot deactivate your own account.")
+    if user.status == "deactivated":
+        return user_view(uow, user, deps.policy)
+    revoke_tokens(uow, deps, user)
+    user.status = "deactivated"
+    user.deactivated_at = uow.now()
+    for key in repo.dao_api_keys_of_user(uow.session, user.id):
+        key.revoked_at = key.revoked_at or uow.now()
+    uow.record_event("identity.user_deactivated",
+                     {"user_id": user.id, "email": user.email, "organisation_id": user.organisation_id},
+                     actor_id=actor.user_id, generic_actor=actor.generic)
+    audit(uow, actor, "user_deactivated", user)
+    return user_view(uow, user, deps.policy)
+
+
+def grant_permissions(uow, deps: IdentityDeps, actor: Principal, user_id: str, command: dict) -> dict:
+    """Administrators set the broker / champion / extended reporting / manage
+    alerts permissions of a user (the full set)."""
+    require(actor, Action.GRANT_PERMISSIONS)
+    user = user_for_action(uow, actor, Action.GRANT_PERMISSIONS, user_id)
+    if user.api_user:
+        raise Conflict("API users hold only the API permission.")
+    before = sorted(user.granted_roles or [])
+    after = sorted(set(command["roles"]))
+    if after != before:
+        revoke_tokens(uow, deps, user)  # the next token carries the new set
+        user.granted_roles = after
+        uow.record_event("identity.permissions_changed", {"user_id": user.id, "roles": after},
+                         actor_id=actor.user_id, generic_actor=actor.generic)
+        audit(uow, actor, "permissions_changed", user, before=before, after=after)
+    return user_view(uow, user, deps.policy)
+
+
+def publish_terms(uow, actor: Principal, command: dict) -> dict:
+    """A new version of the Terms of Use, to be accepted by everyone at their next login."""
+    if Role.ADMIN not in actor.roles:
+        raise Forbidden()
+    terms = TermsVersion(version=repo.dao_next_terms_version(uow.session), text=command["text"],
+                         published_at=uow.now(), published_by=actor.user_id)
+    uow.session.add(terms)
+    audit(uow, actor, "terms_published", None, version=terms.version)
+    return {"version": terms.version, "text": terms.text, "published_at": iso(terms.published_at)}
+
+
+def current_terms(uow) -> dict:
+    terms = repo.dao_current_terms(uow.session)
+    if terms is None:
+        raise NotFound("No Terms of Use have been published.")
+    return {"version": terms.version, "text": terms.text, "published_at": iso(terms.published_at)}
+
+
+def send_password_expiry_reminders(uow, deps: IdentityDeps) -> int:
+    """Record a reminder event for each password now within a reminder
+    threshold (18/10/5/2/1 days by default) that has not had it. After a
+    missed run only the latest threshold reached is sent, not a burst."""
+    now, policy = uow.now(), deps.policy
+    window_start = now - timedelta(days=policy.max_age_days)
+    window_end = now - timedelta(days=policy.max_age_days - max(policy.reminder_days))
+    sent = 0
+    for user in repo.dao_users_with_password_changed_between(uow.session, window_start, window_end):
+        expires_at = user.password_changed_at + timedelta(days=policy.max_age_days)
+        days_left = math.ceil((expires_at - now).total_seconds() / 86400)
+        due = [d for d in policy.reminder_days if days_left <= d]
+        already = {r.days for r in uow.session.query(PasswordReminder).filter_by(
+            user_id=user.id, password_changed_at=user.password_changed_at)}
+        if not due or min(due) in already:
+            continue
+        for days in due:
+            if days not in already:
+                uow.session.add(PasswordReminder(user_id=user.id, password_changed_at=user.password_changed_at,
+                                                 days=days, sent_at=now))
+        uow.record_event("identity.password_expiring",
+                         {"user_id": user.id, "email": user.email, "name": user.name,
+                          "expires_at": expires_at, "days_left": days_left})
+        sent += 1
+    return sent
+
+
+def me(uow, deps: IdentityDeps, actor: Principal) -> dict:
+    user = repo.dao_get_user(uow.session, actor.user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user_view(uow, user, deps.policy)
+
+
+def list_users(uow, deps: IdentityDeps, actor: Principal, organisation_id: str) -> list[dict]:
+    users = repo.dao_users_of_organisation(uow.session, organisation_id)
+    return [user_view(uow, u, deps.policy) for u in users
+            if may(actor, Action.MANAGE_USERS, target_of_user(uow, u))]
+
+
+def audit_trail(uow, actor: Principal, user_id: str | None, limit: int = 200) -> list[dict]:
+    if user_id is None:
+        require(actor, Action.GRANT_PERMISSIONS)  # the whole log: administrators only
+    else:
+        user_for_action(uow, actor, Action.MANAGE_USERS, user_id)
+    return [{"id": e.id, "at": iso(e.at), "actor_id": e.actor_id, "actor_generic": e.actor_generic,
+             "action": e.action, "subject_user_id": e.subject_user_id, "details": e.details}
+            for e in repo.dao_audit_entries(uow.session, user_id, limit)]
+
+
+def ensure_administrator(uow, deps: IdentityDeps, *, email: str, name: str, password: str,
+                         organisation_id: str) -> tuple[str, bool]:
+    """Create the first administrator (idempotent: an existing account with
+    this email is left as it is). Returns (user id, created)."""
+    existing = repo.dao_get_user_by_email(uow.session, email)
+    if existing is not None:
+        return existing.id, False
+    problems = policy_problems(password, name=name, email=email, previous_hashes=[], policy=deps.policy)
+    if problems:
+        raise InvalidInput("ADMIN_PASSWORD does not meet the password policy.",
+                           fields={"ADMIN_PASSWORD": problems})
+    user = User(id=str(uuid.uuid4()), email=email.strip().lower(), name=name, organisation_id=organisation_id,
+                level="approver", status="active", admin=True, granted_roles=[], all_locations=True,
+                password_hash=hash_password(password), password_changed_at=uow.now(),
+                must_change_password=False, created_at=uow.now())
+    uow.session.add(user)
+    uow.session.flush()
+    uow.session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=uow.now()))
+    audit(uow, None, "administrator_created", user)
+    return user.id, True

@@ -1,0 +1,148 @@
+"""What every identity use case shares: its dependencies, the principal of a
+user, the audit trail and the shapes returned to callers."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from tracker_common.contracts.errors import Forbidden, NotFound
+from tracker_common.contracts.permissions import Action, Principal, Role, Target, may
+
+from .. import repository as repo
+from ..models import Application, AuditEntry, Organisation, User
+from ..passwords import PasswordPolicy
+
+GENERIC_ACCOUNT_DISCLAIMER = (
+    "This is a generic account shared by several people. Activity is audited against the "
+    "account, not against you personally, so any query about changes made with it can only "
+    "be traced to the account. Do not use it for anything you would not want attributed to "
+    "your whole organisation."
+)
+
+
+class Revocations(Protocol):
+    def revoke_user_tokens(self, user_id: str, before_ms: int) -> None: ...
+
+
+class Sealer(Protocol):
+    def encrypt(self, data: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class IdentityDeps:
+    policy: PasswordPolicy
+    signing_key: bytes
+    sealer: Sealer
+    revocations: Revocations
+    token_lifetime_seconds: int
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def audit(uow, actor: Principal | None, action: str, subject: User | None, **details) -> None:
+    uow.session.add(AuditEntry(
+        at=uow.now(), actor_id=actor.user_id if actor else None,
+        actor_generic=bool(actor and actor.generic), action=action,
+        subject_user_id=subject.id if subject else None, details=details))
+
+
+def roles_of(user: User, organisation: Organisation | None) -> set[Role]:
+    if user.api_user:
+        return {Role.API_USER}
+    kind = organisation.kind if organisation else "national"
+    roles = {Role.CARE_HOME_USER if kind == "care_provider" else Role.NON_CARE_HOME_USER}
+    if user.level == "approver":
+        roles.add(Role.APPROVER)
+    roles |= {Role(r) for r in (user.granted_roles or [])}
+    if user.admin:
+        roles.add(Role.ADMIN)
+    return roles
+
+
+def principal_of(uow, user: User) -> Principal:
+    organisation = repo.dao_get_organisation(uow.session, user.organisation_id)
+    return Principal(
+        user_id=user.id,
+        organisation_id=user.organisation_id,
+        roles=frozenset(roles_of(user, organisation)),
+        all_locations=user.all_locations,
+        location_ids=frozenset(repo.dao_user_location_ids(uow.session, user.id)),
+        aligned_codes=frozenset([organisation.ons_code] if organisation and organisation.ons_code else []),
+        generic=user.generic,
+    )
+
+
+def target_of_user(uow, user: User) -> Target:
+    """A user as the object of an action: their organisation and, when they
+    are limited to one location, its alignment."""
+    location_ids = repo.dao_user_location_ids(uow.session, user.id)
+    location = repo.dao_get_location(uow.session, location_ids[0]) if len(location_ids) == 1 else None
+    organisation = repo.dao_get_organisation(uow.session, user.organisation_id)
+    return Target(
+        organisation_id=user.organisation_id,
+        location_id=location.id if location else None,
+        la_code=location.la_code if location else (organisation.la_code if organisation else None),
+        sub_icb_code=location.sub_icb_code if location else (organisation.sub_icb_code if organisation else None),
+    )
+
+
+def require(actor: Principal, action: Action, target: Target = Target()) -> None:
+    if not may(actor, action, target):
+        raise Forbidden()
+
+
+def user_for_action(uow, actor: Principal, action: Action, user_id: str) -> User:
+    """The user `actor` may act on, locked for update. A user the actor may
+    not see is reported as not found, so ids cannot be probed."""
+    user = repo.dao_get_user(uow.session, user_id, for_update=True)
+    if user is None or not may(actor, action, target_of_user(uow, user)):
+        raise NotFound("No such user.")
+    return user
+
+
+def password_expires_at(user: User, policy: PasswordPolicy) -> datetime | None:
+    if user.password_changed_at is None or user.api_user:
+        return None
+    return user.password_changed_at + timedelta(days=policy.max_age_days)
+
+
+def user_view(uow, user: User, policy: PasswordPolicy) -> dict:
+    organisation = repo.dao_get_organisation(uow.session, user.organisation_id)
+    return {
+        "id": user.id, "name": user.name, "email": user.email,
+        "organisation_id": user.organisation_id, "level": user.level, "status": user.status,
+        "generic": user.generic, "api_user": user.api_user,
+        "roles": sorted(r.value for r in roles_of(user, organisation)),
+        "all_locations": user.all_locations,
+        "location_ids": repo.dao_user_location_ids(uow.session, user.id),
+        "last_login_at": iso(user.last_login_at),
+        "password_expires_at": iso(password_expires_at(user, policy)),
+        "locked_until": iso(user.locked_until),
+    }
+
+
+def application_view(uow, application: Application) -> dict:
+    user = repo.dao_get_user(uow.session, application.user_id)
+    return {
+        "id": application.id, "kind": application.kind, "status": application.status,
+        "user_id": application.user_id, "name": user.name, "email": user.email,
+        "organisation_id": application.organisation_id, "location_ids": application.location_ids,
+        "level": application.level, "generic": user.generic, "flags": application.flags,
+        "routed_to": application.routed_to, "submitted_at": iso(application.submitted_at),
+        "decided_at": iso(application.decided_at), "decided_by": application.decided_by,
+        "reason": application.decision_reason,
+    }
+
+
+def revoke_tokens(uow, deps: IdentityDeps, user: User) -> None:
+    """Void every token issued to `user` until now. Done before the commit:
+    if the commit then fails the user merely logs in again (fail closed)."""
+    deps.revocations.revoke_user_tokens(user.id, int(uow.now().timestamp() * 1000))
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

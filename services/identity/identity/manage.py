@@ -1,0 +1,90 @@
+"""Identity's operator commands:
+
+    python -m identity.manage migrate          # create / upgrade its database
+    python -m identity.manage seed-demo        # fictional organisations and locations
+    python -m identity.manage create-admin     # from ADMIN_EMAIL / ADMIN_PASSWORD (idempotent)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from tracker_common.clock import clock_from_environment
+from tracker_common.config import load_settings
+from tracker_common.contracts.errors import InvalidInput
+from tracker_common.db import Database
+from tracker_common.migrations import upgrade
+
+from . import handlers
+from .dependencies import identity_deps_from_environment
+from .models import outbox, processed_events
+
+HERE = Path(__file__).parent
+
+
+def database() -> Database:
+    return Database(load_settings().database_url("identity"), (outbox, processed_events),
+                    clock_from_environment(), pool_size=2)
+
+
+def migrate() -> None:
+    upgrade(HERE / "migrations", load_settings().database_url("identity"))
+    print("identity: database is up to date")
+
+
+def seed_demo(path: Path = HERE / "demo_reference.json") -> None:
+    reference = json.loads(path.read_text())
+    db = database()
+    with db.unit_of_work() as uow:
+        for organisation in reference["organisations"]:
+            handlers.apply_organisation_snapshot(uow, organisation)
+        uow.session.flush()
+        for location in reference["locations"]:
+            handlers.apply_location_snapshot(uow, location)
+        uow.commit()
+    db.dispose()
+    print(f"identity: {len(reference['organisations'])} organisations and "
+          f"{len(reference['locations'])} locations (fictional demo data)")
+
+
+def create_admin() -> int:
+    email = os.environ.get("ADMIN_EMAIL")
+    password = os.environ.get("ADMIN_PASSWORD")
+    if not email or not password:
+        print("identity: set ADMIN_EMAIL and ADMIN_PASSWORD to create the first administrator", file=sys.stderr)
+        return 2
+    db = database()
+    try:
+        with db.unit_of_work() as uow:
+            user_id, created = handlers.ensure_administrator(
+                uow, identity_deps_from_environment(), email=email,
+                name=os.environ.get("ADMIN_NAME", "Administrator"), password=password,
+                organisation_id=os.environ.get("ADMIN_ORGANISATION_ID", "ct-national"))
+            uow.commit()
+    except InvalidInput as exc:
+        print(f"identity: {exc.detail} {exc.fields}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    print(f"identity: administrator {email} {'created' if created else 'already exists'}")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m identity.manage")
+    parser.add_argument("command", choices=["migrate", "seed-demo", "create-admin"])
+    args = parser.parse_args(argv)
+    if args.command == "migrate":
+        migrate()
+    elif args.command == "seed-demo":
+        seed_demo()
+    else:
+        return create_admin()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

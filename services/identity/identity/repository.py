@@ -1,0 +1,138 @@
+"""Data access for identity: one small function per query, no commits."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from tracker_common.contracts.permissions import Role
+
+from .models import (ApiKey, Application, AuditEntry, Location, Organisation, PasswordHistory,
+                     TermsVersion, User, UserLocation)
+
+
+def dao_get_user_by_email(session: Session, email: str, *, for_update: bool = False) -> User | None:
+    query = select(User).where(User.email == email.strip().lower())
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def dao_get_user(session: Session, user_id: str, *, for_update: bool = False) -> User | None:
+    query = select(User).where(User.id == user_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def dao_users_of_organisation(session: Session, organisation_id: str) -> list[User]:
+    return list(session.scalars(
+        select(User).where(User.organisation_id == organisation_id).order_by(User.name)))
+
+
+def dao_user_location_ids(session: Session, user_id: str) -> list[str]:
+    return list(session.scalars(
+        select(UserLocation.location_id).where(UserLocation.user_id == user_id)
+        .order_by(UserLocation.location_id)))
+
+
+def dao_add_user_locations(session: Session, user_id: str, location_ids) -> None:
+    existing = set(dao_user_location_ids(session, user_id))
+    for location_id in sorted(set(location_ids) - existing):
+        session.add(UserLocation(user_id=user_id, location_id=location_id))
+
+
+def dao_active_approvers(session: Session, organisation_id: str, location_id: str | None) -> list[User]:
+    approvers = session.scalars(
+        select(User).where(User.organisation_id == organisation_id, User.status == "active",
+                           User.level == "approver", User.generic.is_(False),
+                           User.api_user.is_(False)).order_by(User.created_at)).all()
+    if location_id is None:
+        return [u for u in approvers if u.all_locations]
+    return [u for u in approvers
+            if u.all_locations or location_id in dao_user_location_ids(session, u.id)]
+
+
+def dao_active_system_champions(session: Session, codes: set[str]) -> list[User]:
+    if not codes:
+        return []
+    champion_orgs = select(Organisation.id).where(Organisation.ons_code.in_(codes))
+    users = session.scalars(
+        select(User).where(User.organisation_id.in_(champion_orgs), User.status == "active",
+                           User.generic.is_(False)).order_by(User.created_at)).all()
+    return [u for u in users if Role.SYSTEM_CHAMPION.value in (u.granted_roles or [])]
+
+
+def dao_active_admins(session: Session) -> list[User]:
+    return list(session.scalars(
+        select(User).where(User.admin.is_(True), User.status == "active").order_by(User.created_at)))
+
+
+def dao_get_organisation(session: Session, organisation_id: str) -> Organisation | None:
+    return session.get(Organisation, organisation_id)
+
+
+def dao_get_location(session: Session, location_id: str) -> Location | None:
+    return session.get(Location, location_id)
+
+
+def dao_get_locations(session: Session, location_ids) -> list[Location]:
+    return list(session.scalars(select(Location).where(Location.id.in_(list(location_ids)))))
+
+
+def dao_get_application(session: Session, application_id: str, *, for_update: bool = False) -> Application | None:
+    query = select(Application).where(Application.id == application_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def dao_pending_applications(session: Session, *, organisation_id: str | None,
+                             aligned_codes: set[str] | None) -> list[Application]:
+    """Pending applications of an organisation and/or aligned to some codes;
+    both None means all of them (administrators)."""
+    query = select(Application).where(Application.status == "pending")
+    conditions = []
+    if organisation_id is not None:
+        conditions.append(Application.organisation_id == organisation_id)
+    if aligned_codes:
+        conditions += [Application.la_code.in_(aligned_codes), Application.sub_icb_code.in_(aligned_codes)]
+    if organisation_id is not None or aligned_codes is not None:
+        query = query.where(or_(*conditions)) if conditions else query.where(False)
+    return list(session.scalars(query.order_by(Application.submitted_at)))
+
+
+def dao_recent_password_hashes(session: Session, user_id: str, limit: int) -> list[str]:
+    return list(session.scalars(
+        select(PasswordHistory.password_hash).where(PasswordHistory.user_id == user_id)
+        .order_by(PasswordHistory.created_at.desc(), PasswordHistory.id.desc()).limit(limit)))
+
+
+def dao_current_terms(session: Session) -> TermsVersion | None:
+    return session.scalars(select(TermsVersion).order_by(TermsVersion.version.desc()).limit(1)).first()
+
+
+def dao_next_terms_version(session: Session) -> int:
+    return (session.scalar(select(func.max(TermsVersion.version))) or 0) + 1
+
+
+def dao_users_with_password_changed_between(session: Session, start: datetime, end: datetime) -> list[User]:
+    return list(session.scalars(
+        select(User).where(User.status == "active", User.api_user.is_(False),
+                           User.password_changed_at > start, User.password_changed_at <= end)))
+
+
+def dao_api_key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
+    return session.scalars(select(ApiKey).where(ApiKey.key_hash == key_hash)).first()
+
+
+def dao_api_keys_of_user(session: Session, user_id: str) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.created_at)))
+
+
+def dao_audit_entries(session: Session, subject_user_id: str | None, limit: int) -> list[AuditEntry]:
+    query = select(AuditEntry)
+    if subject_user_id:
+        query = query.where(AuditEntry.subject_user_id == subject_user_id)
+    return list(session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))

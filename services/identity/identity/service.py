@@ -1,0 +1,197 @@
+"""Identity's nameko entrypoints: parse input with its schema, call a use
+case, return plain data. Errors are `tracker_common.contracts.errors` types."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+from nameko.rpc import rpc
+from nameko.timer import timer
+from sqlalchemy.exc import IntegrityError
+
+from tracker_common.contracts import identity as bodies
+from tracker_common.contracts.errors import Conflict, TrackerError
+from tracker_common.contracts.permissions import Principal
+from tracker_common.dependencies import Clock, DatabaseWithOutbox, Telemetry
+from tracker_common.entrypoints import subscribe
+from tracker_common.schemas import load
+
+from . import handlers
+from .dependencies import IdentitySettings
+from .models import outbox, processed_events
+
+expected = {"expected_exceptions": TrackerError}
+
+
+class _ApiKey(Schema):
+    key = fields.String(required=True)
+
+
+class IdentityService:
+    name = "identity"
+
+    db = DatabaseWithOutbox((outbox, processed_events))
+    settings = IdentitySettings()
+    clock = Clock()
+    telemetry = Telemetry()
+
+    @rpc
+    def health(self):
+        return {"service": self.name, "database": self.db.ping()}
+
+    # -- registration and applications ------------------------------------
+    @rpc(**expected)
+    def register(self, payload):
+        command = load(bodies.RegistrationRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            application = handlers.register(uow, command)
+            try:
+                uow.commit()
+            except IntegrityError:  # the same email registered concurrently
+                raise Conflict("An account or application already exists for this email address.",
+                               fields={"email": ["Already registered."]})
+            return application
+
+    @rpc(**expected)
+    def request_location_access(self, actor, payload):
+        command = load(bodies.AccessRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            application = handlers.request_location_access(uow, Principal.from_claims(actor), command)
+            uow.commit()
+            return application
+
+    @rpc(**expected)
+    def list_pending_applications(self, actor):
+        with self.db.unit_of_work() as uow:
+            return handlers.list_pending_applications(uow, Principal.from_claims(actor))
+
+    @rpc(**expected)
+    def decide_application(self, actor, application_id, payload):
+        command = load(bodies.DecisionRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            result = handlers.decide_application(uow, self.settings, Principal.from_claims(actor),
+                                                 application_id, command)
+            uow.commit()
+            return result
+
+    # -- login and passwords ---------------------------------------------------
+    @rpc(**expected)
+    def authenticate(self, payload):
+        command = load(bodies.TokenRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            return handlers.authenticate(uow, self.settings, command)
+
+    @rpc(**expected)
+    def change_password(self, payload):
+        command = load(bodies.PasswordChangeRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            handlers.change_password(uow, self.settings, command)
+
+    @rpc(**expected)
+    def authenticate_api_key(self, key):
+        command = load(_ApiKey(), {"key": key})
+        with self.db.unit_of_work() as uow:
+            claims = handlers.authenticate_api_key(uow, command["key"])
+            uow.commit()
+            return claims
+
+    @timer(interval=3600)
+    def send_password_expiry_reminders(self):
+        with self.db.unit_of_work() as uow:
+            handlers.send_password_expiry_reminders(uow, self.settings)
+            uow.commit()
+
+    # -- users -------------------------------------------------------------------
+    @rpc(**expected)
+    def me(self, actor):
+        with self.db.unit_of_work() as uow:
+            return handlers.me(uow, self.settings, Principal.from_claims(actor))
+
+    @rpc(**expected)
+    def list_users(self, actor, organisation_id):
+        with self.db.unit_of_work() as uow:
+            return handlers.list_users(uow, self.settings, Principal.from_claims(actor), organisation_id)
+
+    @rpc(**expected)
+    def reset_password(self, actor, user_id):
+        with self.db.unit_of_work() as uow:
+            result = handlers.reset_password(uow, self.settings, Principal.from_claims(actor), user_id)
+            uow.commit()
+            return result
+
+    @rpc(**expected)
+    def deactivate_user(self, actor, user_id):
+        with self.db.unit_of_work() as uow:
+            result = handlers.deactivate_user(uow, self.settings, Principal.from_claims(actor), user_id)
+            uow.commit()
+            return result
+
+    @rpc(**expected)
+    def grant_permissions(self, actor, user_id, payload):
+        command = load(bodies.GrantRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            result = handlers.grant_permissions(uow, self.settings, Principal.from_claims(actor),
+                                                user_id, command)
+            uow.commit()
+            return result
+
+    @rpc(**expected)
+    def audit_trail(self, actor, user_id=None):
+        with self.db.unit_of_work() as uow:
+            return handlers.audit_trail(uow, Principal.from_claims(actor), user_id)
+
+    # -- terms of use --------------------------------------------------------
+    @rpc(**expected)
+    def publish_terms(self, actor, payload):
+        command = load(bodies.TermsRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            result = handlers.publish_terms(uow, Principal.from_claims(actor), command)
+            uow.commit()
+            return result
+
+    @rpc(**expected)
+    def current_terms(self):
+        with self.db.unit_of_work() as uow:
+            return handlers.current_terms(uow)
+
+    # -- API users -----------------------------------------------------------------
+    @rpc(**expected)
+    def create_api_user(self, actor, payload):
+        command = load(bodies.ApiUserRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            result = handlers.create_api_user(uow, self.settings, Principal.from_claims(actor), command)
+            uow.commit()
+            return result
+
+    @rpc(**expected)
+    def create_api_key(self, actor, user_id, payload):
+        command = load(bodies.ApiKeyRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            result = handlers.create_api_key(uow, Principal.from_claims(actor), user_id, command)
+            uow.commit()
+            return result
+
+    @rpc(**expected)
+    def list_api_keys(self, actor, user_id):
+        with self.db.unit_of_work() as uow:
+            return handlers.list_api_keys(uow, Principal.from_claims(actor), user_id)
+
+    @rpc(**expected)
+    def revoke_api_key(self, actor, user_id, key_id):
+        with self.db.unit_of_work() as uow:
+            result = handlers.revoke_api_key(uow, Principal.from_claims(actor), user_id, key_id)
+            uow.commit()
+            return result
+
+    # -- what identity keeps of providers' organisations and locations -------
+    @subscribe("providers.organisation_updated")
+    def on_organisation_updated(self, event):
+        with self.db.unit_of_work() as uow:
+            if uow.first_delivery(event):
+                handlers.apply_organisation_snapshot(uow, event.data)
+            uow.commit()
+
+    @subscribe("providers.location_updated")
+    def on_location_updated(self, event):
+        with self.db.unit_of_work() as uow:
+            if uow.first_delivery(event):
+                handlers.apply_location_snapshot(uow, event.data)
+            uow.commit()
