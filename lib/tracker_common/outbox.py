@@ -72,8 +72,8 @@ class OutboxRelay:
                 # has taken responsibility for the message (or raises).
                 producer.publish(
                     row.message, routing_key=row.event_type, message_id=row.event_id,
-                    delivery_mode=2, content_type="application/json", serializer="json",
-                    headers={"correlation_id": row.message.get("correlation_id")},
+                    delivery_mode=2, serializer="json",
+                    headers={"correlation_id": row.message.get("correlation_id") or ""},
                     retry=False, timeout=10, confirm_timeout=10,
                 )
             if rows:

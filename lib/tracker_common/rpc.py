@@ -71,7 +71,9 @@ class RpcPool:
         except TRANSPORT_ERRORS as exc:
             self._drop()
             raise ServiceUnavailable(f"the message broker is not reachable ({exc.__class__.__name__})")
-        context["correlation_id"] = correlation_id
+        context.clear()
+        if correlation_id:
+            context["correlation_id"] = correlation_id
         try:
             return getattr(getattr(proxy, service), method)(**kwargs)
         except UnknownService:

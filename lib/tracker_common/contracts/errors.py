@@ -1,10 +1,12 @@
 """Error types that cross RPC and come back as themselves.
 
-Each error carries one JSON-safe dict so nameko can serialise it and the
-gateway can rebuild it (`deserialize_to_instance`) and map it to HTTP with one
-table (`HTTP_STATUS`).
+Each error carries its body as one JSON string (nameko would stringify any
+number inside a dict) so the gateway can rebuild it exactly
+(`deserialize_to_instance`) and map it to HTTP with one table (`HTTP_STATUS`).
 """
 from __future__ import annotations
+
+import json
 
 from nameko.exceptions import deserialize_to_instance
 
@@ -13,15 +15,15 @@ class TrackerError(Exception):
     code = "error"
     title = "Error"
 
-    def __init__(self, detail: str | dict = "", *, fields: dict | None = None, **extra):
-        if isinstance(detail, dict):  # rebuilt on the caller's side from the serialised form
-            body = dict(detail)
+    def __init__(self, detail: str = "", *, fields: dict | None = None, **extra):
+        if detail.startswith("{"):  # rebuilt on the caller's side from the serialised form
+            body = json.loads(detail)
         else:
             body = {"detail": detail or self.title, **extra}
             if fields:
                 body["errors"] = fields
         body.setdefault("code", self.code)
-        super().__init__(body)
+        super().__init__(json.dumps(body))
         self.body = body
 
     @property

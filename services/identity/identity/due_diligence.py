@@ -44,7 +44,7 @@ def application_flags(*, name: str, email: str, organisation_email_domains: Sequ
     """Sorted, de-duplicated "code:detail" flags; empty for a clean application."""
     flags: set[str] = set()
     local, domain = _split(email)
-    org_domains = {d.strip().lower().lstrip("@") for d in organisation_email_domains if d.strip()}
+    org_domains = {d.strip().lower().lstrip("@") for d in organisation_email_domains} - {""}
 
     if domain:
         webmail = domain in WEBMAIL_DOMAINS
@@ -61,11 +61,11 @@ def application_flags(*, name: str, email: str, organisation_email_domains: Sequ
     applicant_name = _normalised_name(name)
     for other_name, other_email in existing_users:
         other_local, other_domain = _split(other_email)
-        same_email = (local, domain) == (other_local, other_domain)
-        # One slip in the local part at the same domain: "jon.smith" vs "john.smith".
+        # The same email (any case), or one slip in the local part at the same
+        # domain: "jon.smith" vs "john.smith".
         similar_email = (bool(domain) and domain == other_domain
                          and DamerauLevenshtein.distance(local, other_local) <= 1)
         same_name = bool(applicant_name) and applicant_name == _normalised_name(other_name)
-        if same_email or similar_email or same_name:
+        if similar_email or same_name:
             flags.add(f"near_duplicate:{other_email.strip()}")
     return sorted(flags)

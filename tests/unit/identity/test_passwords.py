@@ -61,8 +61,9 @@ def test_email_or_local_part_refused(password):
     assert mentions(problems(password), "email address")
 
 
-def test_short_local_part_allowed():
+def test_short_local_part_allowed_but_not_whole_email():
     assert problems("jovial-kettle-harbour", name="Jo Wu", email="jo@example.org") == []
+    assert mentions(problems("kettle-JO@example.org", name="Jo Wu", email="jo@example.org"), "email address")
 
 
 @pytest.mark.parametrize("password", ["PRIYA-rocks-2024", "harbour-sharma-otter", "xx.Sharma.xx"])

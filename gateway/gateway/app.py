@@ -1,0 +1,133 @@
+"""Flask app factory for the gateway."""
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+from flask import Flask, Response, g, render_template, request
+from flask_smorest import Api
+from kombu import Connection
+from prometheus_client import Counter, Histogram
+
+from tracker_common.clock import clock_from_environment
+from tracker_common.config import env, env_int, load_settings
+from tracker_common.keys import verification_key
+from tracker_common.logs import bind_correlation_id, configure_logging, get_logger
+from tracker_common.revocation import RevocationList
+from tracker_common.rpc import RpcPool
+
+from . import metrics as gateway_metrics
+from .errors import problem, register_error_handlers
+
+log = get_logger(__name__)
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
+HTTP_REQUESTS = Counter("tracker_http_requests_total", "HTTP requests", ["method", "endpoint", "status"])
+HTTP_LATENCY = Histogram("tracker_http_request_seconds", "HTTP request latency", ["method", "endpoint"],
+                         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+
+
+class Tracker:
+    """The gateway's connections, built once per process (lazily per thread
+    for RPC clients, which must not cross a fork)."""
+
+    def __init__(self):
+        settings = load_settings()
+        token_lifetime = env_int("ACCESS_TOKEN_SECONDS", 900)
+        self.amqp_uri = settings.amqp_uri
+        self.rpc = RpcPool(settings.amqp_uri, settings.rpc_timeout)
+        self.health_rpc = RpcPool(settings.amqp_uri, min(settings.rpc_timeout, 3.0))
+        self.public_key = verification_key()
+        self.clock = clock_from_environment()
+        self.revocations = RevocationList.from_url(settings.redis_url, token_lifetime)
+        self.services = [s for s in env("HEALTH_SERVICES", "identity").split(",") if s]
+
+    def call(self, service: str, method: str, **kwargs):
+        return self.rpc.call(service, method, correlation_id=getattr(g, "correlation_id", None), **kwargs)
+
+
+def create_app(tracker: Tracker | None = None) -> Flask:
+    configure_logging("gateway", load_settings().log_level)
+    app = Flask(__name__)
+    app.config.update(
+        MAX_CONTENT_LENGTH=env_int("MAX_REQUEST_BYTES", 1_000_000),
+        API_TITLE="Capacity Tracker API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": "The open Capacity Tracker for England's adult social care. "
+                                    "Errors are RFC 7807 problem details (application/problem+json)."},
+            "components": {"securitySchemes": {"bearerAuth": {
+                "type": "http", "scheme": "bearer",
+                "description": "An access token from POST /api/v1/auth/token, or an API key (ctk_...)."}}},
+        },
+    )
+    app.extensions["tracker"] = tracker or Tracker()
+    api = Api(app)
+    register_error_handlers(app)
+
+    from .identity_api import blp as identity_blp
+    api.register_blueprint(identity_blp)
+
+    @app.before_request
+    def start_request():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.correlation_id = incoming if REQUEST_ID.match(incoming) else str(uuid.uuid4())
+        g.started = time.perf_counter()
+        bind_correlation_id(g.correlation_id)
+        if request.method in ("POST", "PUT", "PATCH") and (request.content_length or request.data) \
+                and not request.is_json:
+            return problem(415, "unsupported_media_type", "Unsupported Media Type",
+                           "Send the body as JSON with 'Content-Type: application/json'.")
+
+    @app.after_request
+    def finish_request(response: Response):
+        response.headers["X-Request-ID"] = g.get("correlation_id", "")
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        HTTP_REQUESTS.labels(request.method, endpoint, response.status_code).inc()
+        HTTP_LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - g.get("started", time.perf_counter()))
+        log.info("request", method=request.method, path=request.path, status=response.status_code)
+        return response
+
+    @app.get("/healthz")
+    def healthz():
+        """200 only when the broker, Redis and every built service answer."""
+        gateway = app.extensions["tracker"]
+        checks = {}
+        try:
+            with Connection(gateway.amqp_uri, connect_timeout=2) as connection:
+                connection.ensure_connection(max_retries=1)
+            checks["broker"] = "ok"
+        except Exception as exc:  # any failure means "not healthy", named in the body
+            checks["broker"] = f"unavailable: {exc.__class__.__name__}"
+        try:
+            gateway.revocations.client.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"unavailable: {exc.__class__.__name__}"
+        for service in gateway.services:
+            try:
+                gateway.health_rpc.call(service, "health", correlation_id=g.correlation_id)
+                checks[service] = "ok"
+            except Exception as exc:
+                checks[service] = f"unavailable: {getattr(exc, 'detail', exc.__class__.__name__)}"
+        healthy = all(v == "ok" for v in checks.values())
+        return {"status": "ok" if healthy else "unavailable", "checks": checks}, 200 if healthy else 503
+
+    @app.get("/metrics")
+    def metrics():
+        return Response(gateway_metrics.render(), mimetype=gateway_metrics.CONTENT_TYPE)
+
+    @app.get("/api/v1/docs")
+    def docs():
+        spec = api.spec.to_dict()
+        return render_template("docs.html", spec=spec)
+
+    @app.get("/")
+    def index():
+        return {"service": "Capacity Tracker API", "docs": "/api/v1/docs",
+                "openapi": "/api/v1/openapi.json", "health": "/healthz"}
+
+    return app

@@ -1,0 +1,58 @@
+"""Who is calling: a bearer access token (verified here with identity's
+public key, revocation checked in Redis) or an API key (checked by identity).
+Deny by default: every route needs a principal unless marked public."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import current_app, g, request
+from redis.exceptions import RedisError
+
+from tracker_common.contracts.errors import Forbidden, NotAuthenticated
+from tracker_common.contracts.permissions import Action, Principal, Target, may
+from tracker_common.rpc import ServiceUnavailable
+from tracker_common.tokens import verify_access_token
+
+API_KEY_PREFIX = "ctk_"
+BEARER = {"bearerAuth": []}
+
+
+def _bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("Send 'Authorization: Bearer <access token or API key>'.")
+    return token.strip()
+
+
+def authenticate() -> dict:
+    """The verified claims of the caller (also kept on `g`)."""
+    token = _bearer_token()
+    gateway = current_app.extensions["tracker"]
+    if token.startswith(API_KEY_PREFIX):
+        claims = gateway.call("identity", "authenticate_api_key", key=token)
+    else:
+        claims = verify_access_token(token, public_key=gateway.public_key, now=gateway.clock.now())
+        try:
+            revoked = gateway.revocations.is_revoked(claims["sub"], int(claims["iat_ms"]))
+        except RedisError:
+            raise ServiceUnavailable("Token revocation cannot be checked (Redis is not reachable).")
+        if revoked:
+            raise NotAuthenticated("This access token has been revoked; log in again.")
+    g.claims = claims
+    g.principal = Principal.from_claims(claims)
+    return claims
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        authenticate()
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def require_permission(action: Action, target: Target = Target()) -> None:
+    """Edge check (services check again where the data is)."""
+    if not may(g.principal, action, target):
+        raise Forbidden()

@@ -1,0 +1,229 @@
+"""`/api/v1` endpoints answered by the identity service."""
+from __future__ import annotations
+
+from flask import current_app, g
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from tracker_common.contracts import identity as bodies
+
+from .docs import errors, secured
+
+blp = Blueprint("identity", __name__, url_prefix="/api/v1",
+                description="Accounts, registration and approvals, login, passwords, API keys")
+
+
+def identity(method: str, **kwargs):
+    return current_app.extensions["tracker"].call("identity", method, **kwargs)
+
+
+def actor() -> dict:
+    return g.claims
+
+
+class Empty(Schema):
+    pass
+
+
+class Applications(Schema):
+    applications = fields.List(fields.Nested(bodies.ApplicationOut))
+
+
+class Users(Schema):
+    users = fields.List(fields.Nested(bodies.UserOut))
+
+
+class ApiKeys(Schema):
+    api_keys = fields.List(fields.Nested(bodies.ApiKeyOut))
+
+
+class AuditEntries(Schema):
+    entries = fields.List(fields.Nested(bodies.AuditOut))
+
+
+# -- public: login, registration, password change ---------------------------
+@blp.route("/auth/token", methods=["POST"])
+@blp.arguments(bodies.TokenRequest)
+@blp.response(200, bodies.TokenResponse)
+@errors(blp, 400, 401, 403, 415, 422, 423)
+def create_token(payload):
+    """Log in: exchange email and password for a short-lived access token.
+
+    403 with code `password_change_required` on first login or after expiry
+    (change it at POST /auth/password); `terms_acceptance_required` when new
+    Terms of Use must be accepted (send `accept_terms_version`);
+    `disclaimer_acknowledgement_required` for generic accounts. 423 while locked.
+    """
+    return identity("authenticate", payload=payload)
+
+
+@blp.route("/auth/password", methods=["POST"])
+@blp.arguments(bodies.PasswordChangeRequest)
+@blp.response(204)
+@errors(blp, 400, 401, 415, 422, 423)
+def change_password(payload):
+    """Change a password, knowing the current one (works before first login)."""
+    identity("change_password", payload=payload)
+
+
+@blp.route("/auth/terms", methods=["GET"])
+@blp.response(200, bodies.TermsOut)
+@errors(blp, 404)
+def current_terms():
+    """The current Terms of Use."""
+    return identity("current_terms")
+
+
+@blp.route("/registrations", methods=["POST"])
+@blp.arguments(bodies.RegistrationRequest)
+@blp.response(201, bodies.ApplicationOut)
+@errors(blp, 400, 409, 415, 422)
+def register(payload):
+    """Apply for an account. The application goes to the organisation's
+    approvers, else the System Champions of its area, else the administrators."""
+    return identity("register", payload=payload)
+
+
+# -- applications ---------------------------------------------------------------
+@blp.route("/applications", methods=["GET"])
+@secured(blp)
+@blp.response(200, Applications)
+@errors(blp, 401)
+def list_applications():
+    """Pending applications you may decide."""
+    return {"applications": identity("list_pending_applications", actor=actor())}
+
+
+@blp.route("/applications/<application_id>/decision", methods=["POST"])
+@secured(blp)
+@blp.arguments(bodies.DecisionRequest)
+@blp.response(200, bodies.ApplicationOut)
+@errors(blp, 400, 401, 403, 404, 409, 415, 422)
+def decide_application(payload, application_id):
+    """Approve (the applicant is emailed a one-time password) or reject with a reason."""
+    return identity("decide_application", actor=actor(), application_id=application_id, payload=payload)
+
+
+# -- me ---------------------------------------------------------------------------
+@blp.route("/me", methods=["GET"])
+@secured(blp)
+@blp.response(200, bodies.UserOut)
+@errors(blp, 401, 404)
+def me():
+    """Your account, roles and locations."""
+    return identity("me", actor=actor())
+
+
+@blp.route("/me/location-access", methods=["POST"])
+@secured(blp)
+@blp.arguments(bodies.AccessRequest)
+@blp.response(201, bodies.ApplicationOut)
+@errors(blp, 400, 401, 403, 409, 415, 422)
+def request_location_access(payload):
+    """Ask for access to further locations; reviewed like a registration."""
+    return identity("request_location_access", actor=actor(), payload=payload)
+
+
+# -- managing users ---------------------------------------------------------------
+@blp.route("/organisations/<organisation_id>/users", methods=["GET"])
+@secured(blp)
+@blp.response(200, Users)
+@errors(blp, 401)
+def list_users(organisation_id):
+    """The users of an organisation that you may manage."""
+    return {"users": identity("list_users", actor=actor(), organisation_id=organisation_id)}
+
+
+@blp.route("/users/<user_id>/password-reset", methods=["POST"])
+@secured(blp)
+@blp.response(200, bodies.UserOut)
+@errors(blp, 401, 404, 409)
+def reset_password(user_id):
+    """Reset a user's password: a new one-time password is emailed to them."""
+    return identity("reset_password", actor=actor(), user_id=user_id)
+
+
+@blp.route("/users/<user_id>/deactivation", methods=["POST"])
+@secured(blp)
+@blp.response(200, bodies.UserOut)
+@errors(blp, 401, 404, 409)
+def deactivate_user(user_id):
+    """Deactivate a leaver: their tokens and API keys stop working at once."""
+    return identity("deactivate_user", actor=actor(), user_id=user_id)
+
+
+@blp.route("/users/<user_id>/permissions", methods=["PUT"])
+@secured(blp)
+@blp.arguments(bodies.GrantRequest)
+@blp.response(200, bodies.UserOut)
+@errors(blp, 400, 401, 403, 404, 409, 415, 422)
+def grant_permissions(payload, user_id):
+    """Administrators: set broker / system champion / extended reporting / manage alerts."""
+    return identity("grant_permissions", actor=actor(), user_id=user_id, payload=payload)
+
+
+@blp.route("/users/<user_id>/audit", methods=["GET"])
+@secured(blp)
+@blp.response(200, AuditEntries)
+@errors(blp, 401, 404)
+def user_audit(user_id):
+    """Access-control changes concerning a user (who, when, what)."""
+    return {"entries": identity("audit_trail", actor=actor(), user_id=user_id)}
+
+
+@blp.route("/audit", methods=["GET"])
+@secured(blp)
+@blp.response(200, AuditEntries)
+@errors(blp, 401, 403)
+def audit():
+    """Administrators: the latest access-control changes."""
+    return {"entries": identity("audit_trail", actor=actor())}
+
+
+@blp.route("/terms", methods=["POST"])
+@secured(blp)
+@blp.arguments(bodies.TermsRequest)
+@blp.response(201, bodies.TermsOut)
+@errors(blp, 400, 401, 403, 415, 422)
+def publish_terms(payload):
+    """Administrators: publish new Terms of Use, accepted by everyone at next login."""
+    return identity("publish_terms", actor=actor(), payload=payload)
+
+
+# -- API users ---------------------------------------------------------------------
+@blp.route("/api-users", methods=["POST"])
+@secured(blp)
+@blp.arguments(bodies.ApiUserRequest)
+@blp.response(201, bodies.UserOut)
+@errors(blp, 400, 401, 403, 409, 415, 422)
+def create_api_user(payload):
+    """Administrators: an account for a system reading data through the API."""
+    return identity("create_api_user", actor=actor(), payload=payload)
+
+
+@blp.route("/api-users/<user_id>/keys", methods=["POST"])
+@secured(blp)
+@blp.arguments(bodies.ApiKeyRequest)
+@blp.response(201, bodies.ApiKeyOut)
+@errors(blp, 400, 401, 403, 404, 409, 415, 422)
+def create_api_key(payload, user_id):
+    """Administrators: a new API key. The key is shown in this answer only."""
+    return identity("create_api_key", actor=actor(), user_id=user_id, payload=payload)
+
+
+@blp.route("/api-users/<user_id>/keys", methods=["GET"])
+@secured(blp)
+@blp.response(200, ApiKeys)
+@errors(blp, 401, 403)
+def list_api_keys(user_id):
+    """Administrators: an API user's keys (never the keys themselves)."""
+    return {"api_keys": identity("list_api_keys", actor=actor(), user_id=user_id)}
+
+
+@blp.route("/api-users/<user_id>/keys/<key_id>", methods=["DELETE"])
+@secured(blp)
+@blp.response(200, bodies.ApiKeyOut)
+@errors(blp, 401, 403, 404)
+def revoke_api_key(user_id, key_id):
+    """Administrators: revoke an API key; it stops working at once."""
+    return identity("revoke_api_key", actor=actor(), user_id=user_id, key_id=key_id)
