@@ -1,0 +1,57 @@
+# The two commands a newcomer needs:  make run   and   make test
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := -e lib -e services/identity -e services/providers -e services/capacity \
+            -e services/search -e services/notifications -e services/reporting -e gateway
+export VAR_DIR ?= $(CURDIR)/var
+
+.PHONY: run test install install-test services keys bus migrate seed admin clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (found %s)" % sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python  ## the system's dependencies, pinned
+	$(BIN)/pip install -q -c constraints.txt -r requirements.txt
+	$(BIN)/pip install -q --no-deps $(PACKAGES)
+
+install-test: install
+	$(BIN)/pip install -q -c constraints.txt -r requirements-test.txt
+
+services:  ## PostgreSQL, RabbitMQ and Redis: start them or say what is missing
+	@bash deploy/ensure-services.sh
+
+keys:
+	@$(BIN)/python -m tracker_common.keys
+
+bus:
+	@$(BIN)/python -m tracker_common.bus
+
+migrate:
+	@$(BIN)/python -m identity.manage migrate
+
+seed:
+	@$(BIN)/python -m identity.manage seed-demo
+
+admin:
+	@deploy/with-demo-env.sh $(BIN)/python -m identity.manage create-admin
+
+run: install services keys bus migrate seed admin  ## install everything and run the whole system
+	@echo
+	@echo "Capacity Tracker is starting: gateway on http://localhost:8000"
+	@echo "  API docs:     http://localhost:8000/api/v1/docs"
+	@echo "  OpenAPI:      http://localhost:8000/api/v1/openapi.json"
+	@echo "  Health:       http://localhost:8000/healthz"
+	@echo "  Log in as the administrator from deploy/demo.env; the README has a walk-through."
+	@echo "  Ctrl-C stops everything."
+	@echo
+	@PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f deploy/Procfile -d $(CURDIR)
+
+test: install-test services  ## install everything and run every test
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) var
