@@ -1,0 +1,152 @@
+"""Test plumbing shared by every service's tests: isolated RabbitMQ vhosts,
+fresh PostgreSQL databases built by the real migrations, and a TCP proxy
+that can cut a client off from the broker."""
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import threading
+from urllib.parse import quote
+
+from kombu import Connection
+from sqlalchemy import MetaData, create_engine, text
+
+from .migrations import drop_database, upgrade
+
+
+def reset_vhost(name: str) -> str:
+    """A fresh, empty vhost (needs rabbitmqctl on this machine); returns its
+    AMQP URI. Without rabbitmqctl, fall back to the default vhost."""
+    if shutil.which("rabbitmqctl") is None:
+        return "amqp://guest:guest@127.0.0.1:5672/"
+    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], capture_output=True)
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", name], check=True, capture_output=True)
+    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", name, "guest", ".*", ".*", ".*"],
+                   check=True, capture_output=True)
+    return f"amqp://guest:guest@127.0.0.1:5672/{quote(name, safe='')}"
+
+
+def fresh_database(url: str, migrations_dir=None, metadata: MetaData | None = None) -> None:
+    """Drop and rebuild a database with the real migrations (or, for test-only
+    schemas, `metadata.create_all`)."""
+    drop_database(url)
+    if migrations_dir is not None:
+        upgrade(migrations_dir, url)
+    else:
+        from .migrations import ensure_database
+
+        ensure_database(url)
+        engine = create_engine(url)
+        metadata.create_all(engine)
+        engine.dispose()
+
+
+def truncate_all(engine, metadata: MetaData) -> None:
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def drain(amqp_uri: str, queue_name: str, timeout: float = 0.5, limit: int = 1000) -> list:
+    """Take every message now in a queue: [(body, headers)]."""
+    taken = []
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        for _ in range(limit):
+            message = channel.basic_get(queue_name, no_ack=True)
+            if message is None:
+                break
+            taken.append((json.loads(message.body), dict(message.headers or {})))
+    return taken
+
+
+class TcpProxy:
+    """Forwards a local port to the broker until `cut()`: then every
+    connection through it drops and new ones are refused, as when the broker
+    restarts. `restore()` lets traffic through again."""
+
+    def __init__(self, target_host: str = "127.0.0.1", target_port: int = 5672):
+        self.target = (target_host, target_port)
+        self._listener = None
+        self._connections: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self.port = self._free_port()
+
+    @staticmethod
+    def _free_port() -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
+
+    def uri(self, vhost_uri: str) -> str:
+        return vhost_uri.replace("127.0.0.1:5672", f"127.0.0.1:{self.port}")
+
+    def start(self) -> "TcpProxy":
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", self.port))
+        self._listener.listen(50)
+        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
+        return self
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            with self._lock:
+                self._connections += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, destination):
+        try:
+            while data := source.recv(65536):
+                destination.sendall(data)
+        except Exception:  # either side closed or cut: this connection is over
+            pass
+        finally:
+            for s in (source, destination):
+                try:
+                    s.close()
+                except Exception:
+                    pass
+
+    def cut(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            for s in self._connections:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                    s.close()
+                except OSError:
+                    pass
+            self._connections.clear()
+
+    def restore(self) -> None:
+        self.start()
+
+    stop = cut
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message: str = "condition"):
+    """Poll `predicate` until it returns something truthy; fail after `timeout`."""
+    import time
+
+    import eventlet
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        eventlet.sleep(interval)

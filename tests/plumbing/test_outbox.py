@@ -1,0 +1,84 @@
+"""The outbox relay keeps every event through a broker outage and publishes
+it, confirmed, once the broker is back."""
+from __future__ import annotations
+
+import threading
+
+import eventlet
+import pytest
+from prometheus_client import REGISTRY
+
+from tracker_common.bus import subscription_queue_name
+from tracker_common.testing import TcpProxy, drain, wait_until
+
+from .conftest import EVENT, PROBE
+from .test_events import relay_for, write_event
+
+PROBE_QUEUE = subscription_queue_name(PROBE, EVENT)
+
+
+@pytest.fixture
+def proxy():
+    proxy = TcpProxy().start()
+    yield proxy
+    proxy.cut()
+
+
+def test_events_written_while_the_broker_is_unreachable_are_kept_then_published(
+        probe_db, amqp_uri, proxy, unpublished):
+    relay = relay_for(probe_db, proxy.uri(amqp_uri))
+    relay.publish_pending()  # connected, topology declared
+    proxy.cut()
+
+    first = write_event(probe_db, "1-100")
+    with pytest.raises(Exception):
+        relay.publish_pending()
+    assert unpublished() == 1, "a failed publish must leave the event in the outbox"
+
+    relay.close()
+    proxy.restore()
+    second = write_event(probe_db, "1-101")
+    assert relay.publish_pending() == 2
+    assert unpublished() == 0
+    assert [body["id"] for body, _ in drain(amqp_uri, PROBE_QUEUE)] == [first, second]
+    relay.close()
+
+
+def test_the_running_relay_recovers_by_itself_after_a_broker_outage(probe_db, amqp_uri, proxy, unpublished):
+    relay = relay_for(probe_db, proxy.uri(amqp_uri))
+    wake, stopping = threading.Event(), []
+    runner = eventlet.spawn(relay.run, wake, lambda: bool(stopping), 0.05, 0.2)
+    try:
+        delivered = write_event(probe_db, "1-100")
+        wake.set()
+        wait_until(lambda: unpublished() == 0, message="the first event to be published")
+
+        proxy.cut()
+        kept = write_event(probe_db, "1-101")
+        wake.set()
+        eventlet.sleep(0.5)  # the relay keeps failing meanwhile
+        assert unpublished() == 1
+        lag = REGISTRY.get_sample_value("tracker_outbox_pending_events", {"service": PROBE})
+        assert lag == 1
+
+        proxy.restore()
+        wait_until(lambda: unpublished() == 0, timeout=10, message="the kept event to be published")
+    finally:
+        stopping.append(True)
+        wake.set()
+        runner.wait()
+        relay.close()
+    assert [body["id"] for body, _ in drain(amqp_uri, PROBE_QUEUE)] == [delivered, kept]
+
+
+def test_published_events_are_forgotten_after_the_retention_period(probe_db, amqp_uri):
+    from datetime import timedelta
+
+    from tracker_common.clock import FrozenClock
+
+    write_event(probe_db, "1-100")
+    relay = relay_for(probe_db, amqp_uri)
+    relay.publish_pending()
+    relay.clock = FrozenClock(relay.clock.now() + relay.retention + timedelta(minutes=1))
+    assert relay.purge_published() == 1
+    relay.close()
