@@ -1,0 +1,392 @@
+"""Registration: the pending account and its application, routing to the
+reviewers, due-diligence flags, and the reviewers' decision."""
+import json
+
+import pytest
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from identity import handlers
+from identity.models import Application, AuditEntry, User, outbox
+from identity.passwords import verify_password
+from tracker_common.contracts.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tracker_common.contracts.identity import DecisionRequest
+from tracker_common.keys import message_sealer
+
+
+# -- helpers -------------------------------------------------------------------
+
+def call(identity_db, handler, *args):
+    """Run a use case in its own unit of work and commit, as the service does."""
+    with identity_db.unit_of_work() as uow:
+        result = handler(uow, *args)
+        uow.commit()
+        return result
+
+
+def register(identity_db, *, name="Sam Jones", email="sam.jones@alder-care.example",
+             organisation_id="prov-a", location_id=None, level="standard", generic=False):
+    return call(identity_db, handlers.register,
+                {"name": name, "email": email, "organisation_id": organisation_id,
+                 "location_id": location_id, "level": level, "generic": generic})
+
+
+def decide(identity_db, deps, actor, application_id, *, decision="approve", reason=None, level=None):
+    return call(identity_db, lambda uow: handlers.decide_application(
+        uow, deps, actor, application_id, {"decision": decision, "reason": reason, "level": level}))
+
+
+def pending_for(identity_db, actor):
+    return call(identity_db, lambda uow: handlers.list_pending_applications(uow, actor))
+
+
+def row(identity_db, model, key):
+    """A fresh copy of a stored row, detached so it can be read after the unit of work."""
+    with identity_db.unit_of_work() as uow:
+        found = uow.session.get(model, key)
+        uow.session.expunge(found)
+        return found
+
+
+def user_row(identity_db, user_id):
+    return row(identity_db, User, user_id)
+
+
+def application_row(identity_db, application_id):
+    return row(identity_db, Application, application_id)
+
+
+def count(identity_db, table):
+    with identity_db.unit_of_work() as uow:
+        return uow.session.scalar(select(func.count()).select_from(table))
+
+
+def audit_actions(identity_db, user_id):
+    with identity_db.unit_of_work() as uow:
+        return [e.action for e in uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.subject_user_id == user_id).order_by(AuditEntry.id))]
+
+
+def reviewer_emails(event):
+    return sorted(r["email"] for r in event["data"]["reviewers"])
+
+
+# -- registration ----------------------------------------------------------------
+
+def test_registration_creates_a_pending_user_and_a_pending_application(identity_db, reference,
+                                                                       recorded_events):
+    application = register(identity_db, location_id="1-100", level="approver")
+
+    user = user_row(identity_db, application["user_id"])
+    assert (user.status, user.level, user.email, user.all_locations) == (
+        "pending", "approver", "sam.jones@alder-care.example", False)
+    assert user.password_hash is None
+    stored = application_row(identity_db, application["id"])
+    assert (stored.status, stored.kind, stored.location_ids, stored.la_code, stored.sub_icb_code) == (
+        "pending", "registration", ["1-100"], "E08000016", "02P")
+    assert [e["data"]["application_id"] for e in recorded_events("identity.registration_submitted")] \
+        == [application["id"]]
+    assert audit_actions(identity_db, user.id) == ["registration_submitted"]
+
+
+def test_registration_is_routed_to_the_organisations_approvers(identity_db, create_user, recorded_events):
+    whole = create_user(email="whole@alder-care.example", level="approver")
+    create_user(email="lodge@alder-care.example", level="approver", location_ids=["1-101"])
+    create_user(email="standard@alder-care.example")
+    create_user(email="gone@alder-care.example", level="approver", status="deactivated")
+    create_user(email="birch@birch-homes.example", organisation_id="prov-b", level="approver")
+
+    application = register(identity_db, location_id="1-100")
+
+    event, = recorded_events("identity.registration_submitted")
+    assert event["data"]["routed_to"] == "approvers"
+    # the approver limited to another location is not asked
+    assert reviewer_emails(event) == ["whole@alder-care.example"]
+    assert application_row(identity_db, application["id"]).reviewer_ids == [whole]
+
+
+def test_registration_for_a_location_also_goes_to_approvers_of_that_location(identity_db, create_user,
+                                                                             recorded_events):
+    create_user(email="whole@alder-care.example", level="approver")
+    create_user(email="lodge@alder-care.example", level="approver", location_ids=["1-101"])
+
+    register(identity_db, location_id="1-101")
+
+    event, = recorded_events("identity.registration_submitted")
+    assert reviewer_emails(event) == ["lodge@alder-care.example", "whole@alder-care.example"]
+
+
+def test_registration_for_the_whole_organisation_skips_approvers_limited_to_a_location(
+        identity_db, create_user, recorded_events):
+    create_user(email="whole@alder-care.example", level="approver")
+    create_user(email="lodge@alder-care.example", level="approver", location_ids=["1-101"])
+
+    register(identity_db)
+
+    event, = recorded_events("identity.registration_submitted")
+    assert reviewer_emails(event) == ["whole@alder-care.example"]
+
+
+def test_without_approvers_registration_goes_to_system_champions_of_the_locations_area(
+        identity_db, create_user, recorded_events):
+    with identity_db.unit_of_work() as uow:  # the Sub-ICB of Alder House as an organisation
+        handlers.apply_organisation_snapshot(uow, dict(
+            organisation_id="subicb-02P", version=1, name="Barnsley Sub-ICB", kind="sub_icb",
+            email_domains=["nhs.net"], ons_code="02P"))
+        uow.commit()
+    create_user(email="champ@barnsley.gov.uk", organisation_id="la-E08000016", roles=["system_champion"])
+    create_user(email="champ@nhs.net", organisation_id="subicb-02P", roles=["system_champion"])
+    create_user(email="plain@barnsley.gov.uk", organisation_id="la-E08000016")
+    create_user(email="broker@barnsley.gov.uk", organisation_id="la-E08000016", roles=["broker"])
+    create_user(email="champ@cityoflondon.gov.uk", organisation_id="la-E09000001", roles=["system_champion"])
+    create_user(email="admin@tracker.example", organisation_id="ct-national", admin=True)
+    # an approver limited to another location does not count as an approver here
+    create_user(email="lodge@alder-care.example", level="approver", location_ids=["1-101"])
+
+    application = register(identity_db, location_id="1-100")
+
+    event, = recorded_events("identity.registration_submitted")
+    assert event["data"]["routed_to"] == "system_champions"
+    assert reviewer_emails(event) == ["champ@barnsley.gov.uk", "champ@nhs.net"]
+    assert application_row(identity_db, application["id"]).routed_to == "system_champions"
+
+
+def test_without_approvers_or_champions_registration_goes_to_the_administrators(
+        identity_db, create_user, recorded_events):
+    admin = create_user(email="admin@tracker.example", organisation_id="ct-national", admin=True)
+    create_user(email="champ@cityoflondon.gov.uk", organisation_id="la-E09000001", roles=["system_champion"])
+
+    application = register(identity_db, location_id="1-100")
+
+    event, = recorded_events("identity.registration_submitted")
+    assert event["data"]["routed_to"] == "administrators"
+    assert reviewer_emails(event) == ["admin@tracker.example"]
+    assert application_row(identity_db, application["id"]).reviewer_ids == [admin]
+
+
+def test_submitted_event_carries_the_applicant_and_the_flags(identity_db, create_user, recorded_events):
+    create_user(email="whole@alder-care.example", level="approver")
+
+    application = register(identity_db, email="Sam.Jones@GMAIL.com", level="approver")
+
+    event, = recorded_events("identity.registration_submitted")
+    assert event["data"] | {"reviewers": None} == {
+        "application_id": application["id"], "kind": "registration", "user_id": application["user_id"],
+        "name": "Sam Jones", "email": "sam.jones@gmail.com", "organisation_id": "prov-a",
+        "organisation_name": "Alder Care", "location_ids": [], "level": "approver",
+        "flags": ["personal_webmail:gmail.com"], "routed_to": "approvers", "reviewers": None}
+    assert event["data"]["reviewers"] == [
+        {"user_id": event["data"]["reviewers"][0]["user_id"], "email": "whole@alder-care.example",
+         "name": "Pat Example"}]
+
+
+@pytest.mark.parametrize("email, name, flag", [
+    ("sam@gmail.com", "Sam Jones", "personal_webmail:gmail.com"),
+    ("sam@birch-homes.example", "Sam Jones", "email_domain_unlike_organisation:birch-homes.example"),
+    ("pat.exampel@alder-care.example", "Sam Jones", "near_duplicate:pat.example@alder-care.example"),
+    ("p.example@alder-care.example", "Pat Example", "near_duplicate:pat.example@alder-care.example"),
+])
+def test_due_diligence_flags_are_stored_on_the_application(identity_db, create_user, recorded_events,
+                                                           email, name, flag):
+    create_user(email="pat.example@alder-care.example", name="Pat Example")
+
+    application = register(identity_db, email=email, name=name)
+
+    assert application_row(identity_db, application["id"]).flags == [flag]
+    assert recorded_events("identity.registration_submitted")[0]["data"]["flags"] == [flag]
+
+
+def test_a_clean_application_has_no_flags(identity_db, reference):
+    application = register(identity_db, email="sam.jones@alder-care.example")
+    assert application_row(identity_db, application["id"]).flags == []
+
+
+def test_generic_account_flag_is_stored(identity_db, reference):
+    application = register(identity_db, name="Alder House Office", email="office@alder-care.example",
+                           generic=True)
+
+    assert user_row(identity_db, application["user_id"]).generic is True
+    assert application["generic"] is True
+    assert register(identity_db)["generic"] is False
+
+
+@pytest.mark.parametrize("fields, bad_field", [
+    ({"organisation_id": "no-such-org"}, "organisation_id"),
+    ({"location_id": "1-200"}, "location_id"),  # Birch Court belongs to prov-b
+    ({"location_id": "9-999"}, "location_id"),
+])
+def test_unknown_organisation_or_foreign_location_is_invalid_input_naming_the_field(
+        identity_db, reference, recorded_events, fields, bad_field):
+    with pytest.raises(InvalidInput) as error:
+        register(identity_db, **fields)
+
+    assert list(error.value.fields) == [bad_field]
+    assert count(identity_db, User) == 0 and count(identity_db, Application) == 0
+    assert recorded_events() == []
+
+
+def test_registration_for_an_inactive_location_is_invalid(identity_db, reference):
+    with identity_db.unit_of_work() as uow:
+        handlers.apply_location_snapshot(uow, {**reference["locations"][0], "version": 2, "active": False})
+        uow.commit()
+    with pytest.raises(InvalidInput) as error:
+        register(identity_db, location_id="1-100")
+    assert list(error.value.fields) == ["location_id"]
+
+
+def test_duplicate_email_is_a_conflict_and_adds_nothing(identity_db, create_user, recorded_events):
+    create_user(email="sam.jones@alder-care.example")
+
+    with pytest.raises(Conflict) as error:
+        register(identity_db, email="  Sam.Jones@Alder-Care.example ")
+
+    assert list(error.value.fields) == ["email"]
+    assert count(identity_db, User) == 1 and count(identity_db, Application) == 0
+    assert recorded_events() == []
+
+
+def test_a_pending_applicant_cannot_register_twice(identity_db, reference):
+    register(identity_db)
+    with pytest.raises(Conflict):
+        register(identity_db)
+    assert count(identity_db, Application) == 1
+
+
+# -- who sees and decides --------------------------------------------------------------
+
+def test_only_reviewers_see_the_application_and_others_cannot_decide_it(
+        identity_db, deps, create_user, principal):
+    approver = principal(create_user(level="approver"))
+    other_approver = principal(create_user(email="b@birch-homes.example", organisation_id="prov-b",
+                                           level="approver"))
+    colleague = principal(create_user())  # a care home standard user of the same organisation
+    application = register(identity_db)
+
+    assert [a["id"] for a in pending_for(identity_db, approver)] == [application["id"]]
+    assert pending_for(identity_db, other_approver) == []
+    assert pending_for(identity_db, colleague) == []
+    for outsider in (other_approver, colleague):
+        with pytest.raises(NotFound):
+            decide(identity_db, deps, outsider, application["id"])
+    assert application_row(identity_db, application["id"]).status == "pending"
+    assert user_row(identity_db, application["user_id"]).status == "pending"
+
+
+def test_system_champion_sees_and_decides_an_application_routed_to_them(
+        identity_db, deps, create_user, principal):
+    champion = principal(create_user(email="champ@barnsley.gov.uk", organisation_id="la-E08000016",
+                                     roles=["system_champion"]))
+    application = register(identity_db, location_id="1-100")
+
+    assert [a["id"] for a in pending_for(identity_db, champion)] == [application["id"]]
+    decide(identity_db, deps, champion, application["id"])
+    assert user_row(identity_db, application["user_id"]).status == "active"
+
+
+def test_approval_activates_the_user_with_a_sealed_one_time_password(
+        identity_db, deps, create_user, principal, recorded_events, clock):
+    approver_id = create_user(level="approver")
+    application = register(identity_db)
+
+    decided = decide(identity_db, deps, principal(approver_id), application["id"])
+
+    assert (decided["status"], decided["decided_by"]) == ("approved", approver_id)
+    user = user_row(identity_db, application["user_id"])
+    assert (user.status, user.must_change_password, user.password_changed_at) == ("active", True, clock.now())
+    event, = recorded_events("identity.user_approved")
+    assert event["data"]["user_id"] == user.id and event["data"]["email"] == "sam.jones@alder-care.example"
+    one_time_password = message_sealer().decrypt(event["data"]["one_time_password_sealed"].encode()).decode()
+    assert verify_password(user.password_hash, one_time_password)
+    # never in plain text: not on the bus, not in the audit log
+    assert one_time_password not in json.dumps(recorded_events())
+    with identity_db.unit_of_work() as uow:
+        audit = [(e.action, json.dumps(e.details)) for e in uow.session.scalars(select(AuditEntry))]
+    assert ("registration_approved" in [action for action, _ in audit])
+    assert all(one_time_password not in details for _, details in audit)
+    with identity_db.engine.connect() as connection:
+        raw_outbox = json.dumps([list(map(str, row)) for row in connection.execute(select(outbox))])
+    assert one_time_password not in raw_outbox
+
+
+def test_rejection_needs_a_reason():
+    for body in ({"decision": "reject"}, {"decision": "reject", "reason": "   "}):
+        with pytest.raises(ValidationError) as error:
+            DecisionRequest().load(body)
+        assert "reason" in error.value.messages
+    assert DecisionRequest().load({"decision": "approve"})["reason"] is None
+
+
+def test_rejection_records_the_reason_and_the_event(identity_db, deps, create_user, principal,
+                                                   recorded_events):
+    approver_id = create_user(level="approver")
+    application = register(identity_db)
+
+    decide(identity_db, deps, principal(approver_id), application["id"], decision="reject",
+           reason="Not a member of staff")
+
+    stored = application_row(identity_db, application["id"])
+    assert (stored.status, stored.decision_reason, stored.decided_by) == (
+        "rejected", "Not a member of staff", approver_id)
+    user = user_row(identity_db, application["user_id"])
+    assert (user.status, user.password_hash) == ("rejected", None)
+    event, = recorded_events("identity.user_rejected")
+    assert (event["data"]["reason"], event["data"]["email"]) == ("Not a member of staff",
+                                                                  "sam.jones@alder-care.example")
+    assert recorded_events("identity.user_approved") == []
+    assert audit_actions(identity_db, user.id)[-1] == "registration_rejected"
+
+
+@pytest.mark.parametrize("first, second", [("approve", "approve"), ("approve", "reject"),
+                                           ("reject", "approve")])
+def test_deciding_twice_is_a_conflict(identity_db, deps, create_user, principal, recorded_events,
+                                      first, second):
+    approver = principal(create_user(level="approver"))
+    application = register(identity_db)
+    decide(identity_db, deps, approver, application["id"], decision=first, reason="why")
+    events_before = recorded_events()
+
+    with pytest.raises(Conflict):
+        decide(identity_db, deps, approver, application["id"], decision=second, reason="why")
+
+    assert application_row(identity_db, application["id"]).status == {"approve": "approved",
+                                                                      "reject": "rejected"}[first]
+    assert recorded_events() == events_before
+    assert pending_for(identity_db, approver) == []
+
+
+def test_only_administrators_may_change_the_requested_level(identity_db, deps, create_user, principal):
+    approver = principal(create_user(level="approver"))
+    admin = principal(create_user(email="admin@tracker.example", organisation_id="ct-national", admin=True))
+    application = register(identity_db, level="standard")
+
+    with pytest.raises(Forbidden) as error:
+        decide(identity_db, deps, approver, application["id"], level="approver")
+    assert "level" in error.value.fields
+    assert application_row(identity_db, application["id"]).status == "pending"
+
+    decide(identity_db, deps, admin, application["id"], level="approver")
+    assert user_row(identity_db, application["user_id"]).level == "approver"
+    assert application_row(identity_db, application["id"]).level == "approver"
+
+
+def test_an_approver_may_approve_the_level_as_requested(identity_db, deps, create_user, principal):
+    approver = principal(create_user(level="approver"))
+    application = register(identity_db, level="approver")
+
+    decide(identity_db, deps, approver, application["id"], level="approver")
+
+    assert user_row(identity_db, application["user_id"]).level == "approver"
+
+
+def test_nobody_may_decide_their_own_application(identity_db, deps, create_user, principal):
+    # An approver of the whole of prov-a asks for Birch Court: their own
+    # organisation's approvers (themselves included) would otherwise qualify.
+    approver_id = create_user(level="approver")
+    application = call(identity_db, lambda uow: handlers.request_location_access(
+        uow, principal(approver_id), {"location_ids": ["1-200"]}))
+
+    assert application["id"] not in [a["id"] for a in pending_for(identity_db, principal(approver_id))]
+    with pytest.raises(NotFound):
+        decide(identity_db, deps, principal(approver_id), application["id"])
+    assert application_row(identity_db, application["id"]).status == "pending"
+    assert "1-200" not in principal(approver_id).location_ids

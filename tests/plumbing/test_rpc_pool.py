@@ -1,0 +1,74 @@
+"""The gateway's pooled RPC client: one long-lived client per thread, a
+timeout on every call, and clear errors (503 / 504) that leave the pool
+usable for the next request."""
+from __future__ import annotations
+
+import threading
+
+import eventlet
+import pytest
+from nameko.rpc import rpc
+
+from tracker_common.rpc import RpcPool, ServiceTimeout, ServiceUnavailable
+from tracker_common.testing import TcpProxy
+
+
+class SlowService:
+    name = "plumbing_slow"
+
+    @rpc
+    def echo(self, value, delay=0.0):
+        eventlet.sleep(delay)
+        return value
+
+
+def test_a_missing_service_is_reported_unavailable(amqp_uri):
+    pool = RpcPool(amqp_uri, timeout=2)
+    with pytest.raises(ServiceUnavailable) as raised:
+        pool.call("no_such_service", "anything")
+    assert raised.value.body["service"] == "no_such_service"
+    pool.close()
+
+
+def test_a_slow_service_times_out_and_the_next_call_works(amqp_uri, run_container):
+    pool = RpcPool(amqp_uri, timeout=0.5)
+    with run_container(SlowService):
+        with pytest.raises(ServiceTimeout):
+            pool.call("plumbing_slow", "echo", value=1, delay=2)
+        assert pool.call("plumbing_slow", "echo", value=2) == 2
+    pool.close()
+
+
+def test_each_thread_keeps_its_own_client(amqp_uri, run_container):
+    pool = RpcPool(amqp_uri, timeout=5)
+    clients = {}
+
+    def worker(n):
+        assert pool.call("plumbing_slow", "echo", value=n) == n
+        first = pool._local.proxy
+        assert pool.call("plumbing_slow", "echo", value=n) == n
+        clients[n] = (first, pool._local.proxy)
+
+    with run_container(SlowService):
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    pool.close()
+    assert all(first is again for first, again in clients.values()), "the client is reused"
+    assert len({id(first) for first, _ in clients.values()}) == 4, "no client is shared by threads"
+
+
+def test_a_broken_broker_connection_is_dropped_and_replaced(amqp_uri, run_container):
+    proxy = TcpProxy().start()
+    pool = RpcPool(proxy.uri(amqp_uri), timeout=2)
+    with run_container(SlowService):
+        assert pool.call("plumbing_slow", "echo", value="before") == "before"
+        proxy.cut()
+        with pytest.raises((ServiceUnavailable, ServiceTimeout)):
+            pool.call("plumbing_slow", "echo", value="during")
+        proxy.restore()
+        assert pool.call("plumbing_slow", "echo", value="after") == "after"
+    pool.close()
+    proxy.cut()
