@@ -1,0 +1,230 @@
+"""The real system on test databases: identity under `nameko run` and the
+gateway under gunicorn, as separate processes, talking over a RabbitMQ vhost
+of their own. Tests drive it through HTTP, kill and restart its processes,
+and move its clock (CLOCK_OFFSET_FILE) instead of sleeping."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from kombu import Connection, Queue
+from sqlalchemy import create_engine, select, text
+
+from tracker_common.bus import EVENTS_EXCHANGE
+from tracker_common.keys import message_sealer
+from tracker_common.migrations import drop_database
+from tracker_common.testing import reset_vhost, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class System:
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.clock_file = tmp / "clock-offset"
+        self.clock_file.write_text("0")
+        self.port = free_port()
+        self.identity_metrics_port = free_port()
+        self.amqp_uri = reset_vhost("capacity-tracker-system")
+        self.database_template = "postgresql+psycopg2://postgres@127.0.0.1:5432/capacity_tracker_system_{service}"
+        self.env = {
+            **os.environ,
+            "AMQP_URI": self.amqp_uri,
+            "DATABASE_URL_TEMPLATE": self.database_template,
+            "REDIS_URL": "redis://127.0.0.1:6379/14",
+            "CLOCK_OFFSET_FILE": str(self.clock_file),
+            "OUTBOX_INTERVAL": "0.1",
+            "GATEWAY_BIND": f"127.0.0.1:{self.port}",
+            "GATEWAY_WORKERS": "2",
+            "RPC_TIMEOUT": "5",
+            "ADMIN_EMAIL": "admin@tracker.example",
+            "ADMIN_PASSWORD": "Osprey-Meadow-Lantern-58",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.http = requests.Session()
+
+    # -- processes -------------------------------------------------------------
+    def manage(self, *args: str) -> None:
+        subprocess.run([PYTHON, "-m", "identity.manage", *args], env=self.env, cwd=ROOT, check=True,
+                       capture_output=True)
+
+    def prepare(self) -> None:
+        drop_database(self.database_template.format(service="identity"))
+        import redis
+        redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
+        for command in ("migrate", "seed-demo", "create-admin"):
+            self.manage(command)
+
+    def start(self, name: str) -> None:
+        command = {
+            "identity": [PYTHON, "-m", "nameko", "run", "--config", "deploy/nameko.yaml", "identity.service"],
+            "gateway": [PYTHON, "-m", "gunicorn", "-c", "gateway/gunicorn.conf.py", "gateway.wsgi:app"],
+        }[name]
+        env = dict(self.env)
+        if name == "identity":
+            env["METRICS_PORT"] = str(self.identity_metrics_port)
+        log = open(self.tmp / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                                start_new_session=True)
+
+    def stop(self, name: str, sig=signal.SIGTERM) -> None:
+        process = self.processes.pop(name, None)
+        if process and process.poll() is None:
+            os.killpg(process.pid, sig)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def kill(self, name: str) -> None:
+        self.stop(name, signal.SIGKILL)
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        def healthy():
+            try:
+                return self.http.get(f"{self.base}/healthz", timeout=5).status_code == 200
+            except requests.RequestException:
+                return False
+        wait_until(healthy, timeout=timeout, interval=0.3, message=f"healthy system (logs in {self.tmp})")
+
+    def log(self, name: str) -> str:
+        return (self.tmp / f"{name}.log").read_text(errors="replace")
+
+    # -- HTTP ------------------------------------------------------------------------
+    def api(self, method: str, path: str, *, token: str | None = None, **kwargs) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.http.request(method, f"{self.base}{path}", headers=headers, timeout=30, **kwargs)
+
+    def login(self, email: str, password: str, **extra) -> str:
+        response = self.api("POST", "/api/v1/auth/token", json={"email": email, "password": password, **extra})
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    def admin_token(self) -> str:
+        return self.login(self.env["ADMIN_EMAIL"], self.env["ADMIN_PASSWORD"])
+
+    # -- what the system did ---------------------------------------------------------
+    def advance_clock(self, **delta) -> None:
+        from datetime import timedelta
+        offset = float(self.clock_file.read_text() or 0) + timedelta(**delta).total_seconds()
+        self.clock_file.write_text(str(offset))
+
+    def identity_sql(self, query: str, **params):
+        engine = create_engine(self.database_template.format(service="identity"))
+        try:
+            with engine.connect() as connection:
+                return connection.execute(text(query), params).all()
+        finally:
+            engine.dispose()
+
+    def outbox_messages(self, event_type: str) -> list[dict]:
+        return [row[0] for row in self.identity_sql(
+            "SELECT message FROM outbox WHERE event_type = :t ORDER BY seq", t=event_type)]
+
+    def one_time_password(self, email: str, event_type: str = "identity.user_approved") -> str:
+        """What the notifications service will email: the sealed one-time password."""
+        sealed = [m["data"]["one_time_password_sealed"] for m in self.outbox_messages(event_type)
+                  if m["data"]["email"] == email]
+        return message_sealer().decrypt(sealed[-1].encode()).decode()
+
+    def publish(self, event_type: str, data: dict) -> str:
+        """Publish an event as its owning service would (for events of
+        services not running here, e.g. providers)."""
+        from datetime import datetime, timezone
+
+        from kombu import Producer
+
+        from tracker_common.contracts.events import new_event
+        event = new_event(event_type, data, occurred_at=datetime.now(timezone.utc))
+        with Connection(self.amqp_uri, transport_options={"confirm_publish": True}) as connection:
+            from tracker_common.bus import declare_topology
+            declare_topology(connection)
+            Producer(connection.channel(), exchange=EVENTS_EXCHANGE).publish(
+                event.to_message(), routing_key=event_type, serializer="json", delivery_mode=2)
+        return event.id
+
+    def add_care_provider(self, organisation_id: str, domain: str, location_id: str) -> None:
+        """A provider and one of its locations, as the providers service announces them."""
+        self.publish("providers.organisation_updated", {
+            "organisation_id": organisation_id, "version": 1, "name": f"Provider {organisation_id}",
+            "kind": "care_provider", "email_domains": [domain], "ons_code": None,
+            "la_code": "E08000016", "sub_icb_code": "02P"})
+        self.publish("providers.location_updated", {
+            "location_id": location_id, "version": 1, "organisation_id": organisation_id,
+            "name": f"Home {location_id}", "postcode": "S70 9ZZ", "la_code": "E08000016",
+            "sub_icb_code": "02P", "active": True})
+        wait_until(lambda: self.identity_sql("SELECT 1 FROM locations WHERE id = :l", l=location_id),
+                   message="identity to learn of the new provider")
+
+    def observe(self, routing_key: str) -> "Observer":
+        return Observer(self.amqp_uri, routing_key)
+
+
+class Observer:
+    """A queue of our own bound to the events exchange, to see what is published."""
+
+    def __init__(self, amqp_uri: str, routing_key: str):
+        self.amqp_uri = amqp_uri
+        self.queue = Queue(f"test-observer-{routing_key}", exchange=EVENTS_EXCHANGE, routing_key=routing_key,
+                           durable=False, auto_delete=False)
+        with Connection(amqp_uri) as connection:
+            self.queue(connection.default_channel).declare()
+            self.queue(connection.default_channel).purge()
+
+    def messages(self) -> list[dict]:
+        taken = []
+        with Connection(self.amqp_uri) as connection:
+            channel = connection.channel()
+            while (message := channel.basic_get(self.queue.name, no_ack=True)) is not None:
+                taken.append(json.loads(message.body))
+        return taken
+
+
+@pytest.fixture(scope="session")
+def system(tmp_path_factory):
+    system = System(tmp_path_factory.mktemp("system"))
+    system.prepare()
+    system.start("identity")
+    system.start("gateway")
+    try:
+        system.wait_healthy()
+        yield system
+    finally:
+        for name in list(system.processes):
+            system.stop(name)
+
+
+_counter = iter(range(10**9))
+
+
+@pytest.fixture
+def unique():
+    """unique() -> a fresh lower-case word (names take letters only)."""
+    def _next() -> str:
+        n = int(time.time() * 1000) % 10**9 * 1000 + next(_counter)
+        word = ""
+        while n:
+            n, digit = divmod(n, 26)
+            word += chr(ord("a") + digit)
+        return word
+    return _next
