@@ -2,12 +2,13 @@
 passwords, deactivate leavers, grant permissions, read the audit trail,
 list users; and requests for access to further locations."""
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from identity import handlers
-from identity.models import ApiKey, Application, User
+from identity.models import ApiKey, Application, AuditEntry, User
 from identity.passwords import verify_password
 from tracker_common.contracts.errors import Conflict, Forbidden, InvalidCredentials, NotFound
 from tracker_common.contracts.permissions import Role
@@ -34,18 +35,14 @@ def user_row(identity_db, user_id):
 
 
 def audit_entries(identity_db, user_id, action):
+    """The audit log about `user_id` for `action`, newest first."""
     with identity_db.unit_of_work() as uow:
-        return [e for e in handlers.audit_trail(uow, _system_admin(), None, 10_000)
-                if e["subject_user_id"] == user_id and e["action"] == action]
-
-
-def _system_admin():
-    from tracker_common.contracts.permissions import Principal
-    return Principal(user_id="test-admin", organisation_id="ct-national", roles=frozenset({Role.ADMIN}))
+        return [{"actor_id": e.actor_id, "details": e.details} for e in uow.session.scalars(
+            select(AuditEntry).where(AuditEntry.subject_user_id == user_id, AuditEntry.action == action)
+            .order_by(AuditEntry.id.desc()))]
 
 
 def lock(identity_db, user_id, clock):
-    from datetime import timedelta
     with identity_db.unit_of_work() as uow:
         user = uow.session.get(User, user_id)
         user.failed_logins, user.locked_until = 5, clock.now() + timedelta(hours=24)
