@@ -117,6 +117,8 @@ class Telemetry(DependencyProvider):
         else:
             outcome = "error"
             log.error("entrypoint failed", exc_info=exc_info)
+        log.info("entrypoint finished", outcome=outcome, duration_ms=round(elapsed * 1000, 1),
+                 error_code=getattr(exc_info[1], "code", None) if exc_info else None)
         ENTRYPOINT_CALLS.labels(service, entrypoint, outcome).inc()
         ENTRYPOINT_LATENCY.labels(service, entrypoint).observe(elapsed)
 

@@ -11,7 +11,7 @@ from identity import handlers
 from identity.handlers.common import GENERIC_ACCOUNT_DISCLAIMER
 from identity.models import AuditEntry, PasswordHistory, User
 from identity.passwords import verify_password
-from tracker_common.contracts.errors import (AccountLocked, DisclaimerAcknowledgementRequired,
+from tracker_common.contracts.errors import (AccountLocked, DisclaimerAcknowledgementRequired, Forbidden,
                                              InvalidCredentials, InvalidInput, PasswordChangeRequired,
                                              TermsAcceptanceRequired)
 from tracker_common.keys import verification_key
@@ -203,6 +203,13 @@ def test_new_terms_of_use_must_be_accepted_at_the_next_login(identity_db, deps, 
     with pytest.raises(TermsAcceptanceRequired) as error:
         login(identity_db, deps)
     assert error.value.body["terms_version"] == newer
+
+
+def test_only_administrators_publish_terms(identity_db, deps, create_user, principal):
+    approver = principal(create_user(email=EMAIL, level="approver"))
+    with pytest.raises(Forbidden):
+        publish_terms(identity_db, approver)
+    login(identity_db, deps)  # nothing to accept
 
 
 def test_generic_accounts_acknowledge_the_disclaimer_at_every_login(identity_db, deps, create_user):

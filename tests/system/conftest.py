@@ -150,18 +150,24 @@ class System:
     def publish(self, event_type: str, data: dict) -> str:
         """Publish an event as its owning service would (for events of
         services not running here, e.g. providers)."""
+        return self.publish_many([(event_type, data)])[0]
+
+    def publish_many(self, events: list[tuple[str, dict]]) -> list[str]:
         from datetime import datetime, timezone
 
         from kombu import Producer
 
+        from tracker_common.bus import declare_topology
         from tracker_common.contracts.events import new_event
-        event = new_event(event_type, data, occurred_at=datetime.now(timezone.utc))
+        ids = []
         with Connection(self.amqp_uri, transport_options={"confirm_publish": True}) as connection:
-            from tracker_common.bus import declare_topology
             declare_topology(connection)
-            Producer(connection.channel(), exchange=EVENTS_EXCHANGE).publish(
-                event.to_message(), routing_key=event_type, serializer="json", delivery_mode=2)
-        return event.id
+            producer = Producer(connection.channel(), exchange=EVENTS_EXCHANGE)
+            for event_type, data in events:
+                event = new_event(event_type, data, occurred_at=datetime.now(timezone.utc))
+                producer.publish(event.to_message(), routing_key=event_type, serializer="json", delivery_mode=2)
+                ids.append(event.id)
+        return ids
 
     def add_care_provider(self, organisation_id: str, domain: str, location_id: str) -> None:
         """A provider and one of its locations, as the providers service announces them."""

@@ -1,0 +1,86 @@
+"""Kill and restart things: nothing is lost, nothing is applied twice, and
+the gateway says clearly what is missing meanwhile."""
+from __future__ import annotations
+
+import pytest
+
+from tracker_common.testing import wait_until
+
+pytestmark = pytest.mark.system
+
+
+@pytest.fixture
+def restore_identity(system):
+    yield
+    if "identity" not in system.processes:
+        system.start("identity")
+    system.wait_healthy()
+
+
+def test_a_consumer_killed_mid_stream_loses_nothing_and_applies_each_event_once(system, unique,
+                                                                                restore_identity):
+    org, prefix = f"prov-{unique()}", f"1-{unique()}"
+    system.add_care_provider(org, f"{org}.example", f"{prefix}-seed")
+    locations = [f"{prefix}-{n}" for n in range(200)]
+    system.kill("identity")  # the burst waits in identity's queue
+    event_ids = system.publish_many([
+        ("providers.location_updated", {
+            "location_id": location_id, "version": version, "organisation_id": org,
+            "name": f"Home {location_id} v{version}", "postcode": "S70 9ZZ", "la_code": "E08000016",
+            "sub_icb_code": "02P", "active": True})
+        for version in range(1, 6) for location_id in locations])
+    system.start("identity")
+
+    def processed() -> int:
+        return system.identity_sql("SELECT count(*) FROM processed_events WHERE event_id = ANY(:ids)",
+                                   ids=event_ids)[0][0]
+
+    wait_until(lambda: processed() >= 20, timeout=30, interval=0.01, message="some events to be handled")
+    system.kill("identity")  # kill -9, mid-stream
+    assert processed() < len(event_ids), "the kill came too late to prove anything"
+
+    system.start("identity")
+    wait_until(lambda: processed() == len(event_ids), timeout=60, message="every event to be handled")
+    rows = system.identity_sql("SELECT id, version, name FROM locations WHERE id = ANY(:ids) ORDER BY id",
+                               ids=locations)
+    assert len(rows) == len(locations)
+    assert all(version == 5 and name.endswith("v5") for _, version, name in rows)
+
+
+def test_events_committed_while_the_relay_was_down_are_published_when_it_starts(system, restore_identity):
+    from identity.models import outbox, processed_events
+    from tracker_common.clock import SystemClock
+    from tracker_common.db import Database
+
+    observer = system.observe("identity.password_changed")
+    system.kill("identity")
+    database = Database(system.database_template.format(service="identity"), (outbox, processed_events),
+                        SystemClock(), pool_size=1)
+    with database.unit_of_work() as uow:  # committed, as by a worker killed before its relay ran
+        event = uow.record_event("identity.password_changed", {"user_id": "u-1", "email": "u1@example.org"})
+        uow.commit()
+    database.dispose()
+    assert observer.messages() == []
+
+    system.start("identity")
+    published = wait_until(observer.messages, timeout=30, message="the kept event")
+    assert [m["id"] for m in published] == [event.id]
+
+
+def test_while_identity_is_down_the_gateway_answers_503_and_health_names_it(system, restore_identity):
+    system.stop("identity")
+    health = system.api("GET", "/healthz")
+    assert health.status_code == 503
+    assert health.json()["checks"]["identity"].startswith("unavailable")
+    assert health.json()["checks"]["broker"] == "ok"
+    # Its queue outlives it, so a call waits for the RPC timeout: 504, not a hang.
+    login = system.api("POST", "/api/v1/auth/token", json={"email": "a@example.org", "password": "whatever"})
+    assert login.status_code == 504
+    assert login.headers["Content-Type"].startswith("application/problem+json")
+    assert login.json()["code"] == "service_timeout"
+    assert "identity" in login.json()["detail"]
+
+    system.start("identity")
+    system.wait_healthy()
+    assert system.api("POST", "/api/v1/auth/token",
+                      json={"email": "a@example.org", "password": "whatever"}).status_code == 401
