@@ -71,6 +71,7 @@ class TcpProxy:
         self.target = (target_host, target_port)
         self._listener = None
         self._connections: list[socket.socket] = []
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self.port = self._free_port()
 
@@ -88,8 +89,14 @@ class TcpProxy:
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", self.port))
         self._listener.listen(50)
-        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
+        self._spawn(self._accept, self._listener)
         return self
+
+    def _spawn(self, target, *args) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        thread.start()
+        with self._lock:
+            self._threads.append(thread)
 
     def _accept(self, listener):
         while True:
@@ -101,7 +108,7 @@ class TcpProxy:
             with self._lock:
                 self._connections += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+                self._spawn(self._pipe, a, b)
 
     @staticmethod
     def _pipe(source, destination):
@@ -119,16 +126,30 @@ class TcpProxy:
 
     def cut(self) -> None:
         if self._listener is not None:
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self._listener.close()
             self._listener = None
         with self._lock:
-            for s in self._connections:
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                    s.close()
-                except OSError:
-                    pass
-            self._connections.clear()
+            sockets, self._connections = self._connections, []
+            threads, self._threads = self._threads, []
+        for s in sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        # Wait for every forwarding thread to see its socket closed before the
+        # descriptors are released: under eventlet a reused descriptor number
+        # with a reader still registered breaks the next user of that number.
+        for thread in threads:
+            thread.join(timeout=5)
+        for s in sockets:
+            try:
+                s.close()
+            except OSError:
+                pass
 
     def restore(self) -> None:
         self.start()

@@ -392,10 +392,6 @@ def test_nobody_may_decide_their_own_application(identity_db, deps, create_user,
     assert "1-200" not in principal(approver_id).location_ids
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: registration.may_review lets anyone in application.reviewer_ids decide, a snapshot taken "
-    "at routing time; a System Champion whose permission an administrator has since removed still "
-    "sees and approves the applications once routed to them"))
 def test_a_former_system_champion_can_no_longer_decide(identity_db, deps, create_user, principal,
                                                        revocations):
     champion_id = create_user(email="champ@barnsley.gov.uk", organisation_id="la-E08000016",

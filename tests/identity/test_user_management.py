@@ -319,10 +319,6 @@ def test_access_to_locations_already_held_is_a_conflict(identity_db, create_user
         assert uow.session.scalars(select(Application)).all() == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: registration._submit routes a location-access request by the requester's organisation "
-    "(user.organisation_id) instead of the organisation that owns the location, so the requester's "
-    "own approvers (not the location's) review, and decide, access to another provider's home"))
 def test_access_to_another_providers_location_goes_to_that_locations_approvers(
         identity_db, deps, create_user, principal, approver, birch_approver, recorded_events):
     user_id = create_user(email="pat@alder-care.example", location_ids=["1-100"])

@@ -59,6 +59,10 @@ class InvalidCredentials(TrackerError):
     code = "invalid_credentials"
     title = "The email address or password is not correct"
 
+    def __init__(self, detail: str = "", **kwargs):
+        super().__init__(detail or "The email address or password is not correct. After 5 wrong "
+                                   "passwords in a row the account is locked for 24 hours.", **kwargs)
+
 
 @_register
 class AccountLocked(TrackerError):

@@ -141,7 +141,8 @@ def _in_own(principal: Principal, target: Target) -> bool:
         return True
     if target.organisation_id is None or target.organisation_id != principal.organisation_id:
         return False
-    return principal.all_locations or target.location_id is None
+    # A principal limited to some locations holds nothing organisation-wide.
+    return principal.all_locations
 
 
 def _in_aligned(principal: Principal, target: Target) -> bool:

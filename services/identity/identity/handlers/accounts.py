@@ -48,7 +48,9 @@ def _check_password(deps: IdentityDeps, uow, user: User, password: str) -> None:
         raise AccountLocked("The account is locked after too many wrong passwords.",
                             locked_until=iso(user.locked_until))
     uow.commit()
-    raise InvalidCredentials(attempts_left=deps.policy.max_failed_logins - user.failed_logins)
+    # The same answer as for an unknown email, so it says nothing of which
+    # addresses have accounts.
+    raise InvalidCredentials()
 
 
 def _login_user(uow, email: str) -> User:
@@ -105,8 +107,10 @@ def authenticate(uow, deps: IdentityDeps, command: dict) -> dict:
 
 
 def _set_password(uow, deps: IdentityDeps, user: User, new_password: str, *, field: str) -> None:
+    # The history holds every chosen password, the current one first; a
+    # one-time password is not in it and does not count.
     previous = repo.dao_recent_password_hashes(uow.session, user.id, deps.policy.history)
-    if user.password_hash and not user.must_change_password:
+    if user.password_hash and not user.must_change_password and user.password_hash not in previous:
         previous = [user.password_hash, *previous]
     problems = policy_problems(new_password, name=user.name, email=user.email,
                                previous_hashes=previous, policy=deps.policy)

@@ -27,22 +27,24 @@ def _route(uow, organisation_id: str, location_id: str | None, la_code: str | No
     return "administrators", repo.dao_active_admins(uow.session)
 
 
-def _submit(uow, *, kind: str, user: User, location_ids: list[str], level: str,
+def _submit(uow, *, kind: str, user: User, organisation_id: str, location_ids: list[str], level: str,
             la_code: str | None, sub_icb_code: str | None, flags: list[str],
             reason_given: str | None = None) -> Application:
-    routed_to, reviewers = _route(uow, user.organisation_id, location_ids[0] if location_ids else None,
+    """File an application about `organisation_id` (the applicant's own for a
+    registration; the owner of the locations for a request for access)."""
+    routed_to, reviewers = _route(uow, organisation_id, location_ids[0] if location_ids else None,
                                   la_code, sub_icb_code)
     application = Application(
-        id=str(uuid.uuid4()), kind=kind, user_id=user.id, organisation_id=user.organisation_id,
+        id=str(uuid.uuid4()), kind=kind, user_id=user.id, organisation_id=organisation_id,
         location_ids=location_ids, la_code=la_code, sub_icb_code=sub_icb_code, level=level,
         flags=flags, routed_to=routed_to, reviewer_ids=[r.id for r in reviewers],
         reason_given=reason_given, status="pending", submitted_at=uow.now())
     uow.session.add(application)
-    organisation = repo.dao_get_organisation(uow.session, user.organisation_id)
+    organisation = repo.dao_get_organisation(uow.session, organisation_id)
     uow.record_event(
         "identity.registration_submitted" if kind == "registration" else "identity.access_requested",
         {"application_id": application.id, "kind": kind, "user_id": user.id, "name": user.name,
-         "email": user.email, "organisation_id": user.organisation_id,
+         "email": user.email, "organisation_id": organisation_id,
          "organisation_name": organisation.name, "location_ids": location_ids, "level": level,
          "flags": flags, "routed_to": routed_to,
          "reviewers": [{"user_id": r.id, "email": r.email, "name": r.name} for r in reviewers]},
@@ -79,7 +81,8 @@ def register(uow, command: dict) -> dict:
     if location is not None:
         repo.dao_add_user_locations(uow.session, user.id, [location.id])
     application = _submit(
-        uow, kind="registration", user=user, location_ids=[location.id] if location else [],
+        uow, kind="registration", user=user, organisation_id=organisation.id,
+        location_ids=[location.id] if location else [],
         level=command["level"], la_code=location.la_code if location else organisation.la_code,
         sub_icb_code=location.sub_icb_code if location else organisation.sub_icb_code, flags=flags)
     audit(uow, None, "registration_submitted", user, application_id=application.id, flags=flags)
@@ -102,8 +105,14 @@ def request_location_access(uow, actor: Principal, command: dict) -> dict:
            and not (user.all_locations and locations[l].organisation_id == user.organisation_id)]
     if not new:
         raise Conflict("You already have access to these locations.")
+    owners = {locations[l].organisation_id for l in new}
+    if len(owners) > 1:
+        # Each provider's approvers review access to their own homes.
+        raise InvalidInput(fields={"location_ids": [
+            "Ask for the locations of one organisation at a time."]})
     first = locations[new[0]]
-    application = _submit(uow, kind="location_access", user=user, location_ids=new, level=user.level,
+    application = _submit(uow, kind="location_access", user=user, organisation_id=first.organisation_id,
+                          location_ids=new, level=user.level,
                           la_code=first.la_code, sub_icb_code=first.sub_icb_code, flags=[],
                           reason_given=command.get("reason"))
     audit(uow, actor, "location_access_requested", user, application_id=application.id, location_ids=new)
@@ -118,9 +127,10 @@ def _application_target(application: Application) -> Target:
 
 
 def may_review(actor: Principal, application: Application) -> bool:
-    return actor.user_id != application.user_id and (
-        actor.user_id in (application.reviewer_ids or [])
-        or may(actor, Action.APPROVE_USERS, _application_target(application)))
+    """Whoever may approve users for the application's target, now (not who
+    it was routed to: permissions may have changed since), never the applicant."""
+    return actor.user_id != application.user_id and may(
+        actor, Action.APPROVE_USERS, _application_target(application))
 
 
 def list_pending_applications(uow, actor: Principal) -> list[dict]:
