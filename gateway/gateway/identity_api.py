@@ -6,7 +6,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from tracker_common.contracts import identity as bodies
+from tracker_common.contracts.permissions import Action
 
+from .auth import require_permission
 from .docs import errors, secured
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1",
@@ -177,6 +179,7 @@ def user_audit(user_id):
 @errors(blp, 401, 403)
 def audit():
     """Administrators: the latest access-control changes."""
+    require_permission(Action.GRANT_PERMISSIONS)
     return {"entries": identity("audit_trail", actor=actor())}
 
 
@@ -187,6 +190,7 @@ def audit():
 @errors(blp, 400, 401, 403, 415, 422)
 def publish_terms(payload):
     """Administrators: publish new Terms of Use, accepted by everyone at next login."""
+    require_permission(Action.GRANT_PERMISSIONS)
     return identity("publish_terms", actor=actor(), payload=payload)
 
 
@@ -198,6 +202,7 @@ def publish_terms(payload):
 @errors(blp, 400, 401, 403, 409, 415, 422)
 def create_api_user(payload):
     """Administrators: an account for a system reading data through the API."""
+    require_permission(Action.GRANT_PERMISSIONS)
     return identity("create_api_user", actor=actor(), payload=payload)
 
 
@@ -208,6 +213,7 @@ def create_api_user(payload):
 @errors(blp, 400, 401, 403, 404, 409, 415, 422)
 def create_api_key(payload, user_id):
     """Administrators: a new API key. The key is shown in this answer only."""
+    require_permission(Action.GRANT_PERMISSIONS)
     return identity("create_api_key", actor=actor(), user_id=user_id, payload=payload)
 
 
@@ -217,6 +223,7 @@ def create_api_key(payload, user_id):
 @errors(blp, 401, 403)
 def list_api_keys(user_id):
     """Administrators: an API user's keys (never the keys themselves)."""
+    require_permission(Action.GRANT_PERMISSIONS)
     return {"api_keys": identity("list_api_keys", actor=actor(), user_id=user_id)}
 
 
@@ -226,4 +233,5 @@ def list_api_keys(user_id):
 @errors(blp, 401, 403, 404)
 def revoke_api_key(user_id, key_id):
     """Administrators: revoke an API key; it stops working at once."""
+    require_permission(Action.GRANT_PERMISSIONS)
     return identity("revoke_api_key", actor=actor(), user_id=user_id, key_id=key_id)

@@ -143,3 +143,29 @@ def test_from_environment_defaults(monkeypatch):
                 "PASSWORD_REMINDER_DAYS", "MAX_FAILED_LOGINS", "LOCKOUT_HOURS"):
         monkeypatch.delenv(key, raising=False)
     assert PasswordPolicy.from_environment() == PasswordPolicy()
+
+
+def test_hashing_offloaded_to_a_thread_lets_other_greenlets_run():
+    import eventlet
+    from eventlet import tpool
+
+    from identity import passwords
+
+    finished = []
+
+    def hashing():
+        passwords.hash_password("Kestrel-Harbour-Lantern-7")
+        finished.append("hash")
+
+    def other():
+        eventlet.sleep(0.001)
+        finished.append("other")
+
+    passwords.offload_hashing(tpool.execute)
+    try:
+        threads = [eventlet.spawn(hashing), eventlet.spawn(other)]
+        for thread in threads:
+            thread.wait()
+    finally:
+        passwords.offload_hashing(passwords._run_here)
+    assert finished == ["other", "hash"]  # in the hub's thread, the hash would finish first

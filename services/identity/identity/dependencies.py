@@ -1,6 +1,7 @@
 """Identity's own dependency: the settings and keys its use cases need."""
 from __future__ import annotations
 
+from eventlet import tpool
 from nameko.extensions import DependencyProvider
 
 from tracker_common.config import env_int, load_settings
@@ -8,7 +9,7 @@ from tracker_common.keys import message_sealer, signing_key
 from tracker_common.revocation import RevocationList
 
 from .handlers import IdentityDeps
-from .passwords import PasswordPolicy
+from .passwords import PasswordPolicy, offload_hashing
 
 
 def identity_deps_from_environment() -> IdentityDeps:
@@ -25,6 +26,7 @@ def identity_deps_from_environment() -> IdentityDeps:
 class IdentitySettings(DependencyProvider):
     def setup(self):
         self.deps = identity_deps_from_environment()
+        offload_hashing(tpool.execute)
 
     def get_dependency(self, worker_ctx):
         return self.deps
