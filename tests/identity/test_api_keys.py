@@ -10,15 +10,9 @@ from identity import handlers
 from identity.models import ApiKey, AuditEntry, User
 from tracker_common.contracts.errors import Forbidden, InvalidCredentials
 
+from .helpers import call
+
 # -- helpers -------------------------------------------------------------------
-
-
-def call(identity_db, handler, *args):
-    """Run a use case in its own unit of work and commit, as the service does."""
-    with identity_db.unit_of_work() as uow:
-        result = handler(uow, *args)
-        uow.commit()
-        return result
 
 
 def new_api_user(identity_db, deps, actor, *, email="feed@barnsley.gov.uk"):

@@ -17,6 +17,8 @@ from tracker_common.contracts.errors import (AccountLocked, DisclaimerAcknowledg
 from tracker_common.keys import verification_key
 from tracker_common.tokens import verify_access_token
 
+from .helpers import user_row
+
 GOOD_PASSWORD = "Kestrel-Harbour-Lantern-7"  # create_user's password
 EMAIL = "pat@alder-care.example"
 NEW_PASSWORDS = ["Walnut-Comet-Drizzle-41", "Saffron-Glacier-Tundra-52", "Pebble-Orchid-Vortex-63",
@@ -52,13 +54,6 @@ def send_reminders(identity_db, deps):
         sent = handlers.send_password_expiry_reminders(uow, deps)
         uow.commit()
         return sent
-
-
-def user_row(identity_db, user_id):
-    with identity_db.unit_of_work() as uow:
-        user = uow.session.get(User, user_id)
-        uow.session.expunge(user)
-        return user
 
 
 def audit_entries(identity_db, user_id, action):

@@ -13,15 +13,10 @@ from tracker_common.contracts.errors import Conflict, Forbidden, InvalidInput, N
 from tracker_common.contracts.identity import DecisionRequest
 from tracker_common.keys import message_sealer
 
+from .helpers import call, row, user_row
+
 
 # -- helpers -------------------------------------------------------------------
-
-def call(identity_db, handler, *args):
-    """Run a use case in its own unit of work and commit, as the service does."""
-    with identity_db.unit_of_work() as uow:
-        result = handler(uow, *args)
-        uow.commit()
-        return result
 
 
 def register(identity_db, *, name="Sam Jones", email="sam.jones@alder-care.example",
@@ -38,18 +33,6 @@ def decide(identity_db, deps, actor, application_id, *, decision="approve", reas
 
 def pending_for(identity_db, actor):
     return call(identity_db, lambda uow: handlers.list_pending_applications(uow, actor))
-
-
-def row(identity_db, model, key):
-    """A fresh copy of a stored row, detached so it can be read after the unit of work."""
-    with identity_db.unit_of_work() as uow:
-        found = uow.session.get(model, key)
-        uow.session.expunge(found)
-        return found
-
-
-def user_row(identity_db, user_id):
-    return row(identity_db, User, user_id)
 
 
 def application_row(identity_db, application_id):

@@ -14,24 +14,12 @@ from tracker_common.contracts.errors import Conflict, Forbidden, InvalidCredenti
 from tracker_common.contracts.permissions import Role
 from tracker_common.keys import message_sealer
 
+from .helpers import call, user_row
+
 GOOD_PASSWORD = "Kestrel-Harbour-Lantern-7"  # create_user's password
 
 
 # -- helpers -------------------------------------------------------------------
-
-def call(identity_db, handler, *args):
-    """Run a use case in its own unit of work and commit, as the service does."""
-    with identity_db.unit_of_work() as uow:
-        result = handler(uow, *args)
-        uow.commit()
-        return result
-
-
-def user_row(identity_db, user_id):
-    with identity_db.unit_of_work() as uow:
-        user = uow.session.get(User, user_id)
-        uow.session.expunge(user)
-        return user
 
 
 def audit_entries(identity_db, user_id, action):

@@ -113,3 +113,26 @@ def test_a_subscription_missing_from_the_contracts_is_refused_at_start(probe_db,
 
     with pytest.raises(SubscriptionNotRegistered):
         run_container.start(Stray)
+
+
+def test_dead_letters_can_be_listed_and_replayed_once_the_cause_is_fixed(probe_db, run_container, applied_rows,
+                                                                          amqp_uri):
+    from tracker_common.bus import dead_letters, replay_dead_letters
+
+    Probe.failures_left["1-100"] = MAX_ATTEMPTS  # fails every attempt it gets
+    with run_container(ProbeService):
+        event_id = write_event(probe_db, "1-100")
+        with Connection(amqp_uri) as connection:
+            listed = wait_until(lambda: dead_letters(connection), timeout=20, message="a dead letter")
+            assert listed == [{"queue": subscription_queue_name(PROBE, EVENT), "reason": "rejected",
+                               "deaths": 1, "event_id": event_id, "event_type": EVENT}]
+            assert dead_letters(connection) == listed, "listing takes nothing out"
+            assert applied_rows() == []
+
+            # the cause is fixed (no failures left): replay
+            assert replay_dead_letters(connection, queue="some-other-queue") == 0
+            assert replay_dead_letters(connection) == 1
+        wait_until(applied_rows, message="the replayed event to be applied")
+        with Connection(amqp_uri) as connection:
+            assert dead_letters(connection) == []
+    assert applied_rows() == [(event_id, "1-100")]
