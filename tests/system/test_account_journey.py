@@ -103,3 +103,25 @@ def test_a_rejected_applicant_cannot_log_in_and_the_reason_is_kept(system, uniqu
     assert rejected.json()["status"] == "rejected" and rejected.json()["reason"] == "Personal email address"
     again = decide(system, admin, application["id"], decision="approve")
     assert again.status_code == 409
+
+
+def test_an_api_key_is_shown_once_reads_through_the_gateway_and_stops_when_revoked(system, unique):
+    admin = system.admin_token()
+    api_user = system.api("POST", "/api/v1/api-users", token=admin, json={
+        "name": "Nightly feed", "email": f"feed.{unique()}@barnsley.gov.uk", "organisation_id": "la-E08000016"})
+    assert api_user.status_code == 201 and api_user.json()["roles"] == ["api_user"]
+    user_id = api_user.json()["id"]
+    created = system.api("POST", f"/api/v1/api-users/{user_id}/keys", token=admin, json={"label": "nightly"})
+    assert created.status_code == 201
+    key = created.json()["key"]
+    assert key.startswith("ctk_")
+    listed = system.api("GET", f"/api/v1/api-users/{user_id}/keys", token=admin).json()["api_keys"]
+    assert [k["id"] for k in listed] == [created.json()["id"]] and "key" not in listed[0]
+    assert key not in str(system.identity_sql("SELECT * FROM api_keys"))  # only its hash is kept
+
+    me = system.api("GET", "/api/v1/me", token=key)
+    assert me.status_code == 200 and me.json()["id"] == user_id
+    assert system.api("GET", "/api/v1/audit", token=key).status_code == 403
+    revoked = system.api("DELETE", f"/api/v1/api-users/{user_id}/keys/{created.json()['id']}", token=admin)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    assert system.api("GET", "/api/v1/me", token=key).status_code == 401
