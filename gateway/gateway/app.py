@@ -69,7 +69,9 @@ def create_app(tracker: Tracker | None = None) -> Flask:
     register_error_handlers(app)
 
     from .identity_api import blp as identity_blp
+    from .providers_api import blp as providers_blp
     api.register_blueprint(identity_blp)
+    api.register_blueprint(providers_blp)
 
     @app.before_request
     def start_request():

@@ -154,9 +154,30 @@ def natural_target(role: Role, action: Action) -> Target:
 # 1. The role columns of the table.
 # ---------------------------------------------------------------------------
 
-def test_table_mapping_covers_every_action_but_read_api():
-    # READ_API is the 2024 API user, described in prose rather than as a row.
-    assert set(TABLE_ACTIONS) == set(Action) - {A.READ_API}
+def test_table_mapping_covers_every_action_but_those_beyond_the_table():
+    # READ_API is the 2024 API user, described in prose rather than as a row;
+    # VIEW_LOCATION and DECIDE_CONTRACTS come from DOMAIN's text (profiles seen
+    # in search results, contracts approved by the LA / Sub-ICB).
+    assert set(TABLE_ACTIONS) == set(Action) - {A.READ_API, A.VIEW_LOCATION, A.DECIDE_CONTRACTS}
+
+
+def test_a_contract_is_decided_by_its_commissioner_only():
+    la_approver = Principal("u", "la-x", frozenset({R.NON_CARE_HOME_USER, R.APPROVER}),
+                            aligned_codes=frozenset({"E08000016"}))
+    care_home_approver = Principal("u", "prov-a", frozenset({R.CARE_HOME_USER, R.APPROVER}))
+    assert may(la_approver, A.DECIDE_CONTRACTS, Target(la_code="E08000016"))
+    assert not may(la_approver, A.DECIDE_CONTRACTS, Target(la_code="E09000001"))
+    assert not may(care_home_approver, A.DECIDE_CONTRACTS, Target(la_code="E08000016"))
+    plain_la_user = Principal("u", "la-x", frozenset({R.NON_CARE_HOME_USER}), aligned_codes=frozenset({"E08000016"}))
+    assert not may(plain_la_user, A.DECIDE_CONTRACTS, Target(la_code="E08000016"))
+
+
+def test_a_care_home_user_views_only_its_own_locations_and_searchers_view_all():
+    carer = Principal("u", "prov-a", frozenset({R.CARE_HOME_USER}))
+    nurse = Principal("u", "trust-a", frozenset({R.NON_CARE_HOME_USER}))
+    own, other = Target("prov-a", "1-1"), Target("prov-b", "1-2")
+    assert may(carer, A.VIEW_LOCATION, own) and not may(carer, A.VIEW_LOCATION, other)
+    assert may(nurse, A.VIEW_LOCATION, other)
 
 
 def test_table_columns_cover_every_role_but_api_user():

@@ -14,6 +14,7 @@ from datetime import datetime
 from marshmallow import Schema, ValidationError, fields, validate
 
 from .errors import InvalidInput
+from .vocabulary import COMMISSIONER_KINDS, LOCATION_KINDS
 
 
 class _Data(Schema):
@@ -126,17 +127,92 @@ class OrganisationUpdated(_Data):
     sub_icb_code = fields.String(allow_none=True, load_default=None)
 
 
+class _Note(Schema):
+    id = fields.String(required=True)
+    text = fields.String(required=True)
+    author_id = fields.String(allow_none=True, load_default=None)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+class _Contract(Schema):
+    commissioner_kind = fields.String(required=True, validate=validate.OneOf(COMMISSIONER_KINDS))
+    commissioner_code = fields.String(required=True)
+
+
+def _strings(**kw):
+    return fields.List(fields.String(), **kw)
+
+
 class LocationUpdated(_Data):
-    """Providers' snapshot of a location (what identity needs of it)."""
+    """The providers service's versioned snapshot of a location: all a read
+    model needs, so that no consumer ever calls back. Consumers apply a
+    snapshot only when its version is newer than the one they hold."""
 
     location_id = fields.String(required=True)
     version = fields.Integer(required=True)
-    organisation_id = fields.String(required=True)
+    organisation_id = fields.String(required=True)  # the provider
     name = fields.String(required=True)
     postcode = fields.String(required=True)
-    la_code = fields.String(required=True)
-    sub_icb_code = fields.String(required=True)
+    la_code = fields.String(required=True, allow_none=True)
+    sub_icb_code = fields.String(required=True, allow_none=True)
     active = fields.Boolean(required=True)
+    # The rest of the profile (optional so that a producer of an older
+    # contract still validates; the providers service always sends them).
+    kind = fields.String(validate=validate.OneOf(LOCATION_KINDS))
+    provider_name = fields.String()
+    brand_id = fields.String(allow_none=True)
+    brand_name = fields.String(allow_none=True)
+    street_address = fields.String()
+    address_line_2 = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    county = fields.String(allow_none=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    geocoded_by = fields.String(allow_none=True)
+    icb_code = fields.String(allow_none=True)
+    nhs_region_code = fields.String(allow_none=True)
+    telephone = fields.String(allow_none=True)
+    website = fields.String(allow_none=True)
+    registered_beds = fields.Integer(allow_none=True)
+    overall_rating = fields.String(allow_none=True)
+    rating_published = fields.Date(allow_none=True)
+    regulated_activities = _strings()
+    service_types = _strings()
+    service_user_bands = _strings()
+    specialisms = _strings()
+    dormant = fields.Boolean()
+    cqc_refreshed_at = fields.AwareDateTime(allow_none=True)
+    care_types = _strings()
+    funding_sources = _strings()
+    out_of_hours_admissions = fields.Boolean(allow_none=True)
+    manager = fields.Dict()
+    rooms = fields.Dict()
+    short_stay_services = _strings(allow_none=True)
+    long_term_vacancy_types = _strings()
+    languages = _strings()
+    reminders_enabled = fields.Boolean()
+    approved_contracts = fields.List(fields.Nested(_Contract))
+    notes = fields.List(fields.Nested(_Note))
+    updated_at = fields.AwareDateTime(allow_none=True)
+
+
+class ContractRequested(_Data):
+    contract_id = fields.String(required=True)
+    location_id = fields.String(required=True)
+    location_name = fields.String(required=True)
+    commissioner_kind = fields.String(required=True, validate=validate.OneOf(COMMISSIONER_KINDS))
+    commissioner_code = fields.String(required=True)
+    commissioner_name = fields.String(required=True)
+
+
+class ContractDecided(_Data):
+    contract_id = fields.String(required=True)
+    location_id = fields.String(required=True)
+    location_name = fields.String(required=True)
+    commissioner_kind = fields.String(required=True, validate=validate.OneOf(COMMISSIONER_KINDS))
+    commissioner_code = fields.String(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(["approved", "declined"]))
+    reason = fields.String(allow_none=True, load_default=None)
 
 
 EVENTS: dict[str, type[Schema]] = {
@@ -155,6 +231,8 @@ EVENTS: dict[str, type[Schema]] = {
     "identity.permissions_changed": PermissionsChanged,
     "providers.organisation_updated": OrganisationUpdated,
     "providers.location_updated": LocationUpdated,
+    "providers.contract_requested": ContractRequested,
+    "providers.contract_decided": ContractDecided,
 }
 
 # Which service consumes which events. Every queue here is declared before any

@@ -48,6 +48,8 @@ class Action(str, Enum):
     SET_ALERTS = "set_alerts"
     GRANT_PERMISSIONS = "grant_permissions"
     READ_API = "read_api"
+    VIEW_LOCATION = "view_location"
+    DECIDE_CONTRACTS = "decide_contracts"
 
 
 class Scope(str, Enum):
@@ -81,6 +83,16 @@ MATRIX: dict[Action, dict[Role, Scope]] = {
     Action.SET_ALERTS: {R.MANAGE_ALERTS: S.OWN_OR_ALIGNED, R.ADMIN: S.ANY},
     Action.GRANT_PERMISSIONS: {R.ADMIN: S.ANY},
     Action.READ_API: {R.API_USER: S.ANY, R.ADMIN: S.ANY},
+    # Beyond seed 002's table: a location's profile is visible to its own
+    # users and to everyone who may search (they see it in results), and a
+    # contract is decided by the Local Authority / Sub-ICB it is with.
+    Action.VIEW_LOCATION: {
+        R.CARE_HOME_USER: S.OWN, R.NON_CARE_HOME_USER: S.ANY, R.BROKER: S.ANY, R.SYSTEM_CHAMPION: S.ANY,
+        R.ADMIN: S.ANY, R.API_USER: S.ANY,
+    },
+    Action.DECIDE_CONTRACTS: {
+        R.APPROVER: S.ALIGNED, R.SYSTEM_CHAMPION: S.ALIGNED, R.BROKER: S.ALIGNED, R.ADMIN: S.ANY,
+    },
 }
 del R, S
 

@@ -45,8 +45,8 @@ class Location(Base):
     organisation_id: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(200))
     postcode: Mapped[str] = mapped_column(String(10))
-    la_code: Mapped[str] = mapped_column(String(16))
-    sub_icb_code: Mapped[str] = mapped_column(String(16))
+    la_code: Mapped[str | None] = mapped_column(String(16))  # None until the postcode is known
+    sub_icb_code: Mapped[str | None] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

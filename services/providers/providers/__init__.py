@@ -1,5 +1,3 @@
-"""The providers service: locations, providers, geography and postcodes, CQC import, profiles, contracts.
-
-Not built yet (see the issue tracker): this package only reserves the name,
-so nothing here runs or answers.
-"""
+"""Providers: locations and their providers (brands), geography (NHS regions,
+ICBs, Sub-ICB locations, Local Authorities) and the postcode directory, the
+CQC import, location profiles, services, notes, contacts and contracts."""

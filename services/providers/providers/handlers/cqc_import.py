@@ -1,0 +1,173 @@
+"""The CQC import: the care directory as CQC publishes it creates and
+updates providers and locations, idempotently.
+
+CQC-owned fields are overwritten, user-owned ones never touched; a location
+missing from the directory is marked deactivated; every change is audited and
+announced with a new snapshot. The whole file applies in one transaction, or
+not at all: bad rows are reported with their line and reason, and a file with
+too many of them (likely not the directory) changes nothing."""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import asdict
+from itertools import islice
+
+from sqlalchemy import select
+
+from tracker_common.contracts.errors import NotFound
+
+from ..cqc_directory import read_cqc_directory
+from ..models import ImportRun, LocalAuthority, Location, Postcode, Provider, SubIcb
+from ..postcodes import InvalidPostcode, normalise_postcode
+from .geography import locate
+from .snapshots import apply_changes, publish_location
+
+BATCH = 1000
+
+
+class CqcImportRefused(Exception):
+    def __init__(self, reason: str, summary: dict):
+        super().__init__(reason)
+        self.reason = reason
+        self.summary = summary
+
+
+def _name_key(name: str | None) -> str:
+    return re.sub(r"[^a-z]", "", (name or "").lower().replace("&", "and"))
+
+
+class _Geocoder:
+    """Postcode → place, from the directory, batch by batch."""
+
+    def __init__(self, session):
+        self.session = session
+        self.la_by_name = {_name_key(la.name): la.code for la in session.scalars(select(LocalAuthority))}
+        self.sub_icbs = set(session.scalars(select(SubIcb.code)))
+        self.known: dict[str, Postcode] = {}
+
+    def prefetch(self, postcodes: set[str]) -> None:
+        self.known = {p.postcode: p for p in self.session.scalars(
+            select(Postcode).where(Postcode.postcode.in_(postcodes)))}
+
+    def place(self, record, postcode: str) -> dict:
+        found = self.known.get(postcode)
+        if found is not None and found.latitude is not None:
+            return {"latitude": found.latitude, "longitude": found.longitude, "geocoded_by": "postcode",
+                    "la_code": found.la_code, "sub_icb_code": found.sub_icb_code, "icb_code": found.icb_code,
+                    "nhs_region_code": found.nhs_region_code}
+        try:
+            district = locate(self.session, postcode)
+            return {"latitude": district.latitude, "longitude": district.longitude, "geocoded_by": "outcode",
+                    "la_code": district.la_code, "sub_icb_code": district.sub_icb_code,
+                    "icb_code": district.icb_code, "nhs_region_code": district.nhs_region_code}
+        except NotFound:
+            pass
+        # Not in the directory at all: CQC's own coordinates and alignment.
+        sub_icb = record.sub_icb_ons_code if record.sub_icb_ons_code in self.sub_icbs else None
+        return {"latitude": record.latitude, "longitude": record.longitude,
+                "geocoded_by": "cqc" if record.latitude is not None else None,
+                "la_code": self.la_by_name.get(_name_key(record.local_authority_name)),
+                "sub_icb_code": sub_icb, "icb_code": None, "nhs_region_code": None}
+
+
+def _cqc_values(record, postcode: str, place: dict) -> dict:
+    return {
+        "provider_id": record.provider_id, "kind": record.kind, "name": record.name,
+        "street_address": record.street_address, "address_line_2": record.address_line_2, "city": record.city,
+        "county": record.county, "postcode": postcode, "telephone": record.telephone, "website": record.website,
+        "registered_beds": record.registered_beds, "overall_rating": record.overall_rating,
+        "rating_published": record.rating_published, "regulated_activities": list(record.regulated_activities),
+        "service_types": list(record.service_types), "service_user_bands": list(record.service_user_bands),
+        "specialisms": list(record.specialisms), "dormant": record.dormant, **place,
+    }
+
+
+def _upsert_provider(uow, providers: dict, record) -> None:
+    provider = providers.get(record.provider_id)
+    values = {"name": record.provider_name, "brand_id": record.brand_id, "brand_name": record.brand_name,
+              "ownership_type": record.ownership_type}
+    if provider is None:
+        provider = Provider(id=record.provider_id, email_domains=[], version=0, **values)
+        uow.session.add(provider)
+        providers[provider.id] = provider
+    elif all(getattr(provider, k) == v for k, v in values.items()):
+        return
+    else:
+        for key, value in values.items():
+            setattr(provider, key, value)
+    provider.version += 1
+    uow.record_event("providers.organisation_updated", {
+        "organisation_id": provider.id, "version": provider.version, "name": provider.name,
+        "kind": "care_provider", "email_domains": list(provider.email_domains or []), "ons_code": None,
+        "la_code": None, "sub_icb_code": None})
+
+
+def import_cqc_directory(uow, source, *, progress=None, max_rejected_ratio: float = 0.05) -> dict:
+    """Apply the CQC directory at `source` in the unit of work (the caller
+    commits). Returns the summary; raises CqcImportRefused (caller rolls back)."""
+    reader = read_cqc_directory(source, progress=progress)
+    session, now = uow.session, uow.now()
+    locations = {l.id: l for l in session.scalars(select(Location))}
+    providers = {p.id: p for p in session.scalars(select(Provider))}
+    geocoder = _Geocoder(session)
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "deactivated": 0, "reactivated": 0}
+    rejections, seen = [], set()
+    records = iter(reader)
+    while batch := list(islice(records, BATCH)):
+        normalised = {}
+        for record in batch:
+            try:
+                normalised[record.location_id] = normalise_postcode(record.postcode)
+            except InvalidPostcode as exc:
+                rejections.append({"line": record.line, "location_id": record.location_id,
+                                   "reason": f"postcode {record.postcode!r}: {exc}"})
+        geocoder.prefetch(set(normalised.values()))
+        for record in batch:
+            if record.location_id not in normalised:
+                continue
+            seen.add(record.location_id)
+            _upsert_provider(uow, providers, record)
+            postcode = normalised[record.location_id]
+            values = _cqc_values(record, postcode, geocoder.place(record, postcode))
+            location = locations.get(record.location_id)
+            if location is None:
+                location = Location(id=record.location_id, version=0, active=True, created_at=now,
+                                    care_types=[], funding_sources=[], manager={}, rooms={},
+                                    long_term_vacancy_types=[], languages=["English"], reminders_enabled=True,
+                                    **values)
+                session.add(location)
+                locations[location.id] = location
+                location.cqc_refreshed_at = now
+                publish_location(uow, location, action="cqc_created", changes={"created": [None, location.id]})
+                counts["created"] += 1
+                continue
+            changes = apply_changes(location, values)
+            if not location.active:
+                changes.update(apply_changes(location, {"active": True, "deactivated_at": None}))
+                counts["reactivated"] += 1
+            location.cqc_refreshed_at = now
+            if changes:
+                publish_location(uow, location, action="cqc_import", changes=changes)
+                counts["updated"] += 1
+            else:
+                counts["unchanged"] += 1
+    summary = {k: v for k, v in asdict(reader.summary).items() if k != "rejections"}
+    all_rejections = [{"line": r.line, "location_id": r.location_id, "reason": r.reason}
+                      for r in reader.summary.rejections] + rejections
+    summary["rejected"] = reader.summary.rejected + len(rejections)
+    summary["rejections"] = sorted(all_rejections, key=lambda r: r["line"])[:1000]
+    if not seen:
+        raise CqcImportRefused("The file holds no acceptable location.", summary)
+    if summary["rejected"] > max_rejected_ratio * max(summary["read"], 1):
+        raise CqcImportRefused(f"{summary['rejected']} of {summary['read']} rows were rejected "
+                               f"(more than {max_rejected_ratio:.0%}): nothing was changed.", summary)
+    for location in locations.values():
+        if location.active and location.id not in seen:
+            changes = apply_changes(location, {"active": False, "deactivated_at": now})
+            publish_location(uow, location, action="cqc_deregistered", changes=changes)
+            counts["deactivated"] += 1
+    summary.update(counts)
+    session.add(ImportRun(id=str(uuid.uuid4()), kind="cqc", source=str(source)[:300], status="applied",
+                          started_at=now, finished_at=uow.now(), summary=summary))
+    return summary

@@ -1,0 +1,96 @@
+"""England's geography (NHS regions, ICBs, Sub-ICB locations, Local
+Authorities) from the reference file kept in the repository, and the
+postcode lookups built on the ONS directory."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from tracker_common.contracts.errors import InvalidInput, NotFound
+
+from ..models import Icb, LocalAuthority, NhsRegion, Outcode, Postcode, SubIcb
+from ..postcodes import InvalidPostcode, parse_postcode_or_outcode
+
+GEOGRAPHY_FILE = Path(__file__).resolve().parent.parent / "data" / "geography.json"
+OGL_ATTRIBUTION = ("Contains public sector information licensed under the Open Government Licence v3.0. "
+                   "Source: Office for National Statistics. Contains OS data © Crown copyright and database "
+                   "right. Contains Royal Mail data © Royal Mail copyright and database right.")
+
+
+def read_geography(path: Path = GEOGRAPHY_FILE) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _upsert(session: Session, model, rows: list[dict], key: str) -> None:
+    if not rows:
+        return
+    statement = insert(model).values(rows)
+    columns = {c: statement.excluded[c] for c in rows[0] if c != key}
+    session.execute(statement.on_conflict_do_update(index_elements=[key], set_=columns))
+
+
+def load_geography(session: Session, geography: dict) -> dict[str, int]:
+    """Upsert the reference geography (idempotent). Returns counts per level."""
+    _upsert(session, NhsRegion, [{"code": r["code"], "name": r["name"]} for r in geography["nhs_regions"]], "code")
+    _upsert(session, Icb, [{"code": i["code"], "ods_code": i.get("ods_code"), "name": i["name"],
+                            "nhs_region_code": i["nhs_region_code"]} for i in geography["icbs"]], "code")
+    _upsert(session, SubIcb, [{"code": s["code"], "ods_code": s.get("ods_code"), "name": s["name"],
+                               "icb_code": s["icb_code"]} for s in geography["sub_icbs"]], "code")
+    _upsert(session, LocalAuthority, [
+        {"code": la["code"], "name": la["name"], "kind": la["kind"],
+         "ons_region_code": la.get("ons_region_code"), "ons_region_name": la.get("ons_region_name")}
+        for la in geography["local_authorities"]], "code")
+    return {"nhs_regions": len(geography["nhs_regions"]), "icbs": len(geography["icbs"]),
+            "sub_icbs": len(geography["sub_icbs"]), "local_authorities": len(geography["local_authorities"])}
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a typed postcode is: the postcode itself when the directory knows
+    it, else the centroid of its district (`precision` says which)."""
+
+    query: str
+    postcode: str | None
+    outcode: str
+    precision: str  # "postcode" | "outcode"
+    latitude: float
+    longitude: float
+    la_code: str | None = None
+    sub_icb_code: str | None = None
+    icb_code: str | None = None
+    nhs_region_code: str | None = None
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__, attribution=OGL_ATTRIBUTION)
+
+
+def locate(session: Session, text: str, *, field: str = "postcode") -> Place:
+    """Geocode a postcode (or postcode district) typed by a user.
+
+    Raises InvalidInput naming `field` when it is not a UK postcode, NotFound
+    when neither it nor its district is in the directory."""
+    try:
+        outcode, full = parse_postcode_or_outcode(text)
+    except InvalidPostcode as exc:
+        raise InvalidInput(fields={field: [str(exc)]})
+    if full is not None:
+        found = session.get(Postcode, full)
+        if found is not None and found.latitude is not None:
+            return Place(text, full, outcode, "postcode", found.latitude, found.longitude, found.la_code,
+                         found.sub_icb_code, found.icb_code, found.nhs_region_code)
+    district = session.get(Outcode, outcode)
+    if district is None:
+        raise NotFound(f"The postcode {full or outcode} is not in the postcode directory.",
+                       fields={field: ["Not a known postcode or postcode district."]})
+    # The district's most common alignment stands for an unknown postcode in it.
+    columns = (Postcode.la_code, Postcode.sub_icb_code, Postcode.icb_code, Postcode.nhs_region_code)
+    alignment = session.execute(
+        select(*columns).where(Postcode.outcode == outcode).group_by(*columns)
+        .order_by(func.count().desc()).limit(1)).first()
+    return Place(text, full, outcode, "outcode", district.latitude, district.longitude,
+                 *(alignment if alignment else (None, None, None, None)))

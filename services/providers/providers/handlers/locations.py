@@ -1,0 +1,204 @@
+"""Reading and editing a location's profile, services, notes and contacts.
+
+Who may do what comes from the one permission check (`may`): a care home
+user edits only their own locations, a broker those aligned to their LA /
+Sub-ICB, administrators all; a location the actor may not see is "not found"
+so ids cannot be probed."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+
+from tracker_common.contracts.errors import Conflict, Forbidden, NotFound
+from tracker_common.contracts.permissions import Action, Principal, Scope, Target, may, scopes
+
+from ..models import Contract, Location, LocationChange, LocationContact, LocationNote, Provider
+from .geography import OGL_ATTRIBUTION
+from .snapshots import apply_changes, location_snapshot, publish_location
+
+
+def target_of(location: Location) -> Target:
+    return Target(organisation_id=location.provider_id, location_id=location.id, la_code=location.la_code,
+                  sub_icb_code=location.sub_icb_code)
+
+
+def location_for(uow, actor: Principal, location_id: str, action: Action, *, lock: bool = False) -> Location:
+    """The location, if `actor` may do `action` to it. Not found when the actor
+    may not even see it; forbidden when they may see it but not do this."""
+    query = select(Location).where(Location.id == location_id)
+    location = uow.session.scalars(query.with_for_update() if lock else query).first()
+    if location is None or not may(actor, Action.VIEW_LOCATION, target_of(location)):
+        raise NotFound("No such location.")
+    if not may(actor, action, target_of(location)):
+        raise Forbidden()
+    return location
+
+
+def _iso(value):
+    return value.isoformat() if value is not None and hasattr(value, "isoformat") else value
+
+
+def location_view(uow, location: Location) -> dict:
+    view = {k: _iso(v) for k, v in location_snapshot(uow.session, location).items()}
+    view["contracts"] = [
+        {"id": c.id, "commissioner_kind": c.commissioner_kind, "commissioner_code": c.commissioner_code,
+         "status": c.status, "requested_at": _iso(c.requested_at), "decided_at": _iso(c.decided_at),
+         "reason": c.reason}
+        for c in uow.session.scalars(select(Contract).where(Contract.location_id == location.id)
+                                     .order_by(Contract.requested_at))]
+    view["contacts"] = [
+        {"id": c.id, "role": c.role, "name": c.name, "email": c.email, "phone": c.phone}
+        for c in uow.session.scalars(select(LocationContact).where(LocationContact.location_id == location.id)
+                                     .order_by(LocationContact.role, LocationContact.name))]
+    view["deactivated_at"] = _iso(location.deactivated_at)
+    view["attribution"] = OGL_ATTRIBUTION
+    return view
+
+
+def get_location(uow, actor: Principal, location_id: str) -> dict:
+    return location_view(uow, location_for(uow, actor, location_id, Action.VIEW_LOCATION))
+
+
+def list_locations(uow, actor: Principal, query: dict) -> dict:
+    """A page of locations the actor may see, in id order."""
+    statement = select(Location).where(Location.active.is_(query["active"]))
+    if Scope.ANY not in scopes(actor, Action.VIEW_LOCATION):
+        # Care home users: their organisation's locations, or those granted.
+        granted = Location.id.in_(sorted(actor.location_ids))
+        statement = statement.where(
+            ((Location.provider_id == actor.organisation_id) | granted) if actor.all_locations else granted)
+    for field in ("la_code", "sub_icb_code", "provider_id", "kind"):
+        if query.get(field):
+            statement = statement.where(getattr(Location, field) == query[field])
+    total = uow.session.scalar(select(func.count()).select_from(statement.subquery()))
+    page, per_page = query["page"], query["per_page"]
+    rows = uow.session.scalars(statement.order_by(Location.id).offset((page - 1) * per_page).limit(per_page))
+    return {"total": total, "page": page, "per_page": per_page,
+            "locations": [_summary(location) for location in rows]}
+
+
+def _summary(location: Location) -> dict:
+    return {"id": location.id, "name": location.name, "kind": location.kind, "postcode": location.postcode,
+            "provider_id": location.provider_id, "la_code": location.la_code,
+            "sub_icb_code": location.sub_icb_code, "active": location.active,
+            "registered_beds": location.registered_beds, "overall_rating": location.overall_rating}
+
+
+def _edit(uow, actor: Principal, location: Location, values: dict, action: str) -> dict:
+    changes = apply_changes(location, values)
+    if changes:
+        publish_location(uow, location, action=action, changes=changes, actor_id=actor.user_id,
+                         actor_generic=actor.generic)
+    return location_view(uow, location)
+
+
+def update_profile(uow, actor: Principal, location_id: str, command: dict) -> dict:
+    location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
+    values = dict(command)
+    if "manager" in values:  # a partial manager replaces only the fields sent
+        values["manager"] = {**(location.manager or {}), **values["manager"]}
+    if "rooms" in values:
+        values["rooms"] = {**(location.rooms or {}), **values["rooms"]}
+    return _edit(uow, actor, location, values, "profile_updated")
+
+
+def update_services(uow, actor: Principal, location_id: str, command: dict) -> dict:
+    location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
+    languages = ["English"] + sorted({l.strip() for l in command["languages"]} - {"English", "english"})
+    return _edit(uow, actor, location, {
+        "short_stay_services": sorted(set(command["short_stay_services"])),
+        "long_term_vacancy_types": sorted(set(command["long_term_vacancy_types"])),
+        "languages": languages}, "services_updated")
+
+
+def set_reminders(uow, actor: Principal, location_id: str, command: dict) -> dict:
+    location = location_for(uow, actor, location_id, Action.SWITCH_OFF_REMINDERS, lock=True)
+    return _edit(uow, actor, location, {"reminders_enabled": command["reminders_enabled"]}, "reminders_set")
+
+
+def deactivate_location(uow, actor: Principal, location_id: str) -> dict:
+    location = location_for(uow, actor, location_id, Action.DEACTIVATE_LOCATION, lock=True)
+    if not location.active:
+        raise Conflict("This location is already deactivated.")
+    return _edit(uow, actor, location, {"active": False, "deactivated_at": uow.now()}, "deactivated")
+
+
+# -- notes ------------------------------------------------------------------------------
+def add_note(uow, actor: Principal, location_id: str, command: dict) -> dict:
+    location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
+    note = LocationNote(id=str(uuid.uuid4()), location_id=location.id, text=command["text"].strip(),
+                        author_id=actor.user_id, created_at=uow.now(), updated_at=uow.now())
+    uow.session.add(note)
+    publish_location(uow, location, action="note_added", changes={"note": [None, note.text]},
+                     actor_id=actor.user_id, actor_generic=actor.generic)
+    return location_view(uow, location)
+
+
+def _note_for(uow, location: Location, note_id: str) -> LocationNote:
+    note = uow.session.get(LocationNote, note_id)
+    if note is None or note.location_id != location.id or note.deleted_at is not None:
+        raise NotFound("No such note.")
+    return note
+
+
+def edit_note(uow, actor: Principal, location_id: str, note_id: str, command: dict) -> dict:
+    location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
+    note = _note_for(uow, location, note_id)
+    before, note.text, note.updated_at = note.text, command["text"].strip(), uow.now()
+    if before != note.text:
+        publish_location(uow, location, action="note_edited", changes={"note": [before, note.text]},
+                         actor_id=actor.user_id, actor_generic=actor.generic)
+    return location_view(uow, location)
+
+
+def delete_note(uow, actor: Principal, location_id: str, note_id: str) -> dict:
+    location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
+    note = _note_for(uow, location, note_id)
+    note.deleted_at = uow.now()
+    publish_location(uow, location, action="note_deleted", changes={"note": [note.text, None]},
+                     actor_id=actor.user_id, actor_generic=actor.generic)
+    return location_view(uow, location)
+
+
+# -- contacts -----------------------------------------------------------------------------
+def add_contact(uow, actor: Principal, location_id: str, command: dict) -> dict:
+    location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
+    contact = LocationContact(id=str(uuid.uuid4()), location_id=location.id, **command)
+    uow.session.add(contact)
+    uow.session.add(LocationChange(location_id=location.id, at=uow.now(), actor_id=actor.user_id,
+                                   actor_generic=actor.generic, action="contact_added",
+                                   changes={"contact": [None, command]}))
+    uow.session.flush()
+    return location_view(uow, location)
+
+
+def delete_contact(uow, actor: Principal, location_id: str, contact_id: str) -> dict:
+    location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
+    contact = uow.session.get(LocationContact, contact_id)
+    if contact is None or contact.location_id != location.id:
+        raise NotFound("No such contact.")
+    uow.session.delete(contact)
+    uow.session.add(LocationChange(location_id=location.id, at=uow.now(), actor_id=actor.user_id,
+                                   actor_generic=actor.generic, action="contact_deleted",
+                                   changes={"contact": [contact.name, None]}))
+    uow.session.flush()
+    return location_view(uow, location)
+
+
+def location_history(uow, actor: Principal, location_id: str) -> list[dict]:
+    location = location_for(uow, actor, location_id, Action.EDIT_LOCATION)
+    return [{"at": _iso(c.at), "actor_id": c.actor_id, "actor_generic": c.actor_generic, "action": c.action,
+             "changes": c.changes}
+            for c in uow.session.scalars(select(LocationChange).where(LocationChange.location_id == location.id)
+                                         .order_by(LocationChange.id.desc()).limit(200))]
+
+
+def snapshot_page(uow, after: str, limit: int) -> dict:
+    """Every location's snapshot, in id order, `limit` at a time after `after`
+    (for rebuilding read models from scratch)."""
+    rows = uow.session.scalars(select(Location).where(Location.id > after).order_by(Location.id).limit(limit)).all()
+    providers = {p.id: p for p in uow.session.scalars(
+        select(Provider).where(Provider.id.in_({r.provider_id for r in rows})))}
+    snapshots = [location_snapshot(uow.session, r, providers.get(r.provider_id)) for r in rows]
+    return {"snapshots": snapshots, "next": rows[-1].id if len(rows) == limit else None}

@@ -1,0 +1,126 @@
+"""The providers service's operator commands:
+
+    python -m providers.manage migrate
+    python -m providers.manage load-geography            # regions, ICBs, Sub-ICBs, LAs (repository file)
+    python -m providers.manage import-postcodes FILE     # ONSPD / NSPL CSV as published by ONS
+    python -m providers.manage import-cqc FILE           # CQC HSCA_Active_Locations CSV
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from tracker_common.clock import clock_from_environment
+from tracker_common.config import load_settings
+from tracker_common.db import Database
+from tracker_common.migrations import upgrade
+
+from .cqc_directory import DirectoryEncodingError as CqcEncodingError
+from .cqc_directory import MissingColumns as CqcMissingColumns
+from .handlers.cqc_import import CqcImportRefused, import_cqc_directory
+from .handlers.geography import OGL_ATTRIBUTION, load_geography, read_geography
+from .handlers.postcode_import import DirectoryRefused, import_postcode_directory, record_refusal
+from .models import outbox, processed_events
+from .postcode_directory import DirectoryEncodingError, MissingColumns
+
+HERE = Path(__file__).parent
+
+
+def database() -> Database:
+    return Database(load_settings().database_url("providers"), (outbox, processed_events),
+                    clock_from_environment(), pool_size=2)
+
+
+def _progress(label: str):
+    started = time.monotonic()
+
+    def report(count: int) -> None:
+        rate = count / max(time.monotonic() - started, 1e-6)
+        print(f"\r{label}: {count:,} rows read ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
+    return report
+
+
+def _print_summary(summary: dict) -> None:
+    print(file=sys.stderr)
+    shown = {k: v for k, v in summary.items() if k != "rejections"}
+    print(json.dumps(shown, indent=2, default=str))
+    for rejection in summary.get("rejections", [])[:20]:
+        print(f"  rejected line {rejection['line']}: {rejection['reason']}")
+    if len(summary.get("rejections", [])) > 20:
+        print(f"  … and {summary['rejected'] - 20} more")
+
+
+def migrate() -> int:
+    upgrade(HERE / "migrations", load_settings().database_url("providers"))
+    print("providers: database is up to date")
+    return 0
+
+
+def geography_command() -> int:
+    db = database()
+    with db.unit_of_work() as uow:
+        counts = load_geography(uow.session, read_geography())
+        uow.commit()
+    db.dispose()
+    print("providers: geography loaded:", ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
+    return 0
+
+
+def postcodes_command(path: str) -> int:
+    db = database()
+    try:
+        summary = import_postcode_directory(db.engine, path, clock=db.clock, progress=_progress("postcodes"))
+    except (DirectoryRefused, MissingColumns, DirectoryEncodingError, FileNotFoundError) as exc:
+        reason = getattr(exc, "reason", str(exc))
+        with db.unit_of_work() as uow:
+            record_refusal(uow.session, kind="postcodes", source=path, reason=reason,
+                           summary=getattr(exc, "summary", {}), clock=db.clock)
+            uow.commit()
+        print(f"\nproviders: the postcode directory was refused, nothing changed: {reason}", file=sys.stderr)
+        _print_summary(getattr(exc, "summary", {}))
+        return 1
+    finally:
+        db.dispose()
+    _print_summary(summary)
+    print(OGL_ATTRIBUTION)
+    return 0
+
+
+def cqc_command(path: str) -> int:
+    db = database()
+    try:
+        with db.unit_of_work() as uow:
+            summary = import_cqc_directory(uow, path, progress=_progress("CQC directory"))
+            uow.commit()
+    except (CqcImportRefused, CqcMissingColumns, CqcEncodingError, FileNotFoundError) as exc:
+        reason = getattr(exc, "reason", str(exc))
+        with db.unit_of_work() as uow:
+            record_refusal(uow.session, kind="cqc", source=path, reason=reason,
+                           summary=getattr(exc, "summary", {}), clock=db.clock)
+            uow.commit()
+        print(f"\nproviders: the CQC directory was refused, nothing changed: {reason}", file=sys.stderr)
+        _print_summary(getattr(exc, "summary", {}))
+        return 1
+    finally:
+        db.dispose()
+    _print_summary(summary)
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m providers.manage")
+    parser.add_argument("command", choices=["migrate", "load-geography", "import-postcodes", "import-cqc"])
+    parser.add_argument("file", nargs="?")
+    args = parser.parse_args(argv)
+    if args.command in ("import-postcodes", "import-cqc") and not args.file:
+        parser.error(f"{args.command} needs the FILE to import")
+    return {"migrate": migrate, "load-geography": geography_command,
+            "import-postcodes": lambda: postcodes_command(args.file),
+            "import-cqc": lambda: cqc_command(args.file)}[args.command]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""The providers service's nameko entrypoints: parse input with its schema,
+call a use case, return plain data."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+from nameko.rpc import rpc
+
+from tracker_common.contracts import providers as bodies
+from tracker_common.contracts.errors import TrackerError
+from tracker_common.contracts.events import EVENTS
+from tracker_common.contracts.permissions import Principal
+from tracker_common.dependencies import DatabaseWithOutbox, Telemetry
+from tracker_common.schemas import load
+
+from .handlers import contracts, geography, locations
+from .models import outbox, processed_events
+
+expected = {"expected_exceptions": TrackerError}
+
+
+class _Postcode(Schema):
+    postcode = fields.String(required=True)
+
+
+class ProvidersService:
+    name = "providers"
+
+    db = DatabaseWithOutbox((outbox, processed_events))
+    telemetry = Telemetry()
+
+    @rpc
+    def health(self):
+        return {"service": self.name, "database": self.db.ping()}
+
+    def _write(self, handler, *args):
+        with self.db.unit_of_work() as uow:
+            result = handler(uow, *args)
+            uow.commit()
+            return result
+
+    def _read(self, handler, *args):
+        with self.db.unit_of_work() as uow:
+            return handler(uow, *args)
+
+    # -- geography --------------------------------------------------------------
+    @rpc(**expected)
+    def locate_postcode(self, postcode):
+        """Where a typed postcode is (or its district, when the directory does
+        not know it): InvalidInput for a malformed one, NotFound when unknown."""
+        command = load(_Postcode(), {"postcode": postcode})
+        with self.db.unit_of_work() as uow:
+            return geography.locate(uow.session, command["postcode"]).to_dict()
+
+    # -- locations ----------------------------------------------------------------
+    @rpc(**expected)
+    def get_location(self, actor, location_id):
+        return self._read(locations.get_location, Principal.from_claims(actor), location_id)
+
+    @rpc(**expected)
+    def list_locations(self, actor, query):
+        return self._read(locations.list_locations, Principal.from_claims(actor),
+                          load(bodies.LocationQuery(), query))
+
+    @rpc(**expected)
+    def update_profile(self, actor, location_id, payload):
+        return self._write(locations.update_profile, Principal.from_claims(actor), location_id,
+                           load(bodies.ProfileUpdate(), payload))
+
+    @rpc(**expected)
+    def update_services(self, actor, location_id, payload):
+        return self._write(locations.update_services, Principal.from_claims(actor), location_id,
+                           load(bodies.ServicesUpdate(), payload))
+
+    @rpc(**expected)
+    def set_reminders(self, actor, location_id, payload):
+        return self._write(locations.set_reminders, Principal.from_claims(actor), location_id,
+                           load(bodies.ReminderSetting(), payload))
+
+    @rpc(**expected)
+    def deactivate_location(self, actor, location_id):
+        return self._write(locations.deactivate_location, Principal.from_claims(actor), location_id)
+
+    @rpc(**expected)
+    def location_history(self, actor, location_id):
+        return self._read(locations.location_history, Principal.from_claims(actor), location_id)
+
+    @rpc(**expected)
+    def add_note(self, actor, location_id, payload):
+        return self._write(locations.add_note, Principal.from_claims(actor), location_id,
+                           load(bodies.NoteBody(), payload))
+
+    @rpc(**expected)
+    def edit_note(self, actor, location_id, note_id, payload):
+        return self._write(locations.edit_note, Principal.from_claims(actor), location_id, note_id,
+                           load(bodies.NoteBody(), payload))
+
+    @rpc(**expected)
+    def delete_note(self, actor, location_id, note_id):
+        return self._write(locations.delete_note, Principal.from_claims(actor), location_id, note_id)
+
+    @rpc(**expected)
+    def add_contact(self, actor, location_id, payload):
+        return self._write(locations.add_contact, Principal.from_claims(actor), location_id,
+                           load(bodies.ContactBody(), payload))
+
+    @rpc(**expected)
+    def delete_contact(self, actor, location_id, contact_id):
+        return self._write(locations.delete_contact, Principal.from_claims(actor), location_id, contact_id)
+
+    # -- contracts ------------------------------------------------------------------
+    @rpc(**expected)
+    def request_contract(self, actor, location_id, payload):
+        return self._write(contracts.request_contract, Principal.from_claims(actor), location_id,
+                           load(bodies.ContractRequest(), payload))
+
+    @rpc(**expected)
+    def pending_contracts(self, actor):
+        return self._read(contracts.pending_contracts, Principal.from_claims(actor))
+
+    @rpc(**expected)
+    def decide_contract(self, actor, contract_id, payload):
+        return self._write(contracts.decide_contract, Principal.from_claims(actor), contract_id,
+                           load(bodies.ContractDecision(), payload))
+
+    @rpc(**expected)
+    def withdraw_contract(self, actor, location_id, contract_id):
+        return self._write(contracts.withdraw_contract, Principal.from_claims(actor), location_id, contract_id)
+
+    # -- for read models ---------------------------------------------------------------
+    @rpc(**expected)
+    def location_snapshots(self, after="", limit=500):
+        """Every location's current snapshot, page by page (`next` is the
+        `after` of the following page, None at the end)."""
+        page = load(bodies.SnapshotPage(), {"after": after, "limit": limit})
+        schema = EVENTS["providers.location_updated"]()
+        result = self._read(locations.snapshot_page, page["after"], page["limit"])
+        result["snapshots"] = [schema.dump(s) for s in result["snapshots"]]
+        return result
