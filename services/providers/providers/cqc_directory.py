@@ -62,7 +62,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import IO, Callable, Iterator
 
 __all__ = [
@@ -84,7 +84,8 @@ _LOCATION_ID = re.compile(r"1-\d{6,12}")
 _RATINGS = {r.casefold(): r for r in ("Outstanding", "Good", "Requires improvement", "Inadequate")}
 _NOT_RATED = {"", "-", "not yet rated", "not rated", "no rating", "not yet inspected",
               "insufficient evidence to rate"}
-_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")  # 14/03/2023, as CQC writes dates
+_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")  # 2023-03-14
 _LATITUDE = (49.0, 61.0)
 _LONGITUDE = (-9.0, 2.5)
 _TOO_LONG = "\0cqc-directory: line too long\0"  # marker row for an over-long line; never real data
@@ -210,11 +211,15 @@ def _yes_no(value: str, column: str, problems: list[str]) -> bool:
 def _date(value: str, column: str, problems: list[str]) -> date | None:
     if not value:
         return None
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
+    match = _DMY.fullmatch(value)
+    try:
+        if match:
+            return date(int(match[3]), int(match[2]), int(match[1]))
+        match = _YMD.fullmatch(value)
+        if match:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:  # 31/02/2023
+        pass
     problems.append(f"{column!r} is {_short(value)}, not a date (dd/mm/yyyy)")
     return None
 
@@ -513,8 +518,13 @@ class CqcDirectoryReader:
 
         flags: dict[str, tuple[str, ...]] = {}
         for prefix, found in columns.flags.items():
-            names = [flag_name for position, flag_name, label in found
-                     if _yes_no(row[position].strip(), label, problems)]
+            names = []
+            for position, flag_name, label in found:
+                cell = row[position]
+                if cell == "Y":  # the usual cases first: most of a row is these cells
+                    names.append(flag_name)
+                elif cell != "" and cell != "N" and _yes_no(cell.strip(), label, problems):
+                    names.append(flag_name)
             flags[prefix] = tuple(sorted(set(names)))
         specialisms = tuple(sorted({s.strip() for s in value("Location Specialisms").split("|") if s.strip()}))
 
