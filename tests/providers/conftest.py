@@ -132,7 +132,7 @@ def providers_db(providers_database_url, clock):
 def directory(providers_db, tmp_path, clock):
     """The small geography and postcode directory above, loaded by the real importers."""
     with providers_db.unit_of_work() as uow:
-        load_geography(uow.session, GEOGRAPHY)
+        load_geography(uow, GEOGRAPHY)
         uow.commit()
     import_postcode_directory(providers_db.engine, write_onspd(tmp_path / "ONSPD.csv"), clock=clock)
     return providers_db

@@ -95,7 +95,9 @@ def test_the_cqc_import_creates_providers_and_geocoded_locations(import_cqc, dir
     snapshots = recorded_events("providers.location_updated")
     assert sorted(m["data"]["location_id"] for m in snapshots) == ["1-1000000001", "1-1000000002", "1-1000000003"]
     assert all(m["data"]["version"] == 1 for m in snapshots)
-    assert len(recorded_events("providers.organisation_updated")) == 2
+    providers_announced = [m["data"] for m in recorded_events("providers.organisation_updated")
+                           if m["data"]["kind"] == "care_provider"]
+    assert sorted(p["organisation_id"] for p in providers_announced) == ["1-100000001", "1-100000002"]
 
 
 def test_importing_the_same_file_again_changes_nothing(import_cqc, recorded_events):
@@ -169,3 +171,17 @@ def test_duplicate_ids_keep_the_first(import_cqc, directory):
     summary = import_cqc([cqc_row("1-1000000001"), cqc_row("1-1000000001", **{"Location Name": "Imposter"})],
                          max_rejected_ratio=1)
     assert summary["duplicate_ids"] == 1 and location(directory, "1-1000000001").name == "Alder House"
+
+
+def test_local_authorities_and_sub_icbs_are_announced_as_organisations_once(directory, recorded_events):
+    from providers.handlers.geography import load_geography
+
+    from .conftest import GEOGRAPHY
+    announced = recorded_events("providers.organisation_updated")
+    assert {(m["data"]["organisation_id"], m["data"]["kind"]) for m in announced} >= {
+        (BARNSLEY, "local_authority"), (SUB_BARNSLEY, "sub_icb")}
+    assert next(m for m in announced if m["data"]["organisation_id"] == BARNSLEY)["data"]["ons_code"] == BARNSLEY
+    with directory.unit_of_work() as uow:
+        assert load_geography(uow, GEOGRAPHY)["organisations_announced"] == 0
+        uow.commit()
+    assert len(recorded_events("providers.organisation_updated")) == len(announced)

@@ -57,11 +57,15 @@ NO_COORDINATES = dict(BARNSLEY, pcds="S70 2ZZ", east="", north="", lat="99.99999
 
 
 def pcd7(postcode: str) -> str:
+    if postcode.count(" ") != 1:
+        return postcode
     outward, inward = postcode.split(" ")
     return f"{outward:<4}{inward}"[:7] if len(outward) < 4 else outward + inward
 
 
 def pcd8(postcode: str) -> str:
+    if postcode.count(" ") != 1:
+        return postcode
     outward, inward = postcode.split(" ")
     return f"{outward:<4} {inward}"
 

@@ -62,7 +62,7 @@ def migrate() -> int:
 def geography_command() -> int:
     db = database()
     with db.unit_of_work() as uow:
-        counts = load_geography(uow.session, read_geography())
+        counts = load_geography(uow, read_geography())
         uow.commit()
     db.dispose()
     print("providers: geography loaded:", ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))

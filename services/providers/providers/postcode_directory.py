@@ -25,10 +25,11 @@ import csv
 import math
 import os
 import re
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import IO, Callable, Iterable, Iterator
 
-from .postcodes import InvalidPostcode, normalise_postcode
+from .postcodes import _INWARD, _OUTWARD, InvalidPostcode, normalise_postcode
 
 __all__ = [
     "PostcodeRecord", "Rejection", "DirectorySummary", "MissingColumns", "DirectoryEncodingError",
@@ -171,15 +172,19 @@ def _match_columns(header: list[str]) -> tuple[dict[str, int], list[int]]:
 
 
 # -- reading ------------------------------------------------------------------------
-def _code(value: str) -> str | None:
-    """A GSS code, None for blank or a pseudo code ("E99999999");
-    ValueError for anything else."""
-    value = value.strip().upper()
-    if not value:
-        return None
-    if not _GSS_CODE.fullmatch(value):
+_INVALID = object()
+_CODE_CACHE_SIZE = 50_000  # there are a few thousand codes in a directory, repeated millions of times
+
+
+def _code(value: str) -> tuple[str, str | None]:
+    """(the code as published, upper case; the GSS code or None for blank or
+    a pseudo code like "E99999999"). ValueError if it is not a GSS code."""
+    published = value.strip().upper()
+    if not published:
+        return published, None
+    if not _GSS_CODE.fullmatch(published):
         raise ValueError(value)
-    return None if _PSEUDO_CODE.fullmatch(value) else value
+    return published, None if _PSEUDO_CODE.fullmatch(published) else published
 
 
 def _coordinate(value: str, limit: float) -> float | None:
@@ -187,11 +192,28 @@ def _coordinate(value: str, limit: float) -> float | None:
     if not value:
         return None
     number = float(value)  # ValueError if not a number
-    if number == NO_LATITUDE:
-        return None
     if not math.isfinite(number) or not -limit <= number <= limit:
         raise ValueError(value)
     return number
+
+
+# A postcode already in its standard form, as pcds gives it: no need to normalise.
+_STANDARD_POSTCODE = re.compile(rf"({_OUTWARD}) {_INWARD}")
+# One CSV field without commas, quotes or line ends, quoted or not.
+_PLAIN_FIELD = r'(?:"[^",\r\n]*"|[^",\r\n]*)'
+
+
+def _fast_row_pattern(width: int, wanted: list[int]) -> re.Pattern:
+    """A pattern matching a line of `width` plain fields, capturing the
+    wanted ones as groups v<index>. Lines it does not match (a quoted comma,
+    an escaped quote, a wrong number of fields...) go to the csv module."""
+    parts = []
+    for index in range(width):
+        if index in wanted:
+            parts.append(f'(?P<q{index}>"?)(?P<v{index}>[^",\r\n]*)(?P=q{index})')
+        else:
+            parts.append(_PLAIN_FIELD)
+    return re.compile(",".join(parts) + r"\r?\n?")
 
 
 class DirectoryReader:
@@ -220,7 +242,8 @@ class DirectoryReader:
         else:
             yield from self._records(self.source)
 
-    def _lines(self, file: IO, counter: list[int], too_long: set[int]) -> Iterator[str]:
+    @staticmethod
+    def _lines(file: IO, counter: list[int], too_long: set[int]) -> Iterator[str]:
         """The lines of the file as text, one at a time; counter[0] is the
         number of the last line read. A line longer than any directory row
         is yielded empty and its number put in `too_long`."""
@@ -254,113 +277,158 @@ class DirectoryReader:
 
     def _records(self, file: IO) -> Iterator[PostcodeRecord]:
         summary = self.summary
-        counter = [0]  # physical lines read
+        counter = [0]  # physical lines read so far
         too_long: set[int] = set()
-        reader = csv.reader(self._lines(file, counter, too_long))
+        lines = self._lines(file, counter, too_long)
         try:
-            header = next(reader)
+            header = next(csv.reader(lines))
         except StopIteration:
             raise MissingColumns([c.role for c in _COLUMNS if c.required],
                                  "The postcode directory file is empty: it has no header row.") from None
-        columns, postcode_columns = _match_columns(header)
+        found, postcode_columns = _match_columns(header)
         width = len(header)
-        pc, lat, lon = columns["postcode"], columns["latitude"], columns["longitude"]
-        district, doterm = columns["district"], columns["termination date"]
-        county = columns.get("county")
-        sub_icb, icb, nhser = columns.get("sub-ICB location"), columns.get("ICB"), columns.get("NHS region")
-        region, country = columns.get("region"), columns.get("country")
+
+        # The values of a row that matter, in this order: the postcode
+        # columns, then latitude, longitude, termination date, district, and
+        # the optional codes present.
+        optional = [(role, found[role]) for role in ("county", "sub-ICB location", "ICB", "NHS region",
+                                                     "region", "country") if role in found]
+        columns = postcode_columns + [found["latitude"], found["longitude"], found["termination date"],
+                                      found["district"]] + [index for _, index in optional]
+        n_pc = len(postcode_columns)
+        LAT, LON, TERM, DISTRICT = n_pc, n_pc + 1, n_pc + 2, n_pc + 3
+        position = {role: n_pc + 4 + i for i, (role, _) in enumerate(optional)}
+        COUNTY, SUB_ICB, ICB = position.get("county"), position.get("sub-ICB location"), position.get("ICB")
+        NHSER, REGION, COUNTRY = position.get("NHS region"), position.get("region"), position.get("country")
+        code_positions = [(role, position[role]) for role, _ in optional]
+        fast = _fast_row_pattern(width, columns).fullmatch
+        fast_groups = tuple(f"v{index}" for index in columns)
+        postcode_column = postcode_columns[0]
+
+        codes: dict[str, object] = {}
         england_only, progress, every = self.england_only, self.progress, self.progress_every
-        last_line = counter[0]
-        while True:
-            try:
-                row, error = next(reader), None
-            except StopIteration:
-                break
-            except csv.Error as exc:  # e.g. a stray carriage return, an unclosed quote
-                row, error = None, exc
-            line, last_line = last_line + 1, counter[0]  # the line where the row starts
-            if row == [] and line not in too_long:
-                continue  # a blank line
+        standard_postcode = _STANDARD_POSTCODE.fullmatch
+        reject = summary.reject
+
+        for text in lines:
+            line = counter[0]  # where the row starts
+            match = fast(text)
+            if match is not None:
+                values = match.group(*fast_groups)
+            else:  # the general case: quoted commas, rows over several lines, bad rows
+                try:
+                    row = next(csv.reader(chain((text,), lines)))
+                except csv.Error as error:  # a stray carriage return, an unclosed quote...
+                    summary.read += 1
+                    if progress is not None and summary.read % every == 0:
+                        progress(summary.read)
+                    reject(line, f"not a well-formed CSV row ({error})", None)
+                    continue
+                if not row and line not in too_long:
+                    continue  # a blank line
+                summary.read += 1
+                if progress is not None and summary.read % every == 0:
+                    progress(summary.read)
+                if line in too_long:
+                    reject(line, f"the line is longer than {MAX_LINE_BYTES} bytes", None)
+                elif len(row) != width:
+                    reject(line, f"expected {width} fields, found {len(row)}",
+                           (row[postcode_column].strip()[:20] or None) if len(row) > postcode_column else None)
+                else:
+                    values = [row[index] for index in columns]
+                    record = self._record(values, line, n_pc, LAT, LON, TERM, DISTRICT, COUNTY, COUNTRY,
+                                          code_positions, codes, england_only, standard_postcode)
+                    if record is not None:
+                        yield record
+                continue
             summary.read += 1
             if progress is not None and summary.read % every == 0:
                 progress(summary.read)
-            if error is not None:
-                summary.reject(line, f"not a well-formed CSV line ({error})", None)
-                continue
-            if line in too_long:
-                summary.reject(line, f"the line is longer than {MAX_LINE_BYTES} bytes", None)
-                continue
-            if len(row) != width:
-                summary.reject(line, f"expected {width} fields, found {len(row)}",
-                               (row[pc].strip()[:20] or None) if len(row) > pc else None)
-                continue
-            if row[doterm].strip():
-                summary.terminated += 1
-                continue
-            country_value = row[country].strip().upper() if country is not None else ""
-            if england_only and country_value and not country_value.startswith("E"):
+            record = self._record(values, line, n_pc, LAT, LON, TERM, DISTRICT, COUNTY, COUNTRY,
+                                  code_positions, codes, england_only, standard_postcode)
+            if record is not None:
+                yield record
+        if progress is not None and summary.read % every != 0:
+            progress(summary.read)
+
+    def _record(self, values, line, n_pc, LAT, LON, TERM, DISTRICT, COUNTY, COUNTRY, code_positions, codes,
+                england_only, standard_postcode) -> PostcodeRecord | None:
+        """The record of a row's values, or None (counted in the summary)."""
+        summary = self.summary
+        if values[TERM].strip():
+            summary.terminated += 1
+            return None
+        if COUNTRY is not None and england_only:
+            country = values[COUNTRY].strip()
+            if country and country[0] not in "Ee":
                 summary.outside_england += 1
-                continue
-            raw = row[pc]
-            if not raw.strip():
-                for other in postcode_columns[1:]:
-                    if row[other].strip():
-                        raw = row[other]
-                        break
+                return None
+
+        raw = values[0]
+        if n_pc > 1 and not raw.strip():
+            raw = next((value for value in values[1:n_pc] if value.strip()), raw)
+        postcode = raw if standard_postcode(raw) else None
+        if postcode is None:
             try:
                 postcode = normalise_postcode(raw)
             except InvalidPostcode:
                 summary.reject(line, "not a valid postcode", raw.strip()[:20] or None)
-                continue
-            try:
-                latitude = _coordinate(row[lat], 90.0)
-            except ValueError:
-                summary.reject(line, f"latitude is not a number of degrees: {row[lat].strip()[:20]!r}", postcode)
-                continue
-            try:
-                longitude = _coordinate(row[lon], 180.0)
-            except ValueError:
-                summary.reject(line, f"longitude is not a number of degrees: {row[lon].strip()[:20]!r}",
-                               postcode)
-                continue
-            if latitude is None or longitude is None:
-                latitude = longitude = None
-                summary.without_coordinates += 1
-            codes = {}
-            bad = None
-            for role, index in (("district", district), ("county", county), ("sub-ICB location", sub_icb),
-                                ("ICB", icb), ("NHS region", nhser), ("region", region),
-                                ("country", country)):
-                if index is None:
-                    codes[role] = None
-                    continue
+                return None
+
+        try:
+            latitude = _coordinate(values[LAT], 90.0) if values[LAT].strip() != "99.999999" else None
+        except ValueError:
+            summary.reject(line, f"latitude is not a number of degrees: {values[LAT].strip()[:20]!r}", postcode)
+            return None
+        try:
+            longitude = _coordinate(values[LON], 180.0)
+        except ValueError:
+            summary.reject(line, f"longitude is not a number of degrees: {values[LON].strip()[:20]!r}", postcode)
+            return None
+        if latitude is None or longitude is None:
+            latitude = longitude = None
+            summary.without_coordinates += 1
+
+        found = {}
+        for role, position in (("district", DISTRICT), *code_positions):
+            value = values[position]
+            code = codes.get(value)
+            if code is None:
                 try:
-                    codes[role] = _code(row[index])
+                    code = _code(value)
                 except ValueError:
-                    bad = f"{role} code is not an ONS code: {row[index].strip()[:20]!r}"
-                    break
-            if bad is None and not row[district].strip():
-                bad = "no district code"
-            if bad:
-                summary.reject(line, bad, postcode)
-                continue
-            district_code = row[district].strip().upper()  # as published, even a pseudo code
-            summary.loaded += 1
-            yield PostcodeRecord(
-                postcode=postcode,
-                outcode=postcode.split(" ", 1)[0],
-                latitude=latitude,
-                longitude=longitude,
-                local_authority_code=codes["county"] or district_code,
-                district_code=district_code,
-                sub_icb_code=codes["sub-ICB location"],
-                icb_code=codes["ICB"],
-                nhs_region_code=codes["NHS region"],
-                region_code=codes["region"],
-                country_code=codes["country"],
-            )
-        if progress is not None and summary.read % every != 0:
-            progress(summary.read)
+                    code = _INVALID
+                if len(codes) >= _CODE_CACHE_SIZE:
+                    codes.clear()
+                codes[value] = code
+            if code is _INVALID:
+                summary.reject(line, f"{role} code is not an ONS code: {value.strip()[:20]!r}", postcode)
+                return None
+            found[role] = code
+        district_published, _ = found["district"]
+        if not district_published:
+            summary.reject(line, "no district code", postcode)
+            return None
+        county = found.get("county", ("", None))[1]
+
+        def get(role):
+            pair = found.get(role)
+            return pair[1] if pair else None
+
+        summary.loaded += 1
+        return PostcodeRecord(
+            postcode=postcode,
+            outcode=postcode[:postcode.index(" ")],
+            latitude=latitude,
+            longitude=longitude,
+            local_authority_code=county or district_published,  # the district as published, even a pseudo code
+            district_code=district_published,
+            sub_icb_code=get("sub-ICB location"),
+            icb_code=get("ICB"),
+            nhs_region_code=get("NHS region"),
+            region_code=get("region"),
+            country_code=get("country"),
+        )
 
 
 def read_directory(path_or_file: str | os.PathLike | IO[bytes], *, england_only: bool = True,

@@ -34,8 +34,29 @@ def _upsert(session: Session, model, rows: list[dict], key: str) -> None:
     session.execute(statement.on_conflict_do_update(index_elements=[key], set_=columns))
 
 
-def load_geography(session: Session, geography: dict) -> dict[str, int]:
+def _announce_commissioners(uow, geography: dict) -> int:
+    """Local Authorities and Sub-ICBs are organisations whose people use the
+    tracker: announce each new or renamed one (identity keeps them)."""
+    known = {code: name for code, name in uow.session.execute(select(LocalAuthority.code, LocalAuthority.name))}
+    known.update(uow.session.execute(select(SubIcb.code, SubIcb.name)).all())
+    announced = 0
+    for kind, rows in (("local_authority", geography["local_authorities"]), ("sub_icb", geography["sub_icbs"])):
+        for row in rows:
+            if known.get(row["code"]) == row["name"]:
+                continue
+            uow.record_event("providers.organisation_updated", {
+                "organisation_id": row["code"], "version": int(uow.now().timestamp()), "name": row["name"],
+                "kind": kind, "email_domains": [], "ons_code": row["code"],
+                "la_code": row["code"] if kind == "local_authority" else None,
+                "sub_icb_code": row["code"] if kind == "sub_icb" else None})
+            announced += 1
+    return announced
+
+
+def load_geography(uow, geography: dict) -> dict[str, int]:
     """Upsert the reference geography (idempotent). Returns counts per level."""
+    announced = _announce_commissioners(uow, geography)
+    session = uow.session
     _upsert(session, NhsRegion, [{"code": r["code"], "name": r["name"]} for r in geography["nhs_regions"]], "code")
     _upsert(session, Icb, [{"code": i["code"], "ods_code": i.get("ods_code"), "name": i["name"],
                             "nhs_region_code": i["nhs_region_code"]} for i in geography["icbs"]], "code")
@@ -46,7 +67,8 @@ def load_geography(session: Session, geography: dict) -> dict[str, int]:
          "ons_region_code": la.get("ons_region_code"), "ons_region_name": la.get("ons_region_name")}
         for la in geography["local_authorities"]], "code")
     return {"nhs_regions": len(geography["nhs_regions"]), "icbs": len(geography["icbs"]),
-            "sub_icbs": len(geography["sub_icbs"]), "local_authorities": len(geography["local_authorities"])}
+            "sub_icbs": len(geography["sub_icbs"]), "local_authorities": len(geography["local_authorities"]),
+            "organisations_announced": announced}
 
 
 @dataclass(frozen=True)
