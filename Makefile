@@ -32,9 +32,17 @@ bus:
 
 migrate:
 	@$(BIN)/python -m identity.manage migrate
+	@$(BIN)/python -m providers.manage migrate
 
-seed:
+DEMO_DATA := $(VAR_DIR)/synthetic-$(DEMO_SIZE)
+DEMO_SIZE ?= small
+
+seed:  ## reference data, and a fictional slice of England through the real importers
 	@$(BIN)/python -m identity.manage seed-demo
+	@$(BIN)/python -m providers.manage load-geography
+	@[ -f $(DEMO_DATA)/HSCA_Active_Locations.csv ] || $(BIN)/python -m providers.synthetic --out $(DEMO_DATA) --size $(DEMO_SIZE)
+	@$(BIN)/python -m providers.manage import-postcodes $(DEMO_DATA)/ONSPD.csv
+	@$(BIN)/python -m providers.manage import-cqc $(DEMO_DATA)/HSCA_Active_Locations.csv
 
 admin:
 	@deploy/with-demo-env.sh $(BIN)/python -m identity.manage create-admin

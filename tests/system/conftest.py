@@ -61,22 +61,28 @@ class System:
         self.http = requests.Session()
 
     # -- processes -------------------------------------------------------------
-    def manage(self, *args: str) -> None:
-        subprocess.run([PYTHON, "-m", "identity.manage", *args], env=self.env, cwd=ROOT, check=True,
-                       capture_output=True)
+    def manage(self, service: str, *args: str) -> None:
+        done = subprocess.run([PYTHON, "-m", f"{service}.manage", *args], env=self.env, cwd=ROOT,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
 
-    def prepare(self) -> None:
-        drop_database(self.database_template.format(service="identity"))
+    def prepare(self, demo_data: Path) -> None:
+        for service in ("identity", "providers"):
+            drop_database(self.database_template.format(service=service))
         import redis
         redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
         for command in ("migrate", "seed-demo", "create-admin"):
-            self.manage(command)
+            self.manage("identity", command)
+        self.manage("providers", "migrate")
+        self.manage("providers", "load-geography")
+        self.manage("providers", "import-postcodes", str(demo_data / "ONSPD.csv"))
+        self.manage("providers", "import-cqc", str(demo_data / "HSCA_Active_Locations.csv"))
 
     def start(self, name: str) -> None:
-        command = {
-            "identity": [PYTHON, "-m", "nameko", "run", "--config", "deploy/nameko.yaml", "identity.service"],
-            "gateway": [PYTHON, "-m", "gunicorn", "-c", "gateway/gunicorn.conf.py", "gateway.wsgi:app"],
-        }[name]
+        if name == "gateway":
+            command = [PYTHON, "-m", "gunicorn", "-c", "gateway/gunicorn.conf.py", "gateway.wsgi:app"]
+        else:
+            command = [PYTHON, "-m", "nameko", "run", "--config", "deploy/nameko.yaml", f"{name}.service"]
         env = dict(self.env)
         if name == "identity":
             env["METRICS_PORT"] = str(self.identity_metrics_port)
@@ -122,6 +128,23 @@ class System:
 
     def admin_token(self) -> str:
         return self.login(self.env["ADMIN_EMAIL"], self.env["ADMIN_PASSWORD"])
+
+    def onboard(self, *, name: str, email: str, organisation_id: str, level: str = "standard",
+                location_id: str | None = None, password: str = "Heron-Valley-Beacon-27") -> str:
+        """Register, have an administrator approve, change the one-time
+        password: an access token for a new active user."""
+        body = {"name": name, "email": email, "organisation_id": organisation_id, "level": level}
+        if location_id:
+            body["location_id"] = location_id
+        application = wait_until(lambda: (lambda r: r if r.status_code == 201 else None)(
+            self.api("POST", "/api/v1/registrations", json=body)), message=f"identity to know {organisation_id}")
+        decided = self.api("POST", f"/api/v1/applications/{application.json()['id']}/decision",
+                           token=self.admin_token(), json={"decision": "approve"})
+        assert decided.status_code == 200, decided.text
+        changed = self.api("POST", "/api/v1/auth/password", json={
+            "email": email, "current_password": self.one_time_password(email), "new_password": password})
+        assert changed.status_code == 204, changed.text
+        return self.login(email, password)
 
     # -- what the system did ---------------------------------------------------------
     def advance_clock(self, **delta) -> None:
@@ -209,8 +232,12 @@ class Observer:
 @pytest.fixture(scope="session")
 def system(tmp_path_factory):
     system = System(tmp_path_factory.mktemp("system"))
-    system.prepare()
+    demo_data = tmp_path_factory.mktemp("synthetic")
+    subprocess.run([PYTHON, "-m", "providers.synthetic", "--out", str(demo_data), "--size", "tiny"],
+                   cwd=ROOT, check=True, capture_output=True)
+    system.prepare(demo_data)
     system.start("identity")
+    system.start("providers")
     system.start("gateway")
     try:
         system.wait_healthy()

@@ -38,7 +38,7 @@ __all__ = [
 
 MAX_REJECTIONS_KEPT = 1000
 MAX_LINE_BYTES = 64 * 1024  # an ONSPD line is under 1 KB; a longer one is not a directory row
-NO_LATITUDE = 99.999999  # ONS: "no grid reference" (longitude is then 0.000000)
+NO_LATITUDE = 99.999999  # ONS: no grid reference (the longitude is then 0.000000)
 
 _GSS_CODE = re.compile(r"[A-Z][0-9]{8}")
 _PSEUDO_CODE = re.compile(r"[A-Z]99999999")
@@ -173,6 +173,7 @@ def _match_columns(header: list[str]) -> tuple[dict[str, int], list[int]]:
 
 # -- reading ------------------------------------------------------------------------
 _INVALID = object()
+_NO_CODE = ("", None)
 _CODE_CACHE_SIZE = 50_000  # there are a few thousand codes in a directory, repeated millions of times
 
 
@@ -187,11 +188,14 @@ def _code(value: str) -> tuple[str, str | None]:
     return published, None if _PSEUDO_CODE.fullmatch(published) else published
 
 
-def _coordinate(value: str, limit: float) -> float | None:
+def _coordinate(value: str, limit: float, none: float | None = None) -> float | None:
+    """Degrees; None for a blank or the value ONS gives for none."""
     value = value.strip()
     if not value:
         return None
     number = float(value)  # ValueError if not a number
+    if number == none:
+        return None
     if not math.isfinite(number) or not -limit <= number <= limit:
         raise ValueError(value)
     return number
@@ -291,144 +295,129 @@ class DirectoryReader:
         # The values of a row that matter, in this order: the postcode
         # columns, then latitude, longitude, termination date, district, and
         # the optional codes present.
-        optional = [(role, found[role]) for role in ("county", "sub-ICB location", "ICB", "NHS region",
-                                                     "region", "country") if role in found]
-        columns = postcode_columns + [found["latitude"], found["longitude"], found["termination date"],
-                                      found["district"]] + [index for _, index in optional]
+        optional = [role for role in ("county", "sub-ICB location", "ICB", "NHS region", "region", "country")
+                    if role in found]
+        columns = postcode_columns + [found[role] for role in ("latitude", "longitude", "termination date",
+                                                               "district", *optional)]
         n_pc = len(postcode_columns)
-        LAT, LON, TERM, DISTRICT = n_pc, n_pc + 1, n_pc + 2, n_pc + 3
-        position = {role: n_pc + 4 + i for i, (role, _) in enumerate(optional)}
-        COUNTY, SUB_ICB, ICB = position.get("county"), position.get("sub-ICB location"), position.get("ICB")
-        NHSER, REGION, COUNTRY = position.get("NHS region"), position.get("region"), position.get("country")
-        code_positions = [(role, position[role]) for role, _ in optional]
+        LAT, LON, TERM = n_pc, n_pc + 1, n_pc + 2
+        code_positions = [("district", n_pc + 3)] + [(role, n_pc + 4 + i) for i, role in enumerate(optional)]
+        COUNTRY = dict(code_positions).get("country")
         fast = _fast_row_pattern(width, columns).fullmatch
         fast_groups = tuple(f"v{index}" for index in columns)
         postcode_column = postcode_columns[0]
-
-        codes: dict[str, object] = {}
         england_only, progress, every = self.england_only, self.progress, self.progress_every
         standard_postcode = _STANDARD_POSTCODE.fullmatch
         reject = summary.reject
+        cache: dict[str, object] = {}  # published code -> _code() of it
+
+        def record_of(values, line: int) -> PostcodeRecord | None:
+            """The record of a row's values, or None (counted in the summary)."""
+            if values[TERM].strip():
+                summary.terminated += 1
+                return None
+            if england_only and COUNTRY is not None:
+                country = values[COUNTRY].strip()
+                if country and country[0] not in "Ee":
+                    summary.outside_england += 1
+                    return None
+
+            raw = values[0]
+            if n_pc > 1 and not raw.strip():  # pcds blank: another postcode column
+                raw = next((value for value in values[1:n_pc] if value.strip()), raw)
+            if standard_postcode(raw):
+                postcode = raw
+            else:
+                try:
+                    postcode = normalise_postcode(raw)
+                except InvalidPostcode:
+                    reject(line, "not a valid postcode", raw.strip()[:20] or None)
+                    return None
+
+            try:
+                latitude = _coordinate(values[LAT], 90.0, NO_LATITUDE)
+            except ValueError:
+                reject(line, f"latitude is not a number of degrees: {values[LAT].strip()[:20]!r}", postcode)
+                return None
+            try:
+                longitude = _coordinate(values[LON], 180.0)
+            except ValueError:
+                reject(line, f"longitude is not a number of degrees: {values[LON].strip()[:20]!r}", postcode)
+                return None
+
+            codes = {}
+            for role, index in code_positions:
+                value = values[index]
+                code = cache.get(value)
+                if code is None:
+                    try:
+                        code = _code(value)
+                    except ValueError:
+                        code = _INVALID
+                    if len(cache) >= _CODE_CACHE_SIZE:
+                        cache.clear()
+                    cache[value] = code
+                if code is _INVALID:
+                    reject(line, f"{role} code is not an ONS code: {value.strip()[:20]!r}", postcode)
+                    return None
+                codes[role] = code
+            district, _ = codes.pop("district")
+            if not district:
+                reject(line, "no district code", postcode)
+                return None
+
+            if latitude is None or longitude is None:
+                latitude = longitude = None
+                summary.without_coordinates += 1
+            summary.loaded += 1
+            county = codes.get("county", _NO_CODE)[1]
+            return PostcodeRecord(
+                postcode=postcode,
+                outcode=postcode[:postcode.index(" ")],
+                latitude=latitude,
+                longitude=longitude,
+                local_authority_code=county or district,  # the district as published, even a pseudo code
+                district_code=district,
+                sub_icb_code=codes.get("sub-ICB location", _NO_CODE)[1],
+                icb_code=codes.get("ICB", _NO_CODE)[1],
+                nhs_region_code=codes.get("NHS region", _NO_CODE)[1],
+                region_code=codes.get("region", _NO_CODE)[1],
+                country_code=codes.get("country", _NO_CODE)[1],
+            )
 
         for text in lines:
             line = counter[0]  # where the row starts
             match = fast(text)
-            if match is not None:
+            if match is not None:  # the usual case: a plain row of the right width
                 values = match.group(*fast_groups)
-            else:  # the general case: quoted commas, rows over several lines, bad rows
+            else:  # quoted commas, rows over several lines, blank lines, bad rows: the csv module
                 try:
                     row = next(csv.reader(chain((text,), lines)))
                 except csv.Error as error:  # a stray carriage return, an unclosed quote...
-                    summary.read += 1
-                    if progress is not None and summary.read % every == 0:
-                        progress(summary.read)
-                    reject(line, f"not a well-formed CSV row ({error})", None)
-                    continue
-                if not row and line not in too_long:
+                    row = error
+                if row == [] and line not in too_long:
                     continue  # a blank line
-                summary.read += 1
-                if progress is not None and summary.read % every == 0:
-                    progress(summary.read)
-                if line in too_long:
-                    reject(line, f"the line is longer than {MAX_LINE_BYTES} bytes", None)
-                elif len(row) != width:
-                    reject(line, f"expected {width} fields, found {len(row)}",
-                           (row[postcode_column].strip()[:20] or None) if len(row) > postcode_column else None)
-                else:
-                    values = [row[index] for index in columns]
-                    record = self._record(values, line, n_pc, LAT, LON, TERM, DISTRICT, COUNTY, COUNTRY,
-                                          code_positions, codes, england_only, standard_postcode)
-                    if record is not None:
-                        yield record
-                continue
+                values = None
             summary.read += 1
             if progress is not None and summary.read % every == 0:
                 progress(summary.read)
-            record = self._record(values, line, n_pc, LAT, LON, TERM, DISTRICT, COUNTY, COUNTRY,
-                                  code_positions, codes, england_only, standard_postcode)
+            if values is None:
+                if isinstance(row, csv.Error):
+                    reject(line, f"not a well-formed CSV row ({row})", None)
+                    continue
+                if line in too_long:
+                    reject(line, f"the line is longer than {MAX_LINE_BYTES} bytes", None)
+                    continue
+                if len(row) != width:
+                    reject(line, f"expected {width} fields, found {len(row)}",
+                           (row[postcode_column].strip()[:20] or None) if len(row) > postcode_column else None)
+                    continue
+                values = [row[index] for index in columns]
+            record = record_of(values, line)
             if record is not None:
                 yield record
         if progress is not None and summary.read % every != 0:
             progress(summary.read)
-
-    def _record(self, values, line, n_pc, LAT, LON, TERM, DISTRICT, COUNTY, COUNTRY, code_positions, codes,
-                england_only, standard_postcode) -> PostcodeRecord | None:
-        """The record of a row's values, or None (counted in the summary)."""
-        summary = self.summary
-        if values[TERM].strip():
-            summary.terminated += 1
-            return None
-        if COUNTRY is not None and england_only:
-            country = values[COUNTRY].strip()
-            if country and country[0] not in "Ee":
-                summary.outside_england += 1
-                return None
-
-        raw = values[0]
-        if n_pc > 1 and not raw.strip():
-            raw = next((value for value in values[1:n_pc] if value.strip()), raw)
-        postcode = raw if standard_postcode(raw) else None
-        if postcode is None:
-            try:
-                postcode = normalise_postcode(raw)
-            except InvalidPostcode:
-                summary.reject(line, "not a valid postcode", raw.strip()[:20] or None)
-                return None
-
-        try:
-            latitude = _coordinate(values[LAT], 90.0) if values[LAT].strip() != "99.999999" else None
-        except ValueError:
-            summary.reject(line, f"latitude is not a number of degrees: {values[LAT].strip()[:20]!r}", postcode)
-            return None
-        try:
-            longitude = _coordinate(values[LON], 180.0)
-        except ValueError:
-            summary.reject(line, f"longitude is not a number of degrees: {values[LON].strip()[:20]!r}", postcode)
-            return None
-        if latitude is None or longitude is None:
-            latitude = longitude = None
-            summary.without_coordinates += 1
-
-        found = {}
-        for role, position in (("district", DISTRICT), *code_positions):
-            value = values[position]
-            code = codes.get(value)
-            if code is None:
-                try:
-                    code = _code(value)
-                except ValueError:
-                    code = _INVALID
-                if len(codes) >= _CODE_CACHE_SIZE:
-                    codes.clear()
-                codes[value] = code
-            if code is _INVALID:
-                summary.reject(line, f"{role} code is not an ONS code: {value.strip()[:20]!r}", postcode)
-                return None
-            found[role] = code
-        district_published, _ = found["district"]
-        if not district_published:
-            summary.reject(line, "no district code", postcode)
-            return None
-        county = found.get("county", ("", None))[1]
-
-        def get(role):
-            pair = found.get(role)
-            return pair[1] if pair else None
-
-        summary.loaded += 1
-        return PostcodeRecord(
-            postcode=postcode,
-            outcode=postcode[:postcode.index(" ")],
-            latitude=latitude,
-            longitude=longitude,
-            local_authority_code=county or district_published,  # the district as published, even a pseudo code
-            district_code=district_published,
-            sub_icb_code=get("sub-ICB location"),
-            icb_code=get("ICB"),
-            nhs_region_code=get("NHS region"),
-            region_code=get("region"),
-            country_code=get("country"),
-        )
 
 
 def read_directory(path_or_file: str | os.PathLike | IO[bytes], *, england_only: bool = True,
