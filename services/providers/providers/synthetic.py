@@ -158,9 +158,12 @@ STREET_TYPES = ("Road",) * 5 + ("Lane",) * 3 + ("Street",) * 3 + ("Avenue", "Ave
                                                                      "Way", "Gardens", "Crescent", "Grove", "Terrace")
 TOWN_HEADS = _W("Ash Brad Castle Elm Fern Hather Kings Lang Market Nor Oak Red Stan Thorn Wes Whit Wood Bram Chel "
                 "Dun Hal Mill Brook Aln Bex Carl Dor Everd Fox Gil Hen Ick Kel Lud Mor Nether Ock Pem Quen Rud Sel "
-                "Tad Ulver Wen Yar Bur Cor Hart Marsh")
+                "Tad Ulver Wen Yar Bur Cor Hart Marsh Ald Bal Cam Dray Ebb Fen Gar Hux Ing Kirk Lox Mel Ness Ot Pad "
+                "Rams Sand Tis Up Wal Wick Yel Bock Chad Eas Frith Grim Hod Lam Mos Nun Pox Ros Sher Tol Wim")
 TOWN_TAILS = _W("bury by ford ham ley ton worth field wick combe stead bridge thorpe well minster borough hurst "
-                "cott ing dale mouth")
+                "cott ing dale mouth holme wood bourne leigh church over den")
+TOWN_QUALIFIERS = ("Great {}", "Little {}", "Upper {}", "Lower {}", "Long {}", "{} Magna", "{} Parva",
+                   "East {}", "West {}", "North {}", "South {}", "{} St Mary", "{} Green")
 LOCALITY_FORMS = ("Upper {}", "Lower {}", "{} Green", "{} End", "{} Park", "{} Heath", "Little {}", "{} Cross")
 COIN_HEADS = _W("Quill Corv Penhal Thrush Wend Marl Tansy Ember Fallow Sorrel Kitti Whin Linnet Teasel Yarrow "
                 "Cobble Dapple Hare Wyn Brack Ost Tam Vel Cal Dun Mer Ferris Gorse Sedge Wold Lum Pell Tarn")
@@ -287,7 +290,6 @@ class _Area:
     kind: str
     region_code: str
     region_name: str
-    nhs_region_name: str
     radius_km: float
     towns: list[_Town]
     outcodes: list[_Outcode]
@@ -343,21 +345,19 @@ class _Names:
         self.used: set[str] = set()
 
     def unique(self, make, fallback) -> str:
-        for _ in range(20):
-            name = make()
+        """A name from make() not given yet; after 20 tries, from fallback(attempt)."""
+        attempt = 0
+        while True:
+            name = make() if attempt < 20 else fallback(attempt)
             if name not in self.used:
                 self.used.add(name)
                 return name
-        n = 2
-        while fallback(n) in self.used:
-            n += 1
-        self.used.add(fallback(n))
-        return fallback(n)
+            attempt += 1
 
     def town(self) -> str:
         rng = self.rng
         return self.unique(lambda: rng.choice(TOWN_HEADS) + rng.choice(TOWN_TAILS),
-                           lambda n: f"{rng.choice(TOWN_HEADS)}{rng.choice(TOWN_TAILS)} {'Magna' if n == 2 else n}")
+                           lambda n: rng.choice(TOWN_QUALIFIERS).format(rng.choice(TOWN_HEADS) + rng.choice(TOWN_TAILS)))
 
     def coined(self) -> str:
         rng = self.rng
@@ -365,7 +365,8 @@ class _Names:
         def make():
             head, tail = rng.choice(COIN_HEADS), rng.choice(COIN_TAILS)
             return head + (tail[1:] if head[-1] == tail[0] else tail)
-        return self.unique(make, lambda n: f"{make()}{'e' * n}")
+        return self.unique(make, lambda n: rng.choice(COIN_HEADS) + rng.choice(("a", "en", "or", "il"))
+                           + rng.choice(COIN_TAILS))
 
     def person(self) -> str:
         return f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(SURNAMES)}"
@@ -491,10 +492,8 @@ def _build_area(geo: _Geography, la: dict, la_number: int, names: _Names, rng: r
         sub_icb = sub_icbs[order[t] % len(sub_icbs)] if sub_icbs else None
         towns.append(_Town(name, town_lat, town_lon, district, sub_icb, f"E059{(la_number * 20 + t) % 100000:05d}",
                            f"E149{(la_number * 20 + t) % 100000:05d}"))
-    sub_icb = towns[0].sub_icb if towns else None
-    region = geo.nhs_region_of(sub_icb)
     area = _Area(la, la["code"], la["name"], kind, la.get("ons_region_code") or "", la.get("ons_region_name") or "",
-                 region["name"] if region else "", radius, towns, [])
+                 radius, towns, [])
     county_code = la["code"] if kind == "county" else None
     for number, code in enumerate(outcode_names):
         o_lat, o_lon = _around(rng, lat, lon, 0.75 * radius)
@@ -595,6 +594,19 @@ class _Pools:
         return self.regional(self.region_of_area[area]) if slot is None else slot
 
 
+_SINGLE_FORMS = {  # names of single-location providers ({wt}: "Willowmere")
+    "care_home": ("{s} Care Ltd", "{w} Care Ltd", "{wt} Care Ltd", "{wt} Care Ltd", "{wt} Healthcare Ltd",
+                  "{wt} Care Homes Ltd", "{wt} Care Limited", "{w} {q} Care Ltd", "{s} & {s2} Care Ltd",
+                  "{s} Family Care Ltd", "{w} {q} Healthcare Ltd"),
+    "home_care": ("{s} Homecare Ltd", "{wt} Home Care Ltd", "{wt} Homecare Ltd", "{wt} Care Services Ltd",
+                  "{w} {q} Care Services Ltd", "{s} & {s2} Care Ltd", "{wt} Support Ltd", "{w} Home Care Ltd",
+                  "{wt} Domiciliary Care Ltd", "{s} Care at Home Ltd"),
+    "substance_misuse": ("{wt} Recovery Ltd", "{wt} Treatment Services Ltd", "{w} {q} Recovery CIC"),
+    "community": ("{wt} Shared Lives CIC", "{wt} Nursing Agency Ltd", "{w} {q} Community Care Ltd",
+                  "{s} Community Services Ltd"),
+}
+
+
 class _ProviderPlan:
     """Who owns each location: a long tail from national groups to single homes."""
 
@@ -663,11 +675,14 @@ class _ProviderPlan:
         if kind == "hospice":
             return names.unique(lambda: f"{rng.choice(HOME_WORDS)} Hospice {rng.choice(('Trust', 'Care', 'Ltd'))}",
                                 lambda n: f"{rng.choice(HOME_WORDS)} Hospice Trust ({n})"), "Organisation"
-        forms = ("{s} Care Ltd", "{w} Care Ltd", "{w} Healthcare Ltd", "{w} Care Services Ltd", "{s} Care Limited",
-                 "{w} {q} Care Ltd", "{s} & {s2} Care Ltd")
-        make = lambda: rng.choice(forms).format(s=rng.choice(SURNAMES), s2=rng.choice(SURNAMES),  # noqa: E731
-                                                w=rng.choice(HOME_WORDS), q=rng.choice(HOME_QUALIFIERS[10:]))
-        return names.unique(make, lambda n: f"{rng.choice(HOME_WORDS)} Care ({n}) Ltd"), "Organisation"
+        forms = _SINGLE_FORMS.get(kind, _SINGLE_FORMS["care_home"])
+
+        def make() -> str:
+            word = rng.choice(HOME_WORDS)
+            return rng.choice(forms).format(s=rng.choice(SURNAMES), s2=rng.choice(SURNAMES), w=word,
+                                            wt=word + rng.choice(COIN_TAILS).lstrip(word[-1]),
+                                            q=rng.choice(HOME_QUALIFIERS[10:]))
+        return names.unique(make, lambda n: f"{make()[:-4]} ({rng.choice(SURNAMES)}) Ltd"), "Organisation"
 
     @staticmethod
     def _sector(kind: str) -> str:
@@ -695,8 +710,8 @@ class _ProviderPlan:
             area = self.areas[slot_area[first]]
             base = self._group_name(word, kind)
             entities = [self._add(base, area, sector=sector, brand=brand, label=f"{word} {self._label(kind)}")]
-            for extra in range(rng.choice((0, 0, 1, 2))):
-                suffix = ("(North) Ltd", "(South) Ltd", "Operations Ltd", "Properties Ltd")[extra + rng.randrange(2)]
+            for suffix in rng.sample(("(North) Ltd", "(South) Ltd", "Operations Ltd", "Properties Ltd"),
+                                     rng.choice((0, 0, 1, 2))):
                 entities.append(self._add(f"{word} {suffix}", area, sector=sector, brand=brand,
                                           label=f"{word} {self._label(kind)}"))
             for i in range(size):
@@ -715,8 +730,9 @@ class _ProviderPlan:
                 if slot is None:
                     break
                 area = self.areas[slot_area[slot]]
-                name = self.names.unique(lambda: f"{self.names.person().split()[1]} {word} Franchise Ltd",
-                                         lambda k: f"{word} Franchise ({k}) Ltd")
+                town = rng.choice(area.towns).name
+                name = self.names.unique(lambda: f"{word} {self._label(kind)} ({town}) Ltd",
+                                         lambda k: f"{word} {self._label(kind)} ({town} {k}) Ltd")
                 self.owner[slot] = self._add(name, area, brand=brand, label=f"{word} {self._label(kind)}",
                                              website=False)
         for share, sizes, scope in ((spec["regional"], spec["regional_sizes"], "regional"),

@@ -139,7 +139,8 @@ def import_cqc_directory(uow, source, *, progress=None, max_rejected_ratio: floa
                 session.add(location)
                 locations[location.id] = location
                 location.cqc_refreshed_at = now
-                publish_location(uow, location, action="cqc_created", changes={"created": [None, location.id]})
+                publish_location(uow, location, action="cqc_created", changes={"created": [None, location.id]},
+                                 provider=providers[record.provider_id], new=True)
                 counts["created"] += 1
                 continue
             changes = apply_changes(location, values)
@@ -148,7 +149,8 @@ def import_cqc_directory(uow, source, *, progress=None, max_rejected_ratio: floa
                 counts["reactivated"] += 1
             location.cqc_refreshed_at = now
             if changes:
-                publish_location(uow, location, action="cqc_import", changes=changes)
+                publish_location(uow, location, action="cqc_import", changes=changes,
+                                 provider=providers[record.provider_id])
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1
@@ -165,7 +167,8 @@ def import_cqc_directory(uow, source, *, progress=None, max_rejected_ratio: floa
     for location in locations.values():
         if location.active and location.id not in seen:
             changes = apply_changes(location, {"active": False, "deactivated_at": now})
-            publish_location(uow, location, action="cqc_deregistered", changes=changes)
+            publish_location(uow, location, action="cqc_deregistered", changes=changes,
+                             provider=providers.get(location.provider_id))
             counts["deactivated"] += 1
     summary.update(counts)
     session.add(ImportRun(id=str(uuid.uuid4()), kind="cqc", source=str(source)[:300], status="applied",
