@@ -44,7 +44,7 @@ _GSS_CODE = re.compile(r"[A-Z][0-9]{8}")
 _PSEUDO_CODE = re.compile(r"[A-Z]99999999")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostcodeRecord:
     """One live postcode, aligned to the geography."""
 
@@ -292,19 +292,28 @@ class DirectoryReader:
         found, postcode_columns = _match_columns(header)
         width = len(header)
 
-        # The values of a row that matter, in this order: the postcode
-        # columns, then latitude, longitude, termination date, district, and
-        # the optional codes present.
+        # The values of a row that matter, in this order: the postcode,
+        # latitude, longitude, termination date, district, the optional codes
+        # present, then the other postcode columns (read only when the first
+        # is blank).
         optional = [role for role in ("county", "sub-ICB location", "ICB", "NHS region", "region", "country")
                     if role in found]
-        columns = postcode_columns + [found[role] for role in ("latitude", "longitude", "termination date",
-                                                               "district", *optional)]
-        n_pc = len(postcode_columns)
-        LAT, LON, TERM = n_pc, n_pc + 1, n_pc + 2
-        code_positions = [("district", n_pc + 3)] + [(role, n_pc + 4 + i) for i, role in enumerate(optional)]
-        COUNTRY = dict(code_positions).get("country")
+        columns = [postcode_columns[0]] + [found[role] for role in (
+            "latitude", "longitude", "termination date", "district", *optional)]
+        LAT, LON, TERM, DISTRICT = 1, 2, 3, 4
+        code_roles = ["district", *optional]
+        n_codes = len(code_roles)  # values[DISTRICT:DISTRICT + n_codes] are codes
+        # where each code is in the list of a row's codes; a role absent from
+        # the file points past its end, at _NO_CODE
+        at = {role: code_roles.index(role) if role in code_roles else n_codes for role in (
+            "county", "sub-ICB location", "ICB", "NHS region", "region", "country")}
+        COUNTY, SUB_ICB, ICB, NHSER, REGION, CTRY = (
+            at["county"], at["sub-ICB location"], at["ICB"], at["NHS region"], at["region"], at["country"])
+        COUNTRY = DISTRICT + CTRY if "country" in found else None
+        other_postcodes = postcode_columns[1:]
         fast = _fast_row_pattern(width, columns).fullmatch
         fast_groups = tuple(f"v{index}" for index in columns)
+        columns += other_postcodes
         postcode_column = postcode_columns[0]
         england_only, progress, every = self.england_only, self.progress, self.progress_every
         standard_postcode = _STANDARD_POSTCODE.fullmatch
@@ -323,8 +332,8 @@ class DirectoryReader:
                     return None
 
             raw = values[0]
-            if n_pc > 1 and not raw.strip():  # pcds blank: another postcode column
-                raw = next((value for value in values[1:n_pc] if value.strip()), raw)
+            if other_postcodes and not raw.strip():  # pcds blank: another postcode column
+                raw = next((value for value in values[DISTRICT + n_codes:] if value.strip()), raw)
             if standard_postcode(raw):
                 postcode = raw
             else:
@@ -345,9 +354,8 @@ class DirectoryReader:
                 reject(line, f"longitude is not a number of degrees: {values[LON].strip()[:20]!r}", postcode)
                 return None
 
-            codes = {}
-            for role, index in code_positions:
-                value = values[index]
+            codes = []
+            for value in values[DISTRICT:DISTRICT + n_codes]:
                 code = cache.get(value)
                 if code is None:
                     try:
@@ -358,46 +366,40 @@ class DirectoryReader:
                         cache.clear()
                     cache[value] = code
                 if code is _INVALID:
+                    role = code_roles[len(codes)]
                     reject(line, f"{role} code is not an ONS code: {value.strip()[:20]!r}", postcode)
                     return None
-                codes[role] = code
-            district, _ = codes.pop("district")
+                codes.append(code)
+            district = codes[0][0]  # as published, even a pseudo code
             if not district:
                 reject(line, "no district code", postcode)
                 return None
+            codes.append(_NO_CODE)
 
             if latitude is None or longitude is None:
                 latitude = longitude = None
                 summary.without_coordinates += 1
             summary.loaded += 1
-            county = codes.get("county", _NO_CODE)[1]
-            return PostcodeRecord(
-                postcode=postcode,
-                outcode=postcode[:postcode.index(" ")],
-                latitude=latitude,
-                longitude=longitude,
-                local_authority_code=county or district,  # the district as published, even a pseudo code
-                district_code=district,
-                sub_icb_code=codes.get("sub-ICB location", _NO_CODE)[1],
-                icb_code=codes.get("ICB", _NO_CODE)[1],
-                nhs_region_code=codes.get("NHS region", _NO_CODE)[1],
-                region_code=codes.get("region", _NO_CODE)[1],
-                country_code=codes.get("country", _NO_CODE)[1],
-            )
+            return PostcodeRecord(postcode, postcode[:postcode.index(" ")], latitude, longitude,
+                                  codes[COUNTY][1] or district, district, codes[SUB_ICB][1], codes[ICB][1],
+                                  codes[NHSER][1], codes[REGION][1], codes[CTRY][1])
 
         for text in lines:
             line = counter[0]  # where the row starts
             match = fast(text)
             if match is not None:  # the usual case: a plain row of the right width
                 values = match.group(*fast_groups)
-            else:  # quoted commas, rows over several lines, blank lines, bad rows: the csv module
+                if other_postcodes and not values[0].strip():
+                    values = None  # the first postcode column is blank: read the others too
+            else:
+                values = None
+            if values is None:  # quoted commas, rows over several lines, blank lines, bad rows: csv
                 try:
                     row = next(csv.reader(chain((text,), lines)))
                 except csv.Error as error:  # a stray carriage return, an unclosed quote...
                     row = error
                 if row == [] and line not in too_long:
                     continue  # a blank line
-                values = None
             summary.read += 1
             if progress is not None and summary.read % every == 0:
                 progress(summary.read)

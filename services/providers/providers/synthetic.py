@@ -35,7 +35,7 @@ from pathlib import Path
 __all__ = ["generate", "kind_counts", "main", "SIZES", "FULL_MIX", "GEOGRAPHY_FILE", "CQC_HEADER", "ONSPD_HEADER"]
 
 GEOGRAPHY_FILE = Path(__file__).resolve().parent / "data" / "geography.json"
-AS_OF = date(2026, 1, 5)  # the fictional "today" of the data: no wall clock, so files are reproducible
+AS_OF = date(2026, 10, 1)  # the fictional "today" of the data: no wall clock, so files are reproducible
 
 FULL_MIX = {"care_home": 15_600, "home_care": 14_100, "hospice": 200, "substance_misuse": 120, "community": 180}
 KINDS = tuple(FULL_MIX)
@@ -124,7 +124,7 @@ _SPARE_AREAS = "XA XB XD XE XF XG XH XJ XL XN XP XR XS XT XU XW XY XZ".split()
 PEOPLE_PER_OUTCODE = 25_000
 EXTRA_POSTCODES_PER_OUTCODE = 6
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # Royal Mail: never C, I, K, M, O or V
-ENGLAND_BOX = ((49.95, 55.81), (-5.72, 1.76))  # latitude, longitude
+ENGLAND_BOX = ((49.85, 55.82), (-6.45, 1.77))  # latitude, longitude (the Isles of Scilly included)
 _KM_PER_DEGREE = 111.32
 # Ofcom numbers reserved for drama, per ONS region: the prefix of a 1,000-number block.
 _PHONE_BLOCKS = {
@@ -144,6 +144,7 @@ HOME_WORDS = _W(
     "Millbrook Moorland Orchard Parkside Riverside Seaview Southfield Springfield Stonecroft Summerfield Sunnyside "
     "Valley Westfield Woodland Amberley Ashdown Beacon Bellevue Brookside Elmhurst Ferndale Glebe Hollybank "
     "Kingsley Oakwood Redwood Rosebank Silverdale Thornbury Woodlands")
+SHORT_WORDS = [word for word in HOME_WORDS if len(word) <= 6]  # they make compounds: "Oakhaven"
 HOME_QUALIFIERS = ("",) * 10 + tuple(_W("Bank Lea Dene Mead Field Croft Hill Vale Wood Tree Gate Ridge"))
 RESIDENTIAL_SUFFIXES = ("House",) * 6 + ("Lodge",) * 4 + ("Court",) * 3 + ("Manor",) * 2 + ("Grange",) * 2 + (
     "View", "Hall", "Gardens", "Care Home", "Care Home", "Residential Home", "Rest Home")
@@ -161,7 +162,7 @@ TOWN_HEADS = _W("Ash Brad Castle Elm Fern Hather Kings Lang Market Nor Oak Red S
                 "Tad Ulver Wen Yar Bur Cor Hart Marsh Ald Bal Cam Dray Ebb Fen Gar Hux Ing Kirk Lox Mel Ness Ot Pad "
                 "Rams Sand Tis Up Wal Wick Yel Bock Chad Eas Frith Grim Hod Lam Mos Nun Pox Ros Sher Tol Wim")
 TOWN_TAILS = _W("bury by ford ham ley ton worth field wick combe stead bridge thorpe well minster borough hurst "
-                "cott ing dale mouth holme wood bourne leigh church over den")
+                "cott ington dale mouth holme wood bourne leigh church over den")
 TOWN_QUALIFIERS = ("Great {}", "Little {}", "Upper {}", "Lower {}", "Long {}", "{} Magna", "{} Parva",
                    "East {}", "West {}", "North {}", "South {}", "{} St Mary", "{} Green")
 LOCALITY_FORMS = ("Upper {}", "Lower {}", "{} Green", "{} End", "{} Park", "{} Heath", "Little {}", "{} Cross")
@@ -284,13 +285,11 @@ class _Outcode:
 class _Area:
     """One Local Authority with its invented towns and postcode districts."""
 
-    la: dict
     code: str
     name: str
     kind: str
     region_code: str
     region_name: str
-    radius_km: float
     towns: list[_Town]
     outcodes: list[_Outcode]
 
@@ -311,7 +310,7 @@ def _outcode_names(local_authorities: list[dict]) -> dict[str, list[str]]:
             found: list[str] = []
             while len(found) < need:
                 pool = counters if any(n < 99 for n in counters.values()) else spare
-                area = min(pool, key=lambda a: (pool[a], list(pool).index(a)))
+                area = min(pool, key=pool.get)  # the first of the least used
                 if pool[area] >= 99:
                     raise ValueError("the postcode areas are exhausted: too many Local Authorities")
                 take = min(need - len(found), 99 - pool[area])
@@ -356,8 +355,9 @@ class _Names:
 
     def town(self) -> str:
         rng = self.rng
-        return self.unique(lambda: rng.choice(TOWN_HEADS) + rng.choice(TOWN_TAILS),
-                           lambda n: rng.choice(TOWN_QUALIFIERS).format(rng.choice(TOWN_HEADS) + rng.choice(TOWN_TAILS)))
+        def make() -> str:
+            return rng.choice(TOWN_HEADS) + rng.choice(TOWN_TAILS)
+        return self.unique(make, lambda n: rng.choice(TOWN_QUALIFIERS).format(make()))
 
     def coined(self) -> str:
         rng = self.rng
@@ -431,7 +431,7 @@ class _OnspdWriter:
         else:
             row[at["oseast1m"]] = row[at["osnrth1m"]] = ""
             row[at["osgrdind"]], row[at["lat"]], row[at["long"]] = "9", "99.999999", "0.000000"
-            self.without_coordinates += 1
+            self.without_coordinates += not terminated  # live ones, as the reader counts them
         oa = outcode.index * 40 + rng.randrange(40)
         row[at["oa21"]], row[at["oa11"]] = f"E009{oa % 100000:05d}", f"E009{oa % 100000:05d}"
         row[at["lsoa21"]], row[at["lsoa11"]] = f"E019{oa // 8 % 100000:05d}", f"E019{oa // 8 % 100000:05d}"
@@ -482,6 +482,7 @@ def _build_area(geo: _Geography, la: dict, la_number: int, names: _Names, rng: r
         n_towns = max(1, min(10, len(outcode_names) // 4 + 1))
     sub_icbs = [geo.sub_icbs.get(code) or {"code": code, "name": "", "ods_code": ""}
                 for code in (la.get("sub_icb_codes") or [])]
+    n_towns = max(n_towns, min(len(sub_icbs), len(outcode_names)))  # every Sub-ICB location gets a town
     order = list(range(n_towns))
     rng.shuffle(order)  # which towns each Sub-ICB location covers
     towns = []
@@ -492,12 +493,16 @@ def _build_area(geo: _Geography, la: dict, la_number: int, names: _Names, rng: r
         sub_icb = sub_icbs[order[t] % len(sub_icbs)] if sub_icbs else None
         towns.append(_Town(name, town_lat, town_lon, district, sub_icb, f"E059{(la_number * 20 + t) % 100000:05d}",
                            f"E149{(la_number * 20 + t) % 100000:05d}"))
-    area = _Area(la, la["code"], la["name"], kind, la.get("ons_region_code") or "", la.get("ons_region_name") or "",
-                 radius, towns, [])
+    area = _Area(la["code"], la["name"], kind, la.get("ons_region_code") or "", la.get("ons_region_name") or "",
+                 towns, [])
     county_code = la["code"] if kind == "county" else None
     for number, code in enumerate(outcode_names):
-        o_lat, o_lon = _around(rng, lat, lon, 0.75 * radius)
-        town = min(towns, key=lambda t: (t.latitude - o_lat) ** 2 + ((t.longitude - o_lon) * 0.62) ** 2)
+        if number < len(towns):  # every town gets a district (towns lie within 0.6 of the radius)
+            town = towns[number]
+            o_lat, o_lon = _around(rng, town.latitude, town.longitude, 0.15 * radius)
+        else:  # the others belong to the nearest town
+            o_lat, o_lon = _around(rng, lat, lon, 0.75 * radius)
+            town = min(towns, key=lambda t: (t.latitude - o_lat) ** 2 + ((t.longitude - o_lon) * 0.62) ** 2)
         outcode = _Outcode(code, outcode_counter[0], o_lat, o_lon, town, min(0.22 * radius, 2.5),
                            rng.sample(range(10), rng.randint(2, 4)))
         outcode_counter[0] += 1
@@ -546,9 +551,9 @@ class _Provider:
 # regional (10-49) and local (2-9) groups; the rest are single-location providers.
 _GROUPS = {
     "care_home": dict(national=(290, 240, 190, 150, 125, 105, 90, 75, 62, 52), franchise=(),
-                      regional=0.17, regional_sizes=(10, 49), local=0.28, local_sizes=(2, 9)),
+                      regional=0.20, regional_sizes=(10, 49), local=0.32, local_sizes=(2, 9)),
     "home_care": dict(national=(160, 120, 90, 70, 55), franchise=(180, 110),
-                      regional=0.10, regional_sizes=(8, 40), local=0.15, local_sizes=(2, 6)),
+                      regional=0.14, regional_sizes=(8, 40), local=0.22, local_sizes=(2, 6)),
     "hospice": dict(national=(), franchise=(), regional=0.0, regional_sizes=(10, 10), local=0.15,
                     local_sizes=(2, 4)),
     "substance_misuse": dict(national=(28, 20), franchise=(), regional=0.0, regional_sizes=(10, 10), local=0.10,
@@ -614,6 +619,7 @@ class _ProviderPlan:
                  slot_area: list[int], slot_kind: list[str]):
         self.rng, self.names, self.areas, self.onspd = rng, names, areas, onspd
         self.provider_ids: set[str] = set()
+        self.organisations: set[str] = set()
         self.brands = 0
         self.providers: list[_Provider] = []
         self.owner: list[int] = [-1] * len(slot_area)
@@ -649,6 +655,12 @@ class _ProviderPlan:
 
     def _add(self, name: str, area: _Area, *, ownership="Organisation", sector="Social Care Org",
              brand=("-", "-"), office=True, label=None, website=True) -> int:
+        if ownership == "Organisation":  # company names are unique; people's names need not be
+            if name in self.organisations:
+                base, legal = (name[:-4], " Ltd") if name.endswith(" Ltd") else (name, "")
+                name = self.names.unique(lambda: f"{base} ({area.region_name or area.name}){legal}",
+                                         lambda n: f"{base} ({self.rng.choice(SURNAMES)}){legal}")
+            self.organisations.add(name)
         slug = "".join(ch for ch in name.lower() if ch.isalnum())[:40]
         phone = self.rng.choice(_PHONE_BLOCKS.get(area.region_code, ("01632960",))) + f"{self.rng.randrange(1000):03d}"
         provider = _Provider(self._new_id(), name, ownership, sector, phone,
@@ -678,9 +690,9 @@ class _ProviderPlan:
         forms = _SINGLE_FORMS.get(kind, _SINGLE_FORMS["care_home"])
 
         def make() -> str:
-            word = rng.choice(HOME_WORDS)
+            word, short = rng.choice(HOME_WORDS), rng.choice(SHORT_WORDS)
             return rng.choice(forms).format(s=rng.choice(SURNAMES), s2=rng.choice(SURNAMES), w=word,
-                                            wt=word + rng.choice(COIN_TAILS).lstrip(word[-1]),
+                                            wt=short + rng.choice(COIN_TAILS).lstrip(short[-1]),
                                             q=rng.choice(HOME_QUALIFIERS[10:]))
         return names.unique(make, lambda n: f"{make()[:-4]} ({rng.choice(SURNAMES)}) Ltd"), "Organisation"
 
@@ -711,14 +723,14 @@ class _ProviderPlan:
             base = self._group_name(word, kind)
             entities = [self._add(base, area, sector=sector, brand=brand, label=f"{word} {self._label(kind)}")]
             for suffix in rng.sample(("(North) Ltd", "(South) Ltd", "Operations Ltd", "Properties Ltd"),
-                                     rng.choice((0, 0, 1, 2))):
+                                     rng.choice((0, 0, 1, 2)) if size >= 10 else 0):
                 entities.append(self._add(f"{word} {suffix}", area, sector=sector, brand=brand,
                                           label=f"{word} {self._label(kind)}"))
             for i in range(size):
                 slot = first if i == 0 else pools.national()
                 if slot is None:
                     break
-                self.owner[slot] = rng.choice(entities)
+                self.owner[slot] = entities[i] if i < len(entities) else rng.choice(entities)
         for size in spec["franchise"]:  # franchise brands: every branch is its own provider
             size = round(size * scale)
             if size < 2:
@@ -774,7 +786,7 @@ class _ProviderPlan:
 # -- locations -------------------------------------------------------------------------
 _RATINGS = {"Outstanding": 5, "Good": 73, "Requires improvement": 15, "Inadequate": 2, "": 5}
 _CARE_HOME_PROFILES = {  # profile: (weight, P(nursing), median beds residential, nursing, sigma, bands {band: P})
-    "older": (0.75, 0.36, 38, 62, 0.38, {"Older People": 1, "Dementia": 0.86, "Physical Disability": 0.5,
+    "older": (0.75, 0.36, 40, 64, 0.38, {"Older People": 1, "Dementia": 0.86, "Physical Disability": 0.5,
                                          "Sensory Impairment": 0.3, "Younger Adults": 0.22, "Mental Health": 0.25}),
     "learning": (0.17, 0.04, 7, 14, 0.5, {"Learning disabilities or autistic spectrum disorder": 1,
                                           "Younger Adults": 0.95, "Physical Disability": 0.35, "Mental Health": 0.3,
@@ -826,7 +838,7 @@ def _care_home(rng: random.Random, names: _Names) -> dict:
                 sector="Social Care Org", directorate="Adult social care", category="Residential social care")
 
 
-def _home_care(rng: random.Random, names: _Names, provider: _Provider, town: str) -> dict:
+def _home_care(rng: random.Random, provider: _Provider, town: str) -> dict:
     style = _pick(rng, {"domiciliary": 0.72, "both": 0.12, "supported": 0.10, "extra care": 0.06})
     services = {"domiciliary": {"Domiciliary care service"}, "supported": {"Supported living service"},
                 "both": {"Domiciliary care service", "Supported living service"},
@@ -835,8 +847,10 @@ def _home_care(rng: random.Random, names: _Names, provider: _Provider, town: str
     activities = {"Personal care"} | ({_TREATMENT} if rng.random() < 0.03 else set())
     if provider.label:
         name = f"{provider.label} - {town}"
+    elif provider.office is None and provider.ownership == "Organisation" and rng.random() < 0.6:
+        name = provider.name.removesuffix(" Ltd").removesuffix(" Limited")  # a one-branch agency: its company
     elif style == "supported":
-        name = f"{rng.choice(HOME_WORDS)} {rng.choice(('Supported Living', 'Support Services', 'Supported Living Services'))}"
+        name = f"{rng.choice(HOME_WORDS)} {rng.choice(('Supported Living', 'Support Services', 'Living Services'))}"
     elif style == "extra care":
         name = f"{rng.choice(HOME_WORDS)} {rng.choice(('Court', 'Gardens', 'Place'))} Extra Care"
     else:
@@ -846,7 +860,7 @@ def _home_care(rng: random.Random, names: _Names, provider: _Provider, town: str
                 category="Community based adult social care services")
 
 
-def _hospice(rng: random.Random, names: _Names) -> dict:
+def _hospice(rng: random.Random) -> dict:
     children = rng.random() < 0.08
     services = {"Hospice services"} | ({"Hospice services at home"} if rng.random() < 0.6 else set())
     bands = {"Children 0-18 years"} if children else (
@@ -859,7 +873,7 @@ def _hospice(rng: random.Random, names: _Names) -> dict:
                 sector="Independent Healthcare Org", directorate="Hospitals", category="Hospice services")
 
 
-def _substance_misuse(rng: random.Random, names: _Names, provider: _Provider, town: str) -> dict:
+def _substance_misuse(rng: random.Random, provider: _Provider, town: str) -> dict:
     residential = rng.random() < 0.3
     activities = {_TREATMENT}
     if residential:
@@ -876,7 +890,7 @@ def _substance_misuse(rng: random.Random, names: _Names, provider: _Provider, to
                 sector="Independent Healthcare Org", directorate="Hospitals", category="Substance misuse services")
 
 
-def _community(rng: random.Random, names: _Names, town: str) -> dict:
+def _community(rng: random.Random, town: str) -> dict:
     service = _pick(rng, {"Shared Lives": 0.4, "Community health care services - Nurses Agency only": 0.3,
                           "Community based services for people with a learning disability": 0.15,
                           "Community based services for people with mental health needs": 0.15})
@@ -890,7 +904,8 @@ def _community(rng: random.Random, names: _Names, town: str) -> dict:
         name = f"{rng.choice(HOME_WORDS)} {rng.choice(('Nursing Agency', 'Community Services', 'Outreach'))}"
         activities = {_TREATMENT} | ({"Personal care"} if rng.random() < 0.4 else set())
         bands = {"Younger Adults", "Older People"} | _bands(rng, {"Mental Health": 0.5, "Physical Disability": 0.4})
-        sector, directorate, category = "Independent Healthcare Org", "Hospitals", "Community health - NHS & Independent"
+        sector, directorate = "Independent Healthcare Org", "Hospitals"
+        category = "Community health - NHS & Independent"
     return dict(name=name, care_home=False, beds="", activities=activities, bands=bands, services={service},
                 sector=sector, directorate=directorate, category=category)
 
@@ -933,18 +948,20 @@ class _Locations:
         if kind == "care_home":
             spec = _care_home(rng, names)
         elif kind == "home_care":
-            spec = _home_care(rng, names, provider, town.name)
+            spec = _home_care(rng, provider, town.name)
         elif kind == "hospice":
-            spec = _hospice(rng, names)
+            spec = _hospice(rng)
         elif kind == "substance_misuse":
-            spec = _substance_misuse(rng, names, provider, town.name)
+            spec = _substance_misuse(rng, provider, town.name)
         else:
-            spec = _community(rng, names, town.name)
+            spec = _community(rng, town.name)
         rating = _pick(rng, _RATINGS)
         registered, published = _dates(rng, bool(rating))
         sub_icb = town.sub_icb
         icb_region = self.geo.nhs_region_of(sub_icb)
         street, line_2 = names.street(), names.locality() if rng.random() < 0.4 else ""
+        if spec["name"][0].isdigit():  # a home known by its address
+            street = spec["name"]
         county = area.name if area.kind == "county" else ""
         city = "London" if area.kind == "london_borough" else town.name
         phone = rng.choice(_PHONE_BLOCKS.get(area.region_code, ("01632960",))) + f"{rng.randrange(1000):03d}"
