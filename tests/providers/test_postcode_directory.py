@@ -497,7 +497,7 @@ def test_a_100_mb_file_is_streamed_in_constant_memory(tmp_path):
     assert loaded == reader.summary.loaded == rows * 3 // 5
     assert reader.summary.terminated == reader.summary.outside_england == rows // 5
     assert reader.summary.without_coordinates == rows // 5
-    assert calls[:2] == [100_000, 200_000] and calls[-1] == rows
+    assert calls == [100_000, rows]
     assert first.postcode == "S70 1AA"
     assert elapsed < 60, f"{elapsed:.1f} s"
 

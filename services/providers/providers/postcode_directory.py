@@ -189,15 +189,19 @@ def _code(value: str) -> tuple[str, str | None]:
 
 
 def _coordinate(value: str, limit: float, none: float | None = None) -> float | None:
-    """Degrees; None for a blank or the value ONS gives for none."""
-    value = value.strip()
-    if not value:
+    """Degrees; None for a blank or the value ONS gives for none.
+    ValueError("latitude"/"longitude", value) if it is not a number of degrees."""
+    text = value.strip()
+    if not text:
         return None
-    number = float(value)  # ValueError if not a number
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
     if number == none:
         return None
     if not math.isfinite(number) or not -limit <= number <= limit:
-        raise ValueError(value)
+        raise ValueError("latitude" if limit == 90.0 else "longitude", value)
     return number
 
 
@@ -280,7 +284,6 @@ class DirectoryReader:
             yield text
 
     def _records(self, file: IO) -> Iterator[PostcodeRecord]:
-        summary = self.summary
         counter = [0]  # physical lines read so far
         too_long: set[int] = set()
         lines = self._lines(file, counter, too_long)
@@ -289,137 +292,166 @@ class DirectoryReader:
         except StopIteration:
             raise MissingColumns([c.role for c in _COLUMNS if c.required],
                                  "The postcode directory file is empty: it has no header row.") from None
-        found, postcode_columns = _match_columns(header)
-        width = len(header)
+        layout = _Layout(header)
+        yield from self._rows(lines, counter, too_long, layout)
+        if self.progress is not None and self.summary.read % self.progress_every != 0:
+            self.progress(self.summary.read)
 
-        # The values of a row that matter, in this order: the postcode,
-        # latitude, longitude, termination date, district, the optional codes
-        # present, then the other postcode columns (read only when the first
-        # is blank).
-        optional = [role for role in ("county", "sub-ICB location", "ICB", "NHS region", "region", "country")
-                    if role in found]
-        columns = [postcode_columns[0]] + [found[role] for role in (
-            "latitude", "longitude", "termination date", "district", *optional)]
-        LAT, LON, TERM, DISTRICT = 1, 2, 3, 4
-        code_roles = ["district", *optional]
-        n_codes = len(code_roles)  # values[DISTRICT:DISTRICT + n_codes] are codes
-        # where each code is in the list of a row's codes; a role absent from
-        # the file points past its end, at _NO_CODE
-        at = {role: code_roles.index(role) if role in code_roles else n_codes for role in (
-            "county", "sub-ICB location", "ICB", "NHS region", "region", "country")}
-        COUNTY, SUB_ICB, ICB, NHSER, REGION, CTRY = (
-            at["county"], at["sub-ICB location"], at["ICB"], at["NHS region"], at["region"], at["country"])
-        COUNTRY = DISTRICT + CTRY if "country" in found else None
-        other_postcodes = postcode_columns[1:]
-        fast = _fast_row_pattern(width, columns).fullmatch
-        fast_groups = tuple(f"v{index}" for index in columns)
-        columns += other_postcodes
-        postcode_column = postcode_columns[0]
-        england_only, progress, every = self.england_only, self.progress, self.progress_every
-        standard_postcode = _STANDARD_POSTCODE.fullmatch
-        reject = summary.reject
+    def _rows(self, lines: Iterator[str], counter: list[int], too_long: set[int],
+              layout: _Layout) -> Iterator[PostcodeRecord]:
+        # (Kept short: the hot loop of an import of millions of rows.)
+        summary, progress, every, england_only = self.summary, self.progress, self.progress_every, self.england_only
+        fast, fast_groups, blank_postcode = layout.fast, layout.fast_groups, layout.blank_postcode
         cache: dict[str, object] = {}  # published code -> _code() of it
-
-        def record_of(values, line: int) -> PostcodeRecord | None:
-            """The record of a row's values, or None (counted in the summary)."""
-            if values[TERM].strip():
-                summary.terminated += 1
-                return None
-            if england_only and COUNTRY is not None:
-                country = values[COUNTRY].strip()
-                if country and country[0] not in "Ee":
-                    summary.outside_england += 1
-                    return None
-
-            raw = values[0]
-            if other_postcodes and not raw.strip():  # pcds blank: another postcode column
-                raw = next((value for value in values[DISTRICT + n_codes:] if value.strip()), raw)
-            if standard_postcode(raw):
-                postcode = raw
-            else:
-                try:
-                    postcode = normalise_postcode(raw)
-                except InvalidPostcode:
-                    reject(line, "not a valid postcode", raw.strip()[:20] or None)
-                    return None
-
-            try:
-                latitude = _coordinate(values[LAT], 90.0, NO_LATITUDE)
-            except ValueError:
-                reject(line, f"latitude is not a number of degrees: {values[LAT].strip()[:20]!r}", postcode)
-                return None
-            try:
-                longitude = _coordinate(values[LON], 180.0)
-            except ValueError:
-                reject(line, f"longitude is not a number of degrees: {values[LON].strip()[:20]!r}", postcode)
-                return None
-
-            codes = []
-            for value in values[DISTRICT:DISTRICT + n_codes]:
-                code = cache.get(value)
-                if code is None:
-                    try:
-                        code = _code(value)
-                    except ValueError:
-                        code = _INVALID
-                    if len(cache) >= _CODE_CACHE_SIZE:
-                        cache.clear()
-                    cache[value] = code
-                if code is _INVALID:
-                    role = code_roles[len(codes)]
-                    reject(line, f"{role} code is not an ONS code: {value.strip()[:20]!r}", postcode)
-                    return None
-                codes.append(code)
-            district = codes[0][0]  # as published, even a pseudo code
-            if not district:
-                reject(line, "no district code", postcode)
-                return None
-            codes.append(_NO_CODE)
-
-            if latitude is None or longitude is None:
-                latitude = longitude = None
-                summary.without_coordinates += 1
-            summary.loaded += 1
-            return PostcodeRecord(postcode, postcode[:postcode.index(" ")], latitude, longitude,
-                                  codes[COUNTY][1] or district, district, codes[SUB_ICB][1], codes[ICB][1],
-                                  codes[NHSER][1], codes[REGION][1], codes[CTRY][1])
-
         for text in lines:
             line = counter[0]  # where the row starts
             match = fast(text)
-            if match is not None:  # the usual case: a plain row of the right width
-                values = match.group(*fast_groups)
-                if other_postcodes and not values[0].strip():
-                    values = None  # the first postcode column is blank: read the others too
-            else:
-                values = None
-            if values is None:  # quoted commas, rows over several lines, blank lines, bad rows: csv
-                try:
-                    row = next(csv.reader(chain((text,), lines)))
-                except csv.Error as error:  # a stray carriage return, an unclosed quote...
-                    row = error
-                if row == [] and line not in too_long:
-                    continue  # a blank line
+            values = match.group(*fast_groups) if match is not None else None
+            if values is None or blank_postcode(values):
+                values = self._parsed(text, lines, line, too_long, layout)
+                if values is _BLANK:
+                    continue
             summary.read += 1
             if progress is not None and summary.read % every == 0:
                 progress(summary.read)
-            if values is None:
-                if isinstance(row, csv.Error):
-                    reject(line, f"not a well-formed CSV row ({row})", None)
-                    continue
-                if line in too_long:
-                    reject(line, f"the line is longer than {MAX_LINE_BYTES} bytes", None)
-                    continue
-                if len(row) != width:
-                    reject(line, f"expected {width} fields, found {len(row)}",
-                           (row[postcode_column].strip()[:20] or None) if len(row) > postcode_column else None)
-                    continue
-                values = [row[index] for index in columns]
-            record = record_of(values, line)
-            if record is not None:
-                yield record
-        if progress is not None and summary.read % every != 0:
-            progress(summary.read)
+            if values is not None:
+                record = _record(layout, values, line, summary, cache, england_only)
+                if record is not None:
+                    yield record
+
+    def _parsed(self, text: str, lines: Iterator[str], line: int, too_long: set[int], layout: _Layout):
+        """The values of a row the fast pattern did not read (quoted commas,
+        rows over several lines, blank lines, bad rows), by the csv module:
+        _BLANK for a blank line, None for a rejected row."""
+        try:
+            row = next(csv.reader(chain((text,), lines)))
+        except csv.Error as error:  # a stray carriage return, an unclosed quote...
+            self.summary.reject(line, f"not a well-formed CSV row ({error})", None)
+            return None
+        if line in too_long:
+            self.summary.reject(line, f"the line is longer than {MAX_LINE_BYTES} bytes", None)
+            return None
+        if not row:
+            return _BLANK
+        if len(row) != layout.width:
+            postcode = row[layout.postcode_column].strip()[:20] or None if len(row) > layout.postcode_column else None
+            self.summary.reject(line, f"expected {layout.width} fields, found {len(row)}", postcode)
+            return None
+        return [row[index] for index in layout.columns]
+
+
+_BLANK = object()
+
+
+class _Layout:
+    """Where the values that matter are in the rows under a header.
+
+    The values of a row are, in this order: the postcode, latitude,
+    longitude, termination date, district, the optional codes the file
+    has, then the other postcode columns (read only when the first is blank).
+    """
+
+    LAT, LON, TERM, DISTRICT = 1, 2, 3, 4
+
+    def __init__(self, header: list[str]):
+        found, postcode_columns = _match_columns(header)
+        self.width = len(header)
+        optional = [role for role in ("county", "sub-ICB location", "ICB", "NHS region", "region", "country")
+                    if role in found]
+        self.code_roles = ["district", *optional]
+        self.n_codes = len(self.code_roles)  # values[DISTRICT:DISTRICT + n_codes] are codes
+        columns = [postcode_columns[0]] + [found[role] for role in (
+            "latitude", "longitude", "termination date", "district", *optional)]
+        self.fast = _fast_row_pattern(self.width, columns).fullmatch
+        self.fast_groups = tuple(f"v{index}" for index in columns)
+        self.columns = columns + postcode_columns[1:]
+        self.postcode_column = postcode_columns[0]
+        self.other_postcodes = len(postcode_columns) > 1
+        # Where each code is in the list of a row's codes; a role the file
+        # does not have points past its end, at _NO_CODE.
+        at = {role: self.code_roles.index(role) if role in self.code_roles else self.n_codes
+              for role in ("county", "sub-ICB location", "ICB", "NHS region", "region", "country")}
+        self.county, self.sub_icb, self.icb, self.nhser, self.region, self.ctry = at.values()
+        self.country = self.DISTRICT + self.ctry if "country" in found else None
+
+    def blank_postcode(self, values) -> bool:
+        """The first postcode column is blank and there are others to read."""
+        return self.other_postcodes and not values[0].strip()
+
+
+def _record(layout: _Layout, values, line: int, summary: DirectorySummary, cache: dict,
+            england_only: bool) -> PostcodeRecord | None:
+    """The record of a row's values, or None (counted in the summary)."""
+    if values[layout.TERM].strip():
+        summary.terminated += 1
+        return None
+    if england_only and layout.country is not None:
+        country = values[layout.country].strip()
+        if country and country[0] not in "Ee":
+            summary.outside_england += 1
+            return None
+    postcode = _postcode(layout, values, line, summary)
+    if postcode is None:
+        return None
+    try:
+        latitude = _coordinate(values[layout.LAT], 90.0, NO_LATITUDE)
+        longitude = _coordinate(values[layout.LON], 180.0)
+    except ValueError as error:
+        summary.reject(line, f"{error.args[0]} is not a number of degrees: {error.args[1].strip()[:20]!r}",
+                       postcode)
+        return None
+    codes = _codes(layout, values, line, summary, cache, postcode)
+    if codes is None:
+        return None
+    district = codes[0][0]  # as published, even a pseudo code
+    if latitude is None or longitude is None:
+        latitude = longitude = None
+        summary.without_coordinates += 1
+    summary.loaded += 1
+    return PostcodeRecord(postcode, postcode[:postcode.index(" ")], latitude, longitude,
+                          codes[layout.county][1] or district, district, codes[layout.sub_icb][1],
+                          codes[layout.icb][1], codes[layout.nhser][1], codes[layout.region][1],
+                          codes[layout.ctry][1])
+
+
+def _postcode(layout: _Layout, values, line: int, summary: DirectorySummary) -> str | None:
+    raw = values[0]
+    if layout.other_postcodes and not raw.strip():  # pcds blank: another postcode column
+        raw = next((value for value in values[layout.DISTRICT + layout.n_codes:] if value.strip()), raw)
+    if _STANDARD_POSTCODE.fullmatch(raw):
+        return raw
+    try:
+        return normalise_postcode(raw)
+    except InvalidPostcode:
+        summary.reject(line, "not a valid postcode", raw.strip()[:20] or None)
+        return None
+
+
+def _codes(layout: _Layout, values, line: int, summary: DirectorySummary, cache: dict,
+           postcode: str) -> list | None:
+    """[(published, code or None)] for the district and the optional codes,
+    then _NO_CODE; None if one is not an ONS code or the district is blank."""
+    codes = []
+    for value in values[layout.DISTRICT:layout.DISTRICT + layout.n_codes]:
+        code = cache.get(value)
+        if code is None:
+            try:
+                code = _code(value)
+            except ValueError:
+                code = _INVALID
+            if len(cache) >= _CODE_CACHE_SIZE:
+                cache.clear()
+            cache[value] = code
+        if code is _INVALID:
+            role = layout.code_roles[len(codes)]
+            summary.reject(line, f"{role} code is not an ONS code: {value.strip()[:20]!r}", postcode)
+            return None
+        codes.append(code)
+    if not codes[0][0]:
+        summary.reject(line, "no district code", postcode)
+        return None
+    codes.append(_NO_CODE)
+    return codes
 
 
 def read_directory(path_or_file: str | os.PathLike | IO[bytes], *, england_only: bool = True,
