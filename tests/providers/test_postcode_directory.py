@@ -324,6 +324,48 @@ def test_a_line_longer_than_any_row_is_rejected_without_being_held(tmp_path):
     assert summary.rejections[0].line == 2 and "longer" in summary.rejections[0].reason
 
 
+def test_quoted_commas_quotes_and_line_breaks_are_read_as_csv(tmp_path):
+    parish = ONSPD_HEADER.index("parish")
+
+    def with_parish(place, text):
+        row = row_for("onspd", place)
+        row[parish] = text
+        return row
+
+    rows = [
+        with_parish(BARNSLEY, "Worsbrough, Barnsley"),              # line 2: a quoted comma
+        with_parish(dict(BARNSLEY, pcds="S70 1AB"), 'The "Old" Town'),  # line 3: escaped quotes
+        with_parish(dict(BARNSLEY, pcds="S70 1AD"), "Two\r\nlines"),  # lines 4-5: a quoted line break
+        row_for("onspd", ASHFORD, lat="north"),                     # line 6: rejected
+        row_for("onspd", ASHFORD),                                  # line 7
+    ]
+    path = tmp_path / "quoted.csv"
+    write_csv(path, ONSPD_HEADER, rows)
+    records, summary = read_all(path)
+    assert [r.postcode for r in records] == ["S70 1AA", "S70 1AB", "S70 1AD", "TN23 1AB"]
+    assert all(r.local_authority_code in ("E08000016", "E10000016") for r in records)
+    assert [(r.line, r.postcode) for r in summary.rejections] == [(6, "TN23 1AB")]
+
+
+def test_a_stray_carriage_return_is_a_rejected_row(tmp_path):
+    good = ",".join(row_for("onspd", BARNSLEY))
+    bad = ",".join(row_for("onspd", ASHFORD)).replace("E07000105", "E070\r00105")
+    path = tmp_path / "cr.csv"
+    path.write_bytes(("\n".join([",".join(ONSPD_HEADER), bad, good]) + "\n").encode())
+    records, summary = read_all(path)
+    assert [r.postcode for r in records] == ["S70 1AA"]
+    assert summary.rejections[0].line == 2 and "CSV" in summary.rejections[0].reason
+
+
+def test_the_other_postcode_columns_stand_in_for_a_blank_pcds(tmp_path):
+    path = tmp_path / "blankpcds.csv"
+    row = row_for("onspd2025", ASHFORD)
+    row[ONSPD_2025_HEADER.index("pcds")] = ""
+    write_csv(path, ONSPD_2025_HEADER, [row])
+    (record,) = read_directory(path)
+    assert record.postcode == "TN23 1AB"
+
+
 def test_only_the_first_thousand_rejections_are_kept_but_all_are_counted(tmp_path):
     path = tmp_path / "many.csv"
     write_csv(path, ONSPD_HEADER, [["bad"]] * 1200 + [row_for("onspd", BARNSLEY)])
@@ -427,6 +469,13 @@ def test_a_binary_file_object_is_read(tmp_path):
     assert len(records) == 2
 
 
+def test_a_text_file_object_is_read_too(tmp_path):
+    path = tmp_path / "text.csv"
+    write_directory(path, "onspd", [BARNSLEY], bom=True)
+    records, _ = read_all(io.StringIO(path.read_bytes().decode("utf-8")))
+    assert [r.postcode for r in records] == ["S70 1AA"]
+
+
 def test_unix_line_ends_are_fine(tmp_path):
     path = tmp_path / "lf.csv"
     write_directory(path, "onspd2025", PLACES, lineterminator="\n")
@@ -458,13 +507,16 @@ def test_progress_is_reported_with_the_running_count(tmp_path):
 
 
 def test_a_100_mb_file_is_streamed_in_constant_memory(tmp_path):
-    block_rows = []
-    for i in range(2000):
-        place = (BARNSLEY, ASHFORD, EDINBURGH, TERMINATED, NO_COORDINATES)[i % 5]
-        block_rows.append(row_for("onspd", place))
+    # A block of 2,000 distinct rows (Barnsley, Ashford, Edinburgh, terminated,
+    # without coordinates), written again and again up to 100 MB.
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    places = (BARNSLEY, ASHFORD, EDINBURGH, TERMINATED, NO_COORDINATES)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-    writer.writerows(block_rows)
+    for i in range(2000):
+        place = places[i % 5]
+        outward = place["pcds"].split()[0]
+        writer.writerow(row_for("onspd", place, pcds=f"{outward} {i % 10}{letters[i // 10 % 20]}{letters[i // 200]}"))
     block = buffer.getvalue().encode("ascii")
     path = tmp_path / "big.csv"
     repeats = -(-100 * 1024 * 1024 // len(block))
@@ -474,18 +526,14 @@ def test_a_100_mb_file_is_streamed_in_constant_memory(tmp_path):
             file.write(block)
     size = path.stat().st_size
     assert size >= 100 * 1024 * 1024
-    del block, buffer, block_rows
+    del block, buffer
 
     calls = []
     started = time.monotonic()
     tracemalloc.start()
     try:
         reader = read_directory(path, progress=calls.append)
-        loaded = 0
-        first = None
-        for record in reader:
-            loaded += 1
-            first = first or record
+        centroids = outcode_centroids(reader)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -493,13 +541,15 @@ def test_a_100_mb_file_is_streamed_in_constant_memory(tmp_path):
 
     rows = 2000 * repeats
     assert peak < 30 * 1024 * 1024, f"peak {peak / 1024 / 1024:.1f} MB while streaming {size} bytes"
-    assert reader.summary.read == rows
-    assert loaded == reader.summary.loaded == rows * 3 // 5
-    assert reader.summary.terminated == reader.summary.outside_england == rows // 5
-    assert reader.summary.without_coordinates == rows // 5
+    summary = reader.summary
+    assert summary.read == rows and summary.rejected == 0
+    assert summary.loaded == rows * 3 // 5
+    assert summary.terminated == summary.outside_england == summary.without_coordinates == rows // 5
     assert calls == [100_000, rows]
-    assert first.postcode == "S70 1AA"
-    assert elapsed < 60, f"{elapsed:.1f} s"
+    assert set(centroids) == {"S70", "TN23"}
+    assert centroids["S70"] == (pytest.approx(53.552285), pytest.approx(-1.481713), rows // 5)
+    assert centroids["TN23"][2] == rows // 5
+    assert elapsed < 60, f"{elapsed:.1f} s to stream {size} bytes"
 
 
 # -- centroids -----------------------------------------------------------------------

@@ -120,6 +120,7 @@ def test_outcode_of_refuses_what_is_not_a_postcode():
     ("EC1A", ("EC1A", None)),
     ("DN55", ("DN55", None)),
     ("GIR 0AA", ("GIR", "GIR 0AA")),
+    ("gir", ("GIR", None)),
 ])
 def test_parse_postcode_or_outcode(typed, expected):
     assert parse_postcode_or_outcode(typed) == expected

@@ -202,8 +202,10 @@ class System:
             "location_id": location_id, "version": 1, "organisation_id": organisation_id,
             "name": f"Home {location_id}", "postcode": "S70 9ZZ", "la_code": "E08000016",
             "sub_icb_code": "02P", "active": True})
-        wait_until(lambda: self.identity_sql("SELECT 1 FROM locations WHERE id = :l", l=location_id),
-                   message="identity to learn of the new provider")
+        # Two queues, handled concurrently: wait for both facts.
+        wait_until(lambda: self.identity_sql(
+            "SELECT 1 FROM locations l JOIN organisations o ON o.id = l.organisation_id WHERE l.id = :l",
+            l=location_id), message="identity to learn of the new provider and its location")
 
     def observe(self, routing_key: str) -> "Observer":
         return Observer(self.amqp_uri, routing_key)

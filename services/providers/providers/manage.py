@@ -26,7 +26,7 @@ from .handlers.postcode_import import DirectoryRefused, import_postcode_director
 from .models import outbox, processed_events
 from .postcode_directory import DirectoryEncodingError, MissingColumns
 
-HERE = Path(__file__).parent
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def database() -> Database:
@@ -54,7 +54,7 @@ def _print_summary(summary: dict) -> None:
 
 
 def migrate() -> int:
-    upgrade(HERE / "migrations", load_settings().database_url("providers"))
+    upgrade(MIGRATIONS_DIR, load_settings().database_url("providers"))
     print("providers: database is up to date")
     return 0
 

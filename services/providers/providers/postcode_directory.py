@@ -25,8 +25,8 @@ import csv
 import math
 import os
 import re
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import IO, Callable, Iterable, Iterator
 
 from .postcodes import _INWARD, _OUTWARD, InvalidPostcode, normalise_postcode
@@ -85,7 +85,9 @@ class DirectorySummary:
 
 
 class MissingColumns(ValueError):
-    """The header lacks columns without which the file cannot be used."""
+    """The header lacks columns without which the file cannot be used.
+    `missing` names them ("postcode", "latitude", "longitude", "district",
+    "termination date"); the message says which column names are accepted."""
 
     def __init__(self, missing: list[str], message: str):
         super().__init__(message)
@@ -188,9 +190,9 @@ def _code(value: str) -> tuple[str, str | None]:
     return published, None if _PSEUDO_CODE.fullmatch(published) else published
 
 
-def _coordinate(value: str, limit: float, none: float | None = None) -> float | None:
+def _coordinate(value: str, name: str, limit: float, none: float | None = None) -> float | None:
     """Degrees; None for a blank or the value ONS gives for none.
-    ValueError("latitude"/"longitude", value) if it is not a number of degrees."""
+    ValueError(name, value) if it is not a number of degrees within limit."""
     text = value.strip()
     if not text:
         return None
@@ -201,7 +203,7 @@ def _coordinate(value: str, limit: float, none: float | None = None) -> float | 
     if number == none:
         return None
     if not math.isfinite(number) or not -limit <= number <= limit:
-        raise ValueError("latitude" if limit == 90.0 else "longitude", value)
+        raise ValueError(name, value)
     return number
 
 
@@ -394,8 +396,8 @@ def _record(layout: _Layout, values, line: int, summary: DirectorySummary, cache
     if postcode is None:
         return None
     try:
-        latitude = _coordinate(values[layout.LAT], 90.0, NO_LATITUDE)
-        longitude = _coordinate(values[layout.LON], 180.0)
+        latitude = _coordinate(values[layout.LAT], "latitude", 90.0, NO_LATITUDE)
+        longitude = _coordinate(values[layout.LON], "longitude", 180.0)
     except ValueError as error:
         summary.reject(line, f"{error.args[0]} is not a number of degrees: {error.args[1].strip()[:20]!r}",
                        postcode)

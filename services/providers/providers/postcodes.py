@@ -88,7 +88,8 @@ def parse_postcode_or_outcode(text: str) -> tuple[str, str | None]:
 
     Returns (outcode, postcode) for a full postcode ("s70 1aa" ->
     ("S70", "S70 1AA")) and (outcode, None) for an outcode ("sw1a" ->
-    ("SW1A", None)). Raises InvalidPostcode for anything else."""
+    ("SW1A", None)); "GIR" is the outcode of GIR 0AA. Raises InvalidPostcode
+    for anything else."""
     compact = _compact(text, "postcode or postcode district")
     if len(compact) <= 4:
         if _OUTCODE_RE.fullmatch(compact) or compact == "GIR":
