@@ -53,7 +53,7 @@ class UnitOfWork:
         self.clock = clock
         self.correlation_id = correlation_id
         self._after_commit = after_commit
-        self._wrote_events = False
+        self._events: list[dict] = []
         self.session: Session
 
     def __enter__(self) -> "UnitOfWork":
@@ -61,27 +61,30 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc) -> None:
+        self._events = []
         self.session.rollback()
         self.session.close()
 
     def commit(self) -> None:
+        wrote_events = bool(self._events)
+        if self._events:  # one multi-row INSERT, in the same transaction as the change
+            self.session.execute(insert(self._outbox), self._events)
+            self._events = []
         self.session.commit()
-        if self._wrote_events and self._after_commit:
+        if wrote_events and self._after_commit:
             self._after_commit()
-        self._wrote_events = False
 
     def now(self) -> datetime:
         return self.clock.now()
 
     def record_event(self, event_type: str, data: dict, *, actor_id: str | None = None,
                      generic_actor: bool = False) -> Event:
-        """Write an event to the outbox, in this transaction."""
+        """Write an event to the outbox with this transaction's commit (a
+        rolled-back unit of work writes none)."""
         event = new_event(event_type, data, occurred_at=self.now(), actor_id=actor_id,
                           generic_actor=generic_actor, correlation_id=self.correlation_id)
-        self.session.execute(insert(self._outbox).values(
-            event_id=event.id, event_type=event.type, message=event.to_message(),
-            created_at=event.occurred_at))
-        self._wrote_events = True
+        self._events.append({"event_id": event.id, "event_type": event.type, "message": event.to_message(),
+                             "created_at": event.occurred_at})
         return event
 
     def first_delivery(self, event: Event) -> bool:

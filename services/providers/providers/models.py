@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer,
                         MetaData, String, Text)
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tracker_common.db import plumbing_tables
 
@@ -112,6 +112,9 @@ class Location(Base):
     __tablename__ = "locations"
     id: Mapped[str] = mapped_column(String(20), primary_key=True)  # CQC location id
     provider_id: Mapped[str] = mapped_column(ForeignKey("providers.id"), index=True)
+    # Never loaded; it tells the unit of work to insert providers before the
+    # locations that reference them when a bulk import flushes many at once.
+    provider: Mapped[Provider] = relationship(lazy="raise")
     kind: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, default=1)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -114,7 +114,10 @@ def import_cqc_directory(uow, source, *, progress=None, max_rejected_ratio: floa
     counts = {"created": 0, "updated": 0, "unchanged": 0, "deactivated": 0, "reactivated": 0}
     rejections, seen = [], set()
     records = iter(reader)
+    # A batch is written in one flush (multi-row INSERTs), not row by row as
+    # autoflush would before every lookup.
     while batch := list(islice(records, BATCH)):
+        session.flush()
         normalised = {}
         for record in batch:
             try:
@@ -123,42 +126,10 @@ def import_cqc_directory(uow, source, *, progress=None, max_rejected_ratio: floa
                 rejections.append({"line": record.line, "location_id": record.location_id,
                                    "reason": f"postcode {record.postcode!r}: {exc}"})
         geocoder.prefetch(set(normalised.values()))
-        for record in batch:
-            if record.location_id not in normalised:
-                continue
-            seen.add(record.location_id)
-            _upsert_provider(uow, providers, record)
-            postcode = normalised[record.location_id]
-            values = _cqc_values(record, postcode, geocoder.place(record, postcode))
-            location = locations.get(record.location_id)
-            if location is None:
-                location = Location(id=record.location_id, version=0, active=True, created_at=now,
-                                    care_types=[], funding_sources=[], manager={}, rooms={},
-                                    long_term_vacancy_types=[], languages=["English"], reminders_enabled=True,
-                                    **values)
-                session.add(location)
-                locations[location.id] = location
-                location.cqc_refreshed_at = now
-                publish_location(uow, location, action="cqc_created", changes={"created": [None, location.id]},
-                                 provider=providers[record.provider_id], new=True)
-                counts["created"] += 1
-                continue
-            changes = apply_changes(location, values)
-            if not location.active:
-                changes.update(apply_changes(location, {"active": True, "deactivated_at": None}))
-                counts["reactivated"] += 1
-            location.cqc_refreshed_at = now
-            if changes:
-                publish_location(uow, location, action="cqc_import", changes=changes,
-                                 provider=providers[record.provider_id])
-                counts["updated"] += 1
-            else:
-                counts["unchanged"] += 1
-    summary = {k: v for k, v in asdict(reader.summary).items() if k != "rejections"}
-    all_rejections = [{"line": r.line, "location_id": r.location_id, "reason": r.reason}
-                      for r in reader.summary.rejections] + rejections
-    summary["rejected"] = reader.summary.rejected + len(rejections)
-    summary["rejections"] = sorted(all_rejections, key=lambda r: r["line"])[:1000]
+        with session.no_autoflush:
+            _apply_batch(uow, batch, normalised, geocoder, locations, providers, seen, counts, now)
+    session.flush()
+    summary = _summary(reader, rejections)
     if not seen:
         raise CqcImportRefused("The file holds no acceptable location.", summary)
     if summary["rejected"] > max_rejected_ratio * max(summary["read"], 1):
@@ -174,3 +145,47 @@ def import_cqc_directory(uow, source, *, progress=None, max_rejected_ratio: floa
     session.add(ImportRun(id=str(uuid.uuid4()), kind="cqc", source=str(source)[:300], status="applied",
                           started_at=now, finished_at=uow.now(), summary=summary))
     return summary
+
+
+def _summary(reader, rejections: list[dict]) -> dict:
+    summary = {k: v for k, v in asdict(reader.summary).items() if k != "rejections"}
+    all_rejections = [{"line": r.line, "location_id": r.location_id, "reason": r.reason}
+                      for r in reader.summary.rejections] + rejections
+    summary["rejected"] = reader.summary.rejected + len(rejections)
+    summary["rejections"] = sorted(all_rejections, key=lambda r: r["line"])[:1000]
+    return summary
+
+
+def _apply_batch(uow, batch, normalised, geocoder, locations, providers, seen, counts, now) -> None:
+    session = uow.session
+    for record in batch:
+        if record.location_id not in normalised:
+            continue
+        seen.add(record.location_id)
+        _upsert_provider(uow, providers, record)
+        postcode = normalised[record.location_id]
+        values = _cqc_values(record, postcode, geocoder.place(record, postcode))
+        location = locations.get(record.location_id)
+        if location is None:
+            location = Location(id=record.location_id, version=0, active=True, created_at=now,
+                                care_types=[], funding_sources=[], manager={}, rooms={},
+                                long_term_vacancy_types=[], languages=["English"], reminders_enabled=True,
+                                **values)
+            session.add(location)
+            locations[location.id] = location
+            location.cqc_refreshed_at = now
+            publish_location(uow, location, action="cqc_created", changes={"created": [None, location.id]},
+                             provider=providers[record.provider_id], new=True)
+            counts["created"] += 1
+            continue
+        changes = apply_changes(location, values)
+        if not location.active:
+            changes.update(apply_changes(location, {"active": True, "deactivated_at": None}))
+            counts["reactivated"] += 1
+        location.cqc_refreshed_at = now
+        if changes:
+            publish_location(uow, location, action="cqc_import", changes=changes,
+                             provider=providers[record.provider_id])
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1

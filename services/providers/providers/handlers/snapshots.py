@@ -85,6 +85,5 @@ def publish_location(uow, location: Location, *, action: str, changes: dict, act
     location.updated_by = actor_id
     uow.session.add(LocationChange(location_id=location.id, at=uow.now(), actor_id=actor_id,
                                    actor_generic=actor_generic, action=action, changes=changes))
-    uow.session.flush()
     uow.record_event("providers.location_updated", location_snapshot(uow.session, location, provider, new=new),
                      actor_id=actor_id, generic_actor=actor_generic)
