@@ -277,6 +277,7 @@ class Event:
     actor: dict
     correlation_id: str | None
     data: dict
+    serialised: dict | None = None  # `data` as JSON-ready values, when already computed
 
     def to_message(self) -> dict:
         return {
@@ -285,7 +286,7 @@ class Event:
             "occurred_at": self.occurred_at.isoformat(),
             "actor": self.actor,
             "correlation_id": self.correlation_id,
-            "data": schema_of(self.type).dump(self.data),
+            "data": self.serialised if self.serialised is not None else schema_of(self.type).dump(self.data),
         }
 
 
@@ -295,11 +296,12 @@ def new_event(type: str, data: dict, *, occurred_at: datetime, actor_id: str | N
     if type not in EVENTS:
         raise InvalidInput(f"unknown event type {type!r}")
     schema = schema_of(type)
-    errors = schema.validate(schema.dump(data))
+    dumped = schema.dump(data)
+    errors = schema.validate(dumped)
     if errors:
         raise InvalidInput(f"event {type} does not match its contract", fields=errors)
     return Event(str(uuid.uuid4()), type, occurred_at,
-                 {"user_id": actor_id, "generic": generic_actor}, correlation_id, data)
+                 {"user_id": actor_id, "generic": generic_actor}, correlation_id, data, dumped)
 
 
 def load_event(message: dict) -> Event:
