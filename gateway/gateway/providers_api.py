@@ -136,6 +136,17 @@ def add_contact(payload, location_id):
     return providers("add_contact", actor=actor(), location_id=location_id, payload=payload)
 
 
+@blp.route("/locations/<location_id>/contacts/<contact_id>", methods=["PUT"])
+@secured(blp)
+@blp.arguments(bodies.ContactBody)
+@blp.response(200, bodies.LocationOut)
+@errors(blp, 400, 401, 403, 404, 415, 422)
+def update_contact(payload, location_id, contact_id):
+    """Change someone's entry in the contact directory."""
+    return providers("update_contact", actor=actor(), location_id=location_id, contact_id=contact_id,
+                     payload=payload)
+
+
 @blp.route("/locations/<location_id>/contacts/<contact_id>", methods=["DELETE"])
 @secured(blp)
 @blp.response(200, bodies.LocationOut)

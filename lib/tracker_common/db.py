@@ -15,6 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from .contracts.events import Event, new_event
 
 
+# Constraint names every service's migrations can rely on.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
+}
+
+
 def plumbing_tables(metadata: MetaData) -> tuple[Table, Table]:
     """The outbox and the processed-events table, added to a service's metadata
     so that its migrations create them in its own database."""

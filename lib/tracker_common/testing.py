@@ -171,3 +171,23 @@ def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05, message
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message}")
         eventlet.sleep(interval)
+
+
+def migrated_database_url(service: str, migrations_dir) -> str:
+    """A service's test database, dropped and rebuilt by its real migrations
+    (the body of a session fixture)."""
+    from .config import load_settings
+
+    url = load_settings().database_url(service)
+    fresh_database(url, migrations_dir)
+    return url
+
+
+def empty_database(url: str, base_metadata: MetaData, tables, clock):
+    """A service's Database with every table emptied (the body of a test
+    fixture: yield it, then dispose of it)."""
+    from .db import Database
+
+    database = Database(url, tables, clock, pool_size=2)
+    truncate_all(database.engine, base_metadata)
+    return database

@@ -15,10 +15,8 @@ from identity.handlers import IdentityDeps
 from identity.models import Base, User, outbox, processed_events
 from identity.passwords import PasswordPolicy, hash_password
 from tracker_common.clock import FrozenClock
-from tracker_common.config import load_settings
-from tracker_common.db import Database
 from tracker_common.keys import message_sealer, signing_key
-from tracker_common.testing import fresh_database, truncate_all
+from tracker_common.testing import empty_database, migrated_database_url
 
 MIGRATIONS = Path(identity.__file__).parent / "migrations"
 GOOD_PASSWORD = "Kestrel-Harbour-Lantern-7"
@@ -26,9 +24,7 @@ GOOD_PASSWORD = "Kestrel-Harbour-Lantern-7"
 
 @pytest.fixture(scope="session")
 def identity_database_url():
-    url = load_settings().database_url("identity")
-    fresh_database(url, MIGRATIONS)
-    return url
+    return migrated_database_url("identity", MIGRATIONS)
 
 
 @pytest.fixture
@@ -38,8 +34,7 @@ def clock():
 
 @pytest.fixture
 def identity_db(identity_database_url, clock):
-    database = Database(identity_database_url, (outbox, processed_events), clock, pool_size=2)
-    truncate_all(database.engine, Base.metadata)
+    database = empty_database(identity_database_url, Base.metadata, (outbox, processed_events), clock)
     yield database
     database.dispose()
 

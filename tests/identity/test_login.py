@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from identity import handlers
 from identity.handlers.common import GENERIC_ACCOUNT_DISCLAIMER
-from identity.models import AuditEntry, PasswordHistory, User
+from identity.models import AuditEntry, PasswordHistory
 from identity.passwords import verify_password
 from tracker_common.contracts.errors import (AccountLocked, DisclaimerAcknowledgementRequired, Forbidden,
                                              InvalidCredentials, InvalidInput, PasswordChangeRequired,

@@ -55,7 +55,7 @@ def test_a_rolled_back_change_publishes_nothing(probe_db, amqp_uri, unpublished)
 
 
 def test_a_redelivered_event_changes_nothing(probe_db, amqp_uri, run_container, applied_rows):
-    with run_container(ProbeService) as container:
+    with run_container(ProbeService):
         event_id = write_event(probe_db, "1-100")
         wait_until(applied_rows, message="first delivery")
         with probe_db.engine.connect() as connection:

@@ -13,9 +13,7 @@ from providers.handlers.geography import load_geography
 from providers.handlers.postcode_import import import_postcode_directory
 from providers.models import Base, outbox, processed_events
 from tracker_common.clock import FrozenClock
-from tracker_common.config import load_settings
-from tracker_common.db import Database
-from tracker_common.testing import fresh_database, truncate_all
+from tracker_common.testing import empty_database, migrated_database_url
 
 MIGRATIONS = Path(providers.__file__).parent / "migrations"
 
@@ -110,9 +108,7 @@ def write_cqc(path: Path, rows: list[dict]) -> Path:
 
 @pytest.fixture(scope="session")
 def providers_database_url():
-    url = load_settings().database_url("providers")
-    fresh_database(url, MIGRATIONS)
-    return url
+    return migrated_database_url("providers", MIGRATIONS)
 
 
 @pytest.fixture
@@ -122,8 +118,7 @@ def clock():
 
 @pytest.fixture
 def providers_db(providers_database_url, clock):
-    database = Database(providers_database_url, (outbox, processed_events), clock, pool_size=2)
-    truncate_all(database.engine, Base.metadata)
+    database = empty_database(providers_database_url, Base.metadata, (outbox, processed_events), clock)
     yield database
     database.dispose()
 

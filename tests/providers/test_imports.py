@@ -10,7 +10,7 @@ from providers.handlers.postcode_import import DirectoryRefused, import_postcode
 from providers.models import ImportRun, Location, LocationChange, Outcode, Postcode, Provider
 from tracker_common.contracts.errors import InvalidInput, NotFound
 
-from .conftest import BARNSLEY, KENT, SUB_BARNSLEY, SUB_KENT, cqc_row, write_cqc, write_onspd
+from .conftest import BARNSLEY, KENT, SUB_BARNSLEY, SUB_KENT, cqc_row, write_onspd
 
 
 def count(db, model) -> int:

@@ -182,3 +182,17 @@ def test_snapshots_page_through_every_location(directory, homes):
     second = run(directory, locations.snapshot_page, first["next"], 2)
     assert [s["location_id"] for s in second["snapshots"]] == [BIRCH] and second["next"] is None
     assert first["snapshots"][0]["sub_icb_code"] == SUB_BARNSLEY
+
+
+def test_the_contact_directory_is_kept_and_its_changes_audited(directory, homes):
+    view = run(directory, locations.add_contact, CARER, ALDER,
+               {"role": "Deputy manager", "name": "Jo Deputy", "email": "jo@alder.example", "phone": None})
+    contact = view["contacts"][0]
+    view = run(directory, locations.update_contact, CARER, ALDER, contact["id"],
+               {"role": "Deputy manager", "name": "Jo Deputy", "email": None, "phone": "0113 496 0002"})
+    assert view["contacts"][0]["phone"] == "0113 496 0002" and view["contacts"][0]["email"] is None
+    with pytest.raises(NotFound):
+        run(directory, locations.update_contact, OTHER_CARER, ALDER, contact["id"], {"role": "x", "name": "X"})
+    assert run(directory, locations.delete_contact, CARER, ALDER, contact["id"])["contacts"] == []
+    actions = [c["action"] for c in run(directory, locations.location_history, CARER, ALDER)]
+    assert actions[:3] == ["contact_deleted", "contact_updated", "contact_added"]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 from kombu import Connection, Queue
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, text
 
 from tracker_common.bus import EVENTS_EXCHANGE
 from tracker_common.keys import message_sealer

@@ -68,3 +68,19 @@ def test_a_postcode_is_located_with_its_precision(system):
     assert district.status_code == 200 and district.json()["precision"] == "outcode"
     bad = system.api("GET", "/api/v1/postcodes/not-a-postcode", token=admin)
     assert bad.status_code == 422 and "postcode" in bad.json()["errors"]
+
+
+def test_a_read_model_can_page_through_every_location_snapshot(system):
+    from tracker_common.rpc import RpcPool
+
+    admin = system.admin_token()
+    total = system.api("GET", "/api/v1/locations", token=admin, params={"per_page": 1}).json()["total"]
+    pool = RpcPool(system.amqp_uri, timeout=10)
+    seen, after = [], ""
+    while after is not None:
+        page = pool.call("providers", "location_snapshots", after=after, limit=7)
+        seen += [s["location_id"] for s in page["snapshots"]]
+        assert all(s["version"] >= 1 and "approved_contracts" in s for s in page["snapshots"])
+        after = page["next"]
+    pool.close()
+    assert seen == sorted(seen) and len(set(seen)) == len(seen) >= total

@@ -24,6 +24,8 @@ from .handlers.cqc_import import CqcImportRefused, import_cqc_directory
 from .handlers.geography import OGL_ATTRIBUTION, load_geography, read_geography
 from .handlers.postcode_import import DirectoryRefused, import_postcode_directory, record_refusal
 from .models import outbox, processed_events
+
+CQC_ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence: source Care Quality Commission."
 from .postcode_directory import DirectoryEncodingError, MissingColumns
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -69,45 +71,41 @@ def geography_command() -> int:
     return 0
 
 
-def postcodes_command(path: str) -> int:
+def _import(kind: str, label: str, path: str, run, refusals: tuple) -> int:
+    """Run an import; a refused file is recorded (with why) and changes nothing."""
     db = database()
     try:
-        summary = import_postcode_directory(db.engine, path, clock=db.clock, progress=_progress("postcodes"))
-    except (DirectoryRefused, MissingColumns, DirectoryEncodingError, FileNotFoundError) as exc:
+        summary = run(db)
+    except refusals as exc:
         reason = getattr(exc, "reason", str(exc))
         with db.unit_of_work() as uow:
-            record_refusal(uow.session, kind="postcodes", source=path, reason=reason,
+            record_refusal(uow.session, kind=kind, source=path, reason=reason,
                            summary=getattr(exc, "summary", {}), clock=db.clock)
             uow.commit()
-        print(f"\nproviders: the postcode directory was refused, nothing changed: {reason}", file=sys.stderr)
+        print(f"\nproviders: the {label} was refused, nothing changed: {reason}", file=sys.stderr)
         _print_summary(getattr(exc, "summary", {}))
         return 1
     finally:
         db.dispose()
     _print_summary(summary)
-    print(OGL_ATTRIBUTION)
+    print(OGL_ATTRIBUTION if kind == "postcodes" else CQC_ATTRIBUTION)
     return 0
+
+
+def postcodes_command(path: str) -> int:
+    return _import("postcodes", "postcode directory", path, lambda db: import_postcode_directory(
+        db.engine, path, clock=db.clock, progress=_progress("postcodes")),
+        (DirectoryRefused, MissingColumns, DirectoryEncodingError, FileNotFoundError))
 
 
 def cqc_command(path: str) -> int:
-    db = database()
-    try:
+    def run(db):
         with db.unit_of_work() as uow:
             summary = import_cqc_directory(uow, path, progress=_progress("CQC directory"))
             uow.commit()
-    except (CqcImportRefused, CqcMissingColumns, CqcEncodingError, FileNotFoundError) as exc:
-        reason = getattr(exc, "reason", str(exc))
-        with db.unit_of_work() as uow:
-            record_refusal(uow.session, kind="cqc", source=path, reason=reason,
-                           summary=getattr(exc, "summary", {}), clock=db.clock)
-            uow.commit()
-        print(f"\nproviders: the CQC directory was refused, nothing changed: {reason}", file=sys.stderr)
-        _print_summary(getattr(exc, "summary", {}))
-        return 1
-    finally:
-        db.dispose()
-    _print_summary(summary)
-    return 0
+            return summary
+    return _import("cqc", "CQC directory", path, run,
+                   (CqcImportRefused, CqcMissingColumns, CqcEncodingError, FileNotFoundError))
 
 
 def main(argv=None) -> int:

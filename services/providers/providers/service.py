@@ -104,6 +104,11 @@ class ProvidersService:
                            load(bodies.ContactBody(), payload))
 
     @rpc(**expected)
+    def update_contact(self, actor, location_id, contact_id, payload):
+        return self._write(locations.update_contact, Principal.from_claims(actor), location_id, contact_id,
+                           load(bodies.ContactBody(), payload))
+
+    @rpc(**expected)
     def delete_contact(self, actor, location_id, contact_id):
         return self._write(locations.delete_contact, Principal.from_claims(actor), location_id, contact_id)
 

@@ -11,7 +11,7 @@ from .. import repository as repo
 from ..due_diligence import application_flags
 from ..models import Application, User
 from ..passwords import generate_one_time_password, hash_password
-from .common import IdentityDeps, application_view, audit, iso
+from .common import IdentityDeps, application_view, audit
 
 
 def _route(uow, organisation_id: str, location_id: str | None, la_code: str | None,

@@ -173,6 +173,21 @@ def add_contact(uow, actor: Principal, location_id: str, command: dict) -> dict:
     return location_view(uow, location)
 
 
+def update_contact(uow, actor: Principal, location_id: str, contact_id: str, command: dict) -> dict:
+    location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
+    contact = uow.session.get(LocationContact, contact_id)
+    if contact is None or contact.location_id != location.id:
+        raise NotFound("No such contact.")
+    before = {field: getattr(contact, field) for field in command}
+    for field, value in command.items():
+        setattr(contact, field, value)
+    uow.session.add(LocationChange(location_id=location.id, at=uow.now(), actor_id=actor.user_id,
+                                   actor_generic=actor.generic, action="contact_updated",
+                                   changes={"contact": [before, command]}))
+    uow.session.flush()
+    return location_view(uow, location)
+
+
 def delete_contact(uow, actor: Principal, location_id: str, contact_id: str) -> dict:
     location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
     contact = uow.session.get(LocationContact, contact_id)

@@ -9,7 +9,6 @@ import uuid
 from dataclasses import asdict
 
 from psycopg2.extras import execute_values
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from ..models import ImportRun
