@@ -33,6 +33,7 @@ bus:
 migrate:
 	@$(BIN)/python -m identity.manage migrate
 	@$(BIN)/python -m providers.manage migrate
+	@$(BIN)/python -m capacity.manage migrate
 
 DEMO_DATA := $(VAR_DIR)/synthetic-$(DEMO_SIZE)
 DEMO_SIZE ?= small

@@ -40,7 +40,7 @@ class Tracker:
         self.public_key = verification_key()
         self.clock = clock_from_environment()
         self.revocations = RevocationList.from_url(settings.redis_url, token_lifetime)
-        self.services = [s for s in env("HEALTH_SERVICES", "identity,providers").split(",") if s]
+        self.services = [s for s in env("HEALTH_SERVICES", "identity,providers,capacity").split(",") if s]
 
     def call(self, service: str, method: str, **kwargs):
         return self.rpc.call(service, method, correlation_id=getattr(g, "correlation_id", None), **kwargs)
@@ -68,10 +68,12 @@ def create_app(tracker: Tracker | None = None) -> Flask:
     api = Api(app)
     register_error_handlers(app)
 
+    from .capacity_api import blp as capacity_blp
     from .identity_api import blp as identity_blp
     from .providers_api import blp as providers_blp
     api.register_blueprint(identity_blp)
     api.register_blueprint(providers_blp)
+    api.register_blueprint(capacity_blp)
 
     @app.before_request
     def start_request():

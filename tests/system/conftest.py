@@ -67,13 +67,14 @@ class System:
         assert done.returncode == 0, done.stdout + done.stderr
 
     def prepare(self, demo_data: Path) -> None:
-        for service in ("identity", "providers"):
+        for service in ("identity", "providers", "capacity"):
             drop_database(self.database_template.format(service=service))
         import redis
         redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
         for command in ("migrate", "seed-demo", "create-admin"):
             self.manage("identity", command)
         self.manage("providers", "migrate")
+        self.manage("capacity", "migrate")
         self.manage("providers", "load-geography")
         self.manage("providers", "import-postcodes", str(demo_data / "ONSPD.csv"))
         self.manage("providers", "import-cqc", str(demo_data / "HSCA_Active_Locations.csv"))
@@ -240,6 +241,7 @@ def system(tmp_path_factory):
     system.prepare(demo_data)
     system.start("identity")
     system.start("providers")
+    system.start("capacity")
     system.start("gateway")
     try:
         system.wait_healthy()

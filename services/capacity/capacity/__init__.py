@@ -1,5 +1,3 @@
-"""The capacity service: capacity returns, their rules and history, bulk spreadsheet updates.
-
-Not built yet (see the issue tracker): this package only reserves the name,
-so nothing here runs or answers.
-"""
+"""Capacity: capacity returns per vacancy type with their rules, the full
+history of every return, workforce, visiting and home care returns, and bulk
+updates from a spreadsheet."""

@@ -1,0 +1,153 @@
+"""`/api/v1` endpoints answered by the capacity service."""
+from __future__ import annotations
+
+from flask import current_app, g
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from tracker_common.contracts import capacity as bodies
+from tracker_common.contracts.permissions import Action
+
+from .auth import require_permission
+from .docs import errors, secured
+
+blp = Blueprint("capacity", __name__, url_prefix="/api/v1",
+                description="Capacity returns and their history; workforce, visiting and home care returns")
+
+
+def capacity(method: str, **kwargs):
+    return current_app.extensions["tracker"].call("capacity", method, **kwargs)
+
+
+class _Vacancy(Schema):
+    vacancy_type = fields.String()
+    weekly_price_from = fields.String()
+    maximum_capacity = fields.Integer()
+    occupied = fields.Integer()
+    vacant_reserved = fields.Integer()
+    vacant_accepting = fields.Integer()
+    vacant_not_available = fields.Integer()
+    not_available_reason = fields.String(allow_none=True)
+    flexible = fields.Boolean()
+
+
+class ReturnOut(Schema):
+    id = fields.String()
+    location_id = fields.String()
+    sequence = fields.Integer()
+    submitted_at = fields.String()
+    submitted_by = fields.String(allow_none=True)
+    submitted_by_generic = fields.Boolean()
+    source = fields.String()
+    still_true = fields.Boolean(metadata={"description": "The same figures as the previous return, re-stamped"})
+    vacancies = fields.List(fields.Nested(_Vacancy))
+    short_stay_prices = fields.Dict(keys=fields.String(), values=fields.String())
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer())
+    admission_status = fields.String(metadata={"description": "accepting | not_accepting"})
+    residents = fields.Integer()
+    over_registered_capacity = fields.Boolean(
+        metadata={"description": "More capacity than CQC registered beds, confirmed: flagged for System Champions"})
+
+
+class ReturnHistory(Schema):
+    location_id = fields.String()
+    page = fields.Integer()
+    returns = fields.List(fields.Nested(ReturnOut))
+
+
+class HistoryQuery(Schema):
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
+    page = fields.Integer(validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(validate=validate.Range(min=1, max=500))
+
+
+class OtherReturnOut(Schema):
+    id = fields.String()
+    kind = fields.String()
+    location_id = fields.String()
+    submitted_at = fields.String()
+    figures = fields.Dict()
+
+
+class StaleQuery(Schema):
+    older_than_hours = fields.Integer(validate=validate.Range(min=1, max=24 * 365))
+
+
+class _Stale(Schema):
+    location_id = fields.String()
+    name = fields.String()
+    provider_id = fields.String()
+    la_code = fields.String(allow_none=True)
+    sub_icb_code = fields.String(allow_none=True)
+    last_submitted_at = fields.String(allow_none=True)
+    staleness = fields.String()
+    reminders_enabled = fields.Boolean()
+
+
+class StaleList(Schema):
+    locations = fields.List(fields.Nested(_Stale))
+
+
+@blp.route("/locations/<location_id>/capacity-returns", methods=["POST"])
+@secured(blp)
+@blp.arguments(bodies.CapacityReturnRequest)
+@blp.response(201, ReturnOut)
+@errors(blp, 400, 401, 403, 404, 415, 422)
+def submit_capacity_return(payload, location_id):
+    """Submit the capacity return of a location: every vacancy type it
+    offers, short stay prices; unchanged figures are a valid "still true"
+    refresh. Each rule broken is named in `errors`; nothing is saved then."""
+    return capacity("submit_capacity_return", actor=g.claims, location_id=location_id,
+                    payload=bodies.CapacityReturnRequest().dump(payload))
+
+
+@blp.route("/locations/<location_id>/capacity-returns/current", methods=["GET"])
+@secured(blp)
+@blp.response(200, ReturnOut)
+@errors(blp, 401, 404)
+def current_return(location_id):
+    """The location's latest capacity return."""
+    return capacity("current_return", actor=g.claims, location_id=location_id)
+
+
+@blp.route("/locations/<location_id>/capacity-returns", methods=["GET"])
+@secured(blp)
+@blp.arguments(HistoryQuery, location="query")
+@blp.response(200, ReturnHistory)
+@errors(blp, 401, 404, 422)
+def return_history(query, location_id):
+    """Every capacity return of the location (optionally in a time range), newest first."""
+    return capacity("return_history", actor=g.claims, location_id=location_id,
+                    query=HistoryQuery().dump(query))
+
+
+def _other(kind: str, schema, summary: str):
+    def submit(payload, location_id):
+        return capacity("submit_other_return", actor=g.claims, location_id=location_id, kind=kind,
+                        payload=schema().dump(payload))
+    submit.__doc__ = summary
+    submit.__name__ = f"submit_{kind}_return"
+    return blp.route(f"/locations/<location_id>/{kind.replace('_', '-')}-returns", methods=["POST"])(
+        secured(blp)(blp.arguments(schema)(blp.response(201, OtherReturnOut)(
+            errors(blp, 400, 401, 403, 404, 415, 422)(submit)))))
+
+
+_other("workforce", bodies.WorkforceReturnRequest,
+       "Workforce headcount (the 2024 shape): staff employed, visa holders under the organisation's own "
+       "sponsor licence, absences, agency and bank staff.")
+_other("visiting", bodies.VisitingReturnRequest, "Visiting: are visits in and out of the home possible?")
+_other("home_care", bodies.HomeCareReturnRequest,
+       "The home care return: people using the service, staff delivering care, extra care hours "
+       "available per week, issues.")
+
+
+@blp.route("/capacity/stale", methods=["GET"])
+@secured(blp)
+@blp.arguments(StaleQuery, location="query")
+@blp.response(200, StaleList)
+@errors(blp, 401, 403, 422)
+def stale_locations(query):
+    """Locations whose latest return is older than `older_than_hours` (24 by default) or that never sent one."""
+    require_permission(Action.VIEW_FULL_REPORTS)
+    return {"locations": capacity("stale_locations", query=query)}

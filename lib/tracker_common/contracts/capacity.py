@@ -1,0 +1,152 @@
+"""Bodies of the capacity API: validated by the gateway and again by the
+capacity service.
+
+These schemas check each field on its own (types, ranges, vocabulary). The
+rules that need the location's facts (the vacancy types it offers, its CQC
+registered beds...) and the rules across fields are in the capacity service
+(`capacity.rules`), which names every broken rule at once."""
+from __future__ import annotations
+
+import decimal
+
+from marshmallow import Schema, fields, validate
+
+from .vocabulary import LONG_TERM_VACANCY_TYPES, NOT_AVAILABLE_REASONS, SHORT_STAY_SERVICES
+
+MAX_BEDS = 2000
+MAX_STAFF = 100_000
+
+
+class Amount(fields.Decimal):
+    """A decimal with at most `places` decimal places, loaded as a Decimal and
+    written as a string. marshmallow's Decimal would silently round
+    "850.999" to "851.00"; this refuses it instead ("850.10" and "850.100"
+    are accepted: the extra zero changes nothing)."""
+
+    default_error_messages = {"places": "Use at most {places} decimal places."}
+
+    def __init__(self, places: int, **kwargs):
+        self.decimal_places = places
+        super().__init__(places=places, as_string=True, **kwargs)
+
+    def _format_num(self, value):
+        number = decimal.Decimal(str(value))
+        if number.is_finite() and number.adjusted() > 20:
+            return number  # too big to quantize: left whole for the range check to refuse
+        if number.is_finite() and number != number.quantize(self.places):
+            raise self.make_error("places", places=self.decimal_places)
+        return super()._format_num(number)
+
+
+def Price(**kwargs):
+    """Pounds and pence per week."""
+    return Amount(2, validate=validate.Range(min=0, max=10_000), **kwargs)
+
+
+def Count(maximum: int, **kwargs):
+    """A whole number sent as a JSON number ("3" is refused)."""
+    return fields.Integer(strict=True, validate=validate.Range(min=0, max=maximum), **kwargs)
+
+
+def _described(text: str) -> dict:
+    return {"description": text}
+
+
+# -- the capacity return -------------------------------------------------------------
+class VacancyFigures(Schema):
+    """The figures of one long term vacancy type the location offers."""
+
+    vacancy_type = fields.String(required=True, validate=validate.OneOf(LONG_TERM_VACANCY_TYPES),
+                                 metadata=_described("The long term vacancy type these figures are for."))
+    weekly_price_from = Price(required=True, metadata={
+        "description": "The lowest weekly price in pounds, as a string with at most 2 decimal places. "
+                       "It must be above £100.", "example": "850.00"})
+    maximum_capacity = Count(MAX_BEDS, required=True, metadata=_described(
+        "All the beds of this type if the home were empty."))
+    occupied = Count(MAX_BEDS, required=True, metadata=_described(
+        "Beds in use, including a resident in hospital whose bed is held."))
+    vacant_reserved = Count(MAX_BEDS, required=True, metadata=_described(
+        "Vacant beds held for a new resident waiting to be admitted (not block-booked beds)."))
+    vacant_accepting = Count(MAX_BEDS, required=True, metadata=_described(
+        "Vacant beds that could take an admission today, block-booked beds included."))
+    vacant_not_available = Count(MAX_BEDS, required=True, metadata=_described(
+        "Vacant beds that cannot take an admission; give the reason."))
+    not_available_reason = fields.String(
+        allow_none=True, load_default=None, validate=validate.OneOf(NOT_AVAILABLE_REASONS),
+        metadata=_described("Why the vacant beds are not available: required when there are any."))
+    flexible = fields.Boolean(load_default=False, metadata=_described(
+        "The vacancy can flex across vacancy types: enter it once, on one type, and tick this."))
+
+
+class CapacityReturnRequest(Schema):
+    """A location's capacity return: the figures of every long term vacancy
+    type it offers and the weekly price of each short stay service it
+    provides. Saving unchanged figures is a valid "still true" refresh."""
+
+    vacancies = fields.List(fields.Nested(VacancyFigures), required=True,
+                            validate=validate.Length(max=len(LONG_TERM_VACANCY_TYPES)),
+                            metadata=_described("One entry for each long term vacancy type the location offers."))
+    short_stay_prices = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(SHORT_STAY_SERVICES)), values=Price(), load_default=dict,
+        metadata={"description": "The indicative weekly price in pounds of each short stay service the "
+                                 "location provides, by service. Each must be above £100.",
+                  "example": {"respite_care": "900.00"}})
+    confirm_over_registered_capacity = fields.Boolean(load_default=False, metadata=_described(
+        "Confirms a total maximum capacity above the beds registered with CQC. Such a return is "
+        "flagged for the System Champions."))
+
+
+# -- the other returns on the provider update page ------------------------------------
+class StaffGroup(Schema):
+    """Headcount of one group of directly employed staff."""
+
+    total_employed = Count(MAX_STAFF, required=True, metadata=_described(
+        "Total number employed, including anyone employed on a visa."))
+    visa_holders_own_sponsor = Count(MAX_STAFF, required=True, metadata=_described(
+        "Health and Care / Skilled Worker visa holders employed under the organisation's own sponsor "
+        "licence (not those sponsored by another employer, not other visas). Only organisations holding "
+        "a sponsorship licence may enter more than 0."))
+    absent_covid = Count(MAX_STAFF, required=True, metadata=_described("Number absent today, COVID-related."))
+    absent_other = Count(MAX_STAFF, required=True, metadata=_described(
+        "Number absent today, not COVID-related."))
+
+
+class WorkforceReturnRequest(Schema):
+    """Workforce headcount (the 2024 shape): registered nurses, care providing
+    staff and non-care providing staff, agency and bank staff, and whether
+    the organisation holds a sponsorship licence for international workers'
+    visas."""
+
+    registered_nurses = fields.Nested(StaffGroup, required=True, metadata=_described("Registered nurses."))
+    care_staff = fields.Nested(StaffGroup, required=True, metadata=_described("Care providing staff."))
+    non_care_staff = fields.Nested(StaffGroup, required=True, metadata=_described("Non-care providing staff."))
+    agency_bank_headcount = Count(MAX_STAFF, required=True, metadata=_described(
+        "Agency and bank staff: actual headcount."))
+    holds_sponsorship_licence = fields.Boolean(required=True, metadata=_described(
+        "Does the organisation hold a sponsorship licence for international workers' visas?"))
+
+
+class VisitingReturnRequest(Schema):
+    """Visiting in the last month."""
+
+    visits_in = fields.Boolean(required=True, metadata=_described(
+        "Could the location facilitate visits into it on any day for all residents who wanted one?"))
+    visits_out = fields.Boolean(required=True, metadata=_described(
+        "Could residents take part in visits off the premises on any day, if requested?"))
+
+
+class HomeCareReturnRequest(Schema):
+    """The home care return, for domiciliary care, extra care housing and
+    supported living services."""
+
+    people_using_service = Count(1_000_000, required=True, metadata=_described(
+        "How many people are using the service today."))
+    staff_delivering_care = Count(1_000_000, required=True, metadata=_described(
+        "How many staff deliver care to people, including those currently unable to work."))
+    extra_care_hours_available_per_week = Amount(
+        1, required=True, validate=validate.Range(min=0, max=100_000),
+        metadata={"description": "How many extra care hours the service could provide per week, as a string "
+                                 "with at most 1 decimal place.", "example": "12.5"})
+    issues = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000),
+                           metadata=_described("Any other issues the service is facing (needs it cannot meet, "
+                                               "shortages...)."))

@@ -1,0 +1,1 @@
+"""The capacity service's use cases: plain functions of a unit of work."""

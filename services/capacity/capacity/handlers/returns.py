@@ -1,0 +1,167 @@
+"""Capacity returns: submitted (form or bulk), checked by the rules, kept for
+ever, announced with a full snapshot; history, current figures, staleness."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from tracker_common.contracts.errors import Forbidden, InvalidInput, NotFound
+from tracker_common.contracts.permissions import Action, Principal, may
+
+from ..models import CapacityReturn, LatestReturn, LocationFacts, OtherReturn
+from ..rules import (ReturnRefused, check_capacity_return, check_home_care_return, check_workforce_return,
+                     same_figures, staleness)
+from .reference import rule_facts, target_of
+
+
+def location_for(uow, actor: Principal, location_id: str, action: Action, *, lock: bool = False) -> LocationFacts:
+    """The location, if the actor may do `action` to it: not found when they
+    may not even see it (ids cannot be probed), forbidden when they may only look."""
+    facts = uow.session.get(LocationFacts, location_id, with_for_update=lock)
+    if facts is None or not may(actor, Action.VIEW_LOCATION, target_of(facts)):
+        raise NotFound("No such location.")
+    if not may(actor, action, target_of(facts)):
+        raise Forbidden()
+    return facts
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def return_view(row: CapacityReturn) -> dict:
+    return {"id": row.id, "location_id": row.location_id, "sequence": row.sequence,
+            "submitted_at": _iso(row.submitted_at), "submitted_by": row.submitted_by,
+            "submitted_by_generic": row.submitted_by_generic, "source": row.source, "still_true": row.still_true,
+            **row.figures}
+
+
+def _latest(uow, location_id: str) -> CapacityReturn | None:
+    latest = uow.session.get(LatestReturn, location_id)
+    return uow.session.get(CapacityReturn, latest.return_id) if latest else None
+
+
+def record_capacity_return(uow, actor: Principal, facts: LocationFacts, command: dict, *, source: str) -> dict:
+    """Check and keep one return for a location the caller has already
+    authorised; raises InvalidInput naming every bad field."""
+    if not facts.active:
+        raise InvalidInput(fields={"location_id": ["This location is deactivated."]})
+    try:
+        figures = check_capacity_return(rule_facts(facts), command)
+    except ReturnRefused as refused:
+        raise InvalidInput("The capacity return breaks the rules; nothing was saved.", fields=refused.errors)
+    previous = _latest(uow, facts.location_id)
+    row = CapacityReturn(
+        id=str(uuid.uuid4()), location_id=facts.location_id, sequence=(previous.sequence + 1) if previous else 1,
+        submitted_at=uow.now(), submitted_by=actor.user_id, submitted_by_generic=actor.generic, source=source,
+        still_true=previous is not None and same_figures(previous.figures, figures),
+        figures=_json_ready(figures))
+    uow.session.add(row)
+    latest = uow.session.get(LatestReturn, facts.location_id)
+    if latest is None:
+        uow.session.add(LatestReturn(location_id=facts.location_id, sequence=row.sequence, return_id=row.id,
+                                     submitted_at=row.submitted_at))
+    else:
+        latest.sequence, latest.return_id, latest.submitted_at = row.sequence, row.id, row.submitted_at
+    uow.record_event("capacity.return_submitted", {
+        **row.figures, "return_id": row.id, "location_id": facts.location_id, "sequence": row.sequence,
+        "submitted_at": row.submitted_at, "still_true": row.still_true, "source": source,
+        "provider_id": facts.provider_id, "la_code": facts.la_code, "sub_icb_code": facts.sub_icb_code},
+        actor_id=actor.user_id, generic_actor=actor.generic)
+    return return_view(row)
+
+
+def _json_ready(figures: dict) -> dict:
+    """Decimals as strings (prices), the rest as the rules left them."""
+    def plain(value):
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return str(value) if value.__class__.__name__ == "Decimal" else value
+    return plain(figures)
+
+
+def submit_capacity_return(uow, actor: Principal, location_id: str, command: dict) -> dict:
+    """Submit a capacity return (saving unchanged figures is a valid "still
+    true" refresh, re-stamped). Forbidden for those who may not edit the location."""
+    facts = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
+    return record_capacity_return(uow, actor, facts, command, source="form")
+
+
+def current_return(uow, actor: Principal, location_id: str) -> dict:
+    location_for(uow, actor, location_id, Action.VIEW_LOCATION)
+    row = _latest(uow, location_id)
+    if row is None:
+        raise NotFound("This location has not sent a capacity return yet.")
+    return return_view(row)
+
+
+def return_history(uow, actor: Principal, location_id: str, query: dict) -> dict:
+    """Every return of a location in a time range, newest first, a page at a time."""
+    location_for(uow, actor, location_id, Action.VIEW_LOCATION)
+    statement = select(CapacityReturn).where(CapacityReturn.location_id == location_id)
+    if query.get("since"):
+        statement = statement.where(CapacityReturn.submitted_at >= query["since"])
+    if query.get("until"):
+        statement = statement.where(CapacityReturn.submitted_at < query["until"])
+    rows = uow.session.scalars(statement.order_by(CapacityReturn.sequence.desc())
+                               .offset((query["page"] - 1) * query["per_page"]).limit(query["per_page"])).all()
+    return {"location_id": location_id, "page": query["page"], "returns": [return_view(r) for r in rows]}
+
+
+def stale_locations(uow, now: datetime, *, older_than_hours: int) -> list[dict]:
+    """Active locations whose latest return is older than the threshold (or
+    that never sent one), with whether reminders are switched on: for the
+    reminder emails."""
+    cutoff = now - timedelta(hours=older_than_hours)
+    rows = uow.session.execute(
+        select(LocationFacts, LatestReturn.submitted_at)
+        .outerjoin(LatestReturn, LatestReturn.location_id == LocationFacts.location_id)
+        .where(LocationFacts.active.is_(True), LocationFacts.kind != "home_care")
+        .where((LatestReturn.submitted_at.is_(None)) | (LatestReturn.submitted_at < cutoff))
+        .order_by(LocationFacts.location_id)).all()
+    return [{"location_id": facts.location_id, "name": facts.name, "provider_id": facts.provider_id,
+             "la_code": facts.la_code, "sub_icb_code": facts.sub_icb_code, "last_submitted_at": _iso(submitted),
+             "staleness": staleness(submitted, now), "reminders_enabled": facts.reminders_enabled}
+            for facts, submitted in rows]
+
+
+def snapshot_page(uow, after: str, limit: int) -> dict:
+    """The current return of every location, `limit` at a time after `after`
+    (for rebuilding read models)."""
+    rows = uow.session.execute(
+        select(CapacityReturn, LocationFacts).join(LatestReturn, LatestReturn.return_id == CapacityReturn.id)
+        .join(LocationFacts, LocationFacts.location_id == CapacityReturn.location_id)
+        .where(CapacityReturn.location_id > after).order_by(CapacityReturn.location_id).limit(limit)).all()
+    snapshots = [{**row.figures, "return_id": row.id, "location_id": row.location_id, "sequence": row.sequence,
+                  "submitted_at": row.submitted_at, "still_true": row.still_true, "source": row.source,
+                  "provider_id": facts.provider_id, "la_code": facts.la_code, "sub_icb_code": facts.sub_icb_code}
+                 for row, facts in rows]
+    return {"snapshots": snapshots, "next": rows[-1][0].location_id if len(rows) == limit else None}
+
+
+# -- workforce, visiting, home care ----------------------------------------------------
+def submit_other_return(uow, actor: Principal, location_id: str, kind: str, command: dict) -> dict:
+    facts = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
+    try:
+        if kind == "workforce":
+            figures = check_workforce_return(command)
+        elif kind == "home_care":
+            figures = check_home_care_return(rule_facts(facts), command)
+        else:
+            figures = dict(command)
+    except ReturnRefused as refused:
+        raise InvalidInput(f"The {kind.replace('_', ' ')} return breaks the rules; nothing was saved.",
+                           fields=refused.errors)
+    row = OtherReturn(id=str(uuid.uuid4()), kind=kind, location_id=facts.location_id, submitted_at=uow.now(),
+                      submitted_by=actor.user_id, submitted_by_generic=actor.generic, figures=_json_ready(figures))
+    uow.session.add(row)
+    uow.record_event("capacity.other_return_submitted", {
+        "return_id": row.id, "kind": kind, "location_id": facts.location_id, "submitted_at": row.submitted_at,
+        "provider_id": facts.provider_id, "la_code": facts.la_code, "sub_icb_code": facts.sub_icb_code,
+        "figures": row.figures}, actor_id=actor.user_id, generic_actor=actor.generic)
+    return {"id": row.id, "kind": kind, "location_id": row.location_id, "submitted_at": _iso(row.submitted_at),
+            "figures": row.figures}

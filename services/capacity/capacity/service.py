@@ -1,0 +1,104 @@
+"""The capacity service's nameko entrypoints: parse input with its schema,
+call a use case, return plain data."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+from nameko.rpc import rpc
+
+from tracker_common.contracts import capacity as bodies
+from tracker_common.contracts.errors import NotFound, TrackerError
+from tracker_common.contracts.events import schema_of
+from tracker_common.contracts.permissions import Principal
+from tracker_common.dependencies import Clock, DatabaseWithOutbox, Telemetry
+from tracker_common.entrypoints import subscribe
+from tracker_common.schemas import load
+
+from .handlers import reference, returns
+from .models import outbox, processed_events
+
+expected = {"expected_exceptions": TrackerError}
+OTHER_RETURNS = {"workforce": bodies.WorkforceReturnRequest, "visiting": bodies.VisitingReturnRequest,
+                 "home_care": bodies.HomeCareReturnRequest}
+
+
+class HistoryQuery(Schema):
+    since = fields.AwareDateTime(load_default=None)
+    until = fields.AwareDateTime(load_default=None)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class StaleQuery(Schema):
+    older_than_hours = fields.Integer(load_default=24, validate=validate.Range(min=1, max=24 * 365))
+
+
+class SnapshotPage(Schema):
+    after = fields.String(load_default="", validate=validate.Length(max=20))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+
+
+class CapacityService:
+    name = "capacity"
+
+    db = DatabaseWithOutbox((outbox, processed_events))
+    clock = Clock()
+    telemetry = Telemetry()
+
+    @rpc
+    def health(self):
+        return {"service": self.name, "database": self.db.ping()}
+
+    @rpc(**expected)
+    def submit_capacity_return(self, actor, location_id, payload):
+        command = load(bodies.CapacityReturnRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            result = returns.submit_capacity_return(uow, Principal.from_claims(actor), location_id, command)
+            uow.commit()
+            return result
+
+    @rpc(**expected)
+    def current_return(self, actor, location_id):
+        with self.db.unit_of_work() as uow:
+            return returns.current_return(uow, Principal.from_claims(actor), location_id)
+
+    @rpc(**expected)
+    def return_history(self, actor, location_id, query):
+        with self.db.unit_of_work() as uow:
+            return returns.return_history(uow, Principal.from_claims(actor), location_id,
+                                          load(HistoryQuery(), query))
+
+    @rpc(**expected)
+    def submit_other_return(self, actor, location_id, kind, payload):
+        if kind not in OTHER_RETURNS:
+            raise NotFound(f"No {kind} return.")
+        command = load(OTHER_RETURNS[kind](), payload)
+        with self.db.unit_of_work() as uow:
+            result = returns.submit_other_return(uow, Principal.from_claims(actor), location_id, kind, command)
+            uow.commit()
+            return result
+
+    @rpc(**expected)
+    def stale_locations(self, query=None):
+        """Active locations whose latest return is older than the threshold
+        (24 h by default), or that never sent one: for reminder emails."""
+        hours = load(StaleQuery(), query or {})["older_than_hours"]
+        with self.db.unit_of_work() as uow:
+            return returns.stale_locations(uow, self.clock.now(), older_than_hours=hours)
+
+    @rpc(**expected)
+    def return_snapshots(self, after="", limit=500):
+        """Every location's current return, page by page (`next` is the
+        `after` of the following page, None at the end)."""
+        page = load(SnapshotPage(), {"after": after, "limit": limit})
+        schema = schema_of("capacity.return_submitted")
+        with self.db.unit_of_work() as uow:
+            result = returns.snapshot_page(uow, page["after"], page["limit"])
+        result["snapshots"] = [schema.dump(s) for s in result["snapshots"]]
+        return result
+
+    @subscribe("providers.location_updated")
+    def on_location_updated(self, event):
+        with self.db.unit_of_work() as uow:
+            if uow.first_delivery(event):
+                reference.apply_location_snapshot(uow, event.data)
+            uow.commit()
