@@ -537,3 +537,10 @@ def test_home_care_hours_load_as_a_decimal_to_one_place():
                         "extra_care_hours_available_per_week": 7})
     assert data["extra_care_hours_available_per_week"] == Decimal("7.0") and data["issues"] is None
     assert schema.dump(data)["extra_care_hours_available_per_week"] == "7.0"
+
+
+def test_amounts_are_documented_as_decimal_strings_with_a_numeric_range():
+    price = VacancyFigures().fields["weekly_price_from"]
+    assert {k: price.metadata[k] for k in ("type", "format", "minimum", "maximum")} == {
+        "type": "string", "format": "decimal", "minimum": 0, "maximum": 10_000}
+    assert "above £100" in price.metadata["description"]

@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 
 from capacity.spreadsheet import (CAPACITY_HEADERS, CARE_HOME_HEADERS, MAX_UPLOAD_BYTES, TEMPLATE_VERSION,
                                   ParsedUpload, RowError, TemplateLocation, UploadRefused, build_template,
-                                  read_upload)
+                                  read_upload, rule_errors_as_rows)
 
 GENERATED_AT = datetime(2024, 6, 5, 9, 30, tzinfo=timezone.utc)
 
@@ -118,6 +118,9 @@ def test_edits_come_back(template):
                               ("Vacant not available", 2), ("Reason not available", "refurbishment"),
                               ("Flexible (Y/N)", "n")]:
             sheet.cell(row=row, column=_column(CAPACITY_HEADERS, header)).value = value
+        row = _row(sheet, "1-300", "Young Physically Disabled")
+        for column, value in zip(range(5, 13), ("£1,200.00", 4, 4, 0, 0, 0, None, None)):
+            sheet.cell(row=row, column=column).value = value
         sheet = workbook["Care Homes"]
         row = _row(sheet, "1-100")
         sheet.cell(row=row, column=3).value = "N"
@@ -134,11 +137,26 @@ def test_edits_come_back(template):
     assert acorn["vacancies"][1] == ACORN.current["vacancies"][1]
     assert acorn["out_of_hours_admissions"] is False
     assert acorn["short_stay_prices"] == {"respite_care": "725.50", "discharge_to_assess": "1250.75"}
-    # only the filled row of Cedar: the blank one is left out
     assert parsed.returns["1-300"] == {
-        "vacancies": [_vacancy("general_nursing", "1050.00", 30, 25, 1, 2, 2, "refurbishment", False)],
+        "vacancies": [_vacancy("general_nursing", "1050.00", 30, 25, 1, 2, 2, "refurbishment", False),
+                      _vacancy("young_physically_disabled", "1200.00", 4, 4, 0, 0, 0, None, False)],
         "short_stay_prices": {"reablement_support": "880.00"}, "out_of_hours_admissions": True}
     assert parsed.returns["1-200"] == _expected_current(BIRCH)
+
+
+def test_a_location_partly_filled_in_is_an_error_on_its_blank_rows(template):
+    # the rules want every vacancy type the location offers
+    def change(workbook):
+        sheet = workbook["Capacities"]
+        row = _row(sheet, "1-300", "General Nursing")
+        for column, value in zip(range(5, 13), (900, 10, 5, 0, 5, 0, None, "N")):
+            sheet.cell(row=row, column=column).value = value
+
+    parsed = read_upload(_edit(template, change), allowed_location_ids=ALL_IDS)
+    blank_row = _row(load_workbook(io.BytesIO(template))["Capacities"], "1-300", "Young Physically Disabled")
+    assert [(e.sheet, e.row, e.column) for e in parsed.errors] == [("Capacities", blank_row, None)]
+    assert parsed.errors[0].message.startswith("Enter the figures for Young Physically Disabled")
+    assert parsed.locations_with_errors == {"1-300"} and set(parsed.returns) == {"1-100", "1-200"}
 
 
 def test_completely_blank_rows_are_ignored(template):
@@ -164,7 +182,7 @@ def test_completely_blank_rows_are_ignored(template):
     ("Vacant not available", True, "Vacant not available must be a whole number"),
     ("Vacant not available", datetime(2024, 1, 1), "Vacant not available must be a whole number"),
     ("Maximum capacity", None, "Enter the number for maximum capacity"),
-    ("Maximum capacity", 1_000_000, "Maximum capacity must be 10,000 or fewer"),
+    ("Maximum capacity", 1_000_000, "Maximum capacity must be 2,000 or fewer"),
     ("Weekly price from (£)", "cheap", "The weekly price from must be an amount in pounds"),
     ("Weekly price from (£)", "+44 7700 900123", "The weekly price from must be an amount in pounds"),
     ("Weekly price from (£)", 100, "The weekly price from must be more than £100"),
@@ -256,9 +274,10 @@ def test_one_bad_row_removes_only_its_location(template):
     def change(workbook):
         sheet = workbook["Capacities"]
         sheet.cell(row=_row(sheet, "1-200", "Mental Health Residential"), column=7).value = "lots"
-        row = _row(sheet, "1-300", "General Nursing")
-        for column, value in zip(range(5, 13), (900, 10, 5, 0, 5, 0, None, "N")):
-            sheet.cell(row=row, column=column).value = value
+        for label in ("General Nursing", "Young Physically Disabled"):
+            row = _row(sheet, "1-300", label)
+            for column, value in zip(range(5, 13), (900, 10, 5, 0, 5, 0, None, "N")):
+                sheet.cell(row=row, column=column).value = value
 
     parsed = read_upload(_edit(template, change), allowed_location_ids=ALL_IDS)
     assert [(e.sheet, e.column) for e in parsed.errors] == [("Capacities", "Occupied")]
@@ -551,7 +570,7 @@ def test_the_template_validates_entries(template):
     workbook = load_workbook(io.BytesIO(template))
     capacities = {str(v.sqref): v for v in workbook["Capacities"].data_validations.dataValidation}
     counts = capacities["F2:J6"]
-    assert (counts.type, counts.operator, counts.formula1) == ("whole", "greaterThanOrEqual", "0")
+    assert (counts.type, counts.operator, counts.formula1, counts.formula2) == ("whole", "between", "0", "2000")
     price = capacities["E2:E6"]
     assert (price.type, price.operator, price.formula1) == ("decimal", "greaterThan", "100")
     reason = capacities["K2:K6"]
@@ -563,7 +582,7 @@ def test_the_template_validates_entries(template):
 
     care_homes = workbook["Care Homes"].data_validations.dataValidation
     by_type = {v.type: v for v in care_homes}
-    assert str(by_type["list"].sqref) == "C2 C3 C4" and by_type["list"].formula1 == '"Y,N"'
+    assert str(by_type["list"].sqref) == "C2:C4" and by_type["list"].formula1 == '"Y,N"'
     assert (by_type["decimal"].operator, by_type["decimal"].formula1) == ("greaterThan", "100")
     assert set(str(by_type["decimal"].sqref).split()) == {"D2", "H2", "F4"}  # only services offered
 
@@ -579,3 +598,38 @@ def test_unknown_vocabulary_cannot_go_into_a_template():
                            short_stay_services=(), out_of_hours_admissions=None, current=None)
     with pytest.raises(ValueError):
         build_template([odd], generated_at=GENERATED_AT)
+
+
+# -- the rules' refusals, by row ------------------------------------------------------
+def test_the_rules_refusals_are_reported_by_row(template):
+    parsed = read_upload(template, allowed_location_ids=ALL_IDS)
+    assert parsed.source_rows["1-100"] == {"vacancies": [2, 3], "care_homes": 2}
+    refused = {"vacancies": {1: {"vacancy_type": ["This location does not offer general residential."]},
+                             "_schema": ["Enter the figures of every vacancy type the location offers."]},
+               "short_stay_prices": {"respite_care": ["The weekly price must be above £100.00."]},
+               "confirm_over_registered_capacity": ["The total maximum capacity of 30 is above the 25 beds."]}
+    assert rule_errors_as_rows(parsed, "1-100", refused) == [
+        RowError("Capacities", 3, "Vacancy type", "This location does not offer general residential."),
+        RowError("Capacities", 2, None, "Enter the figures of every vacancy type the location offers."),
+        RowError("Care Homes", 2, "Short stay price: Respite care (£)", "The weekly price must be above £100.00."),
+        RowError("Capacities", 2, None, "The total maximum capacity of 30 is above the 25 beds."),
+    ]
+    # as they come back through JSON, indices as strings
+    assert rule_errors_as_rows(parsed, "1-200", {"vacancies": {"0": {"occupied": ["Too many."]}}}) == [
+        RowError("Capacities", 4, "Occupied", "Too many.")]
+
+
+def test_what_is_read_is_what_the_api_and_the_rules_accept(template):
+    from capacity.rules import LocationFacts, check_capacity_return
+    from tracker_common.contracts.capacity import CapacityReturnRequest
+
+    parsed = read_upload(template, allowed_location_ids=ALL_IDS)
+    for location in (ACORN, BIRCH):
+        command = dict(parsed.returns[location.location_id])
+        assert command.pop("out_of_hours_admissions") is location.out_of_hours_admissions  # not part of the return
+        loaded = CapacityReturnRequest().load(command)
+        figures = check_capacity_return(LocationFacts(
+            location_id=location.location_id, kind="care_home",
+            long_term_vacancy_types=location.long_term_vacancy_types,
+            short_stay_services=location.short_stay_services, registered_beds=None), loaded)
+        assert len(figures["vacancies"]) == len(location.long_term_vacancy_types)

@@ -84,3 +84,39 @@ def test_a_read_model_can_page_through_every_location_snapshot(system):
         after = page["next"]
     pool.close()
     assert seen == sorted(seen) and len(set(seen)) == len(seen) >= total
+
+
+def test_a_capacity_return_reaches_capacity_through_the_bus_and_the_gateway(system, unique):
+    from tracker_common.testing import wait_until
+
+    admin = system.admin_token()
+    home = first_location(system, admin, kind="care_home")
+    carer = system.onboard(name="Robin Carer", email=f"robin.{unique()}@care.example",
+                           organisation_id=home["provider_id"], location_id=home["id"])
+    services = system.api("PUT", f"/api/v1/locations/{home['id']}/services", token=carer, json={
+        "short_stay_services": [], "long_term_vacancy_types": ["general_residential"]})
+    assert services.status_code == 200, services.text
+    body = {"vacancies": [{"vacancy_type": "general_residential", "weekly_price_from": "795.00",
+                           "maximum_capacity": 10, "occupied": 8, "vacant_reserved": 0, "vacant_accepting": 2,
+                           "vacant_not_available": 0}],
+            "confirm_over_registered_capacity": True}
+
+    # The new services reach the capacity service as an event from providers.
+    saved = wait_until(lambda: (lambda r: r if r.status_code == 201 else None)(
+        system.api("POST", f"/api/v1/locations/{home['id']}/capacity-returns", token=carer, json=body)),
+        message="capacity to learn the home's services")
+    assert saved.json()["admission_status"] == "accepting" and saved.json()["sequence"] == 1
+
+    bad = dict(body, vacancies=[dict(body["vacancies"][0], occupied=11)])
+    refused = system.api("POST", f"/api/v1/locations/{home['id']}/capacity-returns", token=carer, json=bad)
+    assert refused.status_code == 422 and "vacancies" in refused.json()["errors"]
+
+    stranger = system.onboard(name="Sky Stranger", email=f"sky.{unique()}@other.example",
+                              organisation_id=next(
+                                  l for l in system.api("GET", "/api/v1/locations", token=admin,
+                                                        params={"per_page": 200}).json()["locations"]
+                                  if l["provider_id"] != home["provider_id"])["provider_id"])
+    assert system.api("POST", f"/api/v1/locations/{home['id']}/capacity-returns", token=stranger,
+                      json=body).status_code == 404
+    history = system.api("GET", f"/api/v1/locations/{home['id']}/capacity-returns", token=carer).json()
+    assert [r["sequence"] for r in history["returns"]] == [1]

@@ -25,9 +25,14 @@ class Amount(fields.Decimal):
 
     default_error_messages = {"places": "Use at most {places} decimal places."}
 
-    def __init__(self, places: int, **kwargs):
+    def __init__(self, places: int, *, minimum: int, maximum: int, **kwargs):
         self.decimal_places = places
-        super().__init__(places=places, as_string=True, **kwargs)
+        # Documented as what it is written as (a decimal string); the range
+        # is given as numbers, which apispec would otherwise write as strings.
+        metadata = {"type": "string", "format": "decimal", "pattern": rf"^\d+(\.\d{{1,{places}}})?$",
+                    "minimum": minimum, "maximum": maximum, **kwargs.pop("metadata", {})}
+        super().__init__(places=places, as_string=True, validate=validate.Range(min=minimum, max=maximum),
+                         metadata=metadata, **kwargs)
 
     def _format_num(self, value):
         number = decimal.Decimal(str(value))
@@ -40,7 +45,7 @@ class Amount(fields.Decimal):
 
 def Price(**kwargs):
     """Pounds and pence per week."""
-    return Amount(2, validate=validate.Range(min=0, max=10_000), **kwargs)
+    return Amount(2, minimum=0, maximum=10_000, **kwargs)
 
 
 def Count(maximum: int, **kwargs):
@@ -144,7 +149,7 @@ class HomeCareReturnRequest(Schema):
     staff_delivering_care = Count(1_000_000, required=True, metadata=_described(
         "How many staff deliver care to people, including those currently unable to work."))
     extra_care_hours_available_per_week = Amount(
-        1, required=True, validate=validate.Range(min=0, max=100_000),
+        1, minimum=0, maximum=100_000, required=True,
         metadata={"description": "How many extra care hours the service could provide per week, as a string "
                                  "with at most 1 decimal place.", "example": "12.5"})
     issues = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000),

@@ -235,7 +235,7 @@ def check_workforce_return(command: dict) -> dict:
                 too_many = True
                 errors.add(f"More than the {total} employed.", group, name)
         absent = figures["absent_covid"] + figures["absent_other"]
-        if False:
+        if not too_many and absent > total:
             errors.add(f"Absent COVID-related and absent for other reasons add up to {absent}, more than the "
                        f"{total} employed.", group, "absent_other")
         groups[group] = figures

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from tracker_common.contracts.capacity import MAX_BEDS
 from tracker_common.contracts.vocabulary import LONG_TERM_VACANCY_TYPES, NOT_AVAILABLE_REASONS, SHORT_STAY_SERVICES
 
 TEMPLATE_VERSION = "1"
@@ -30,9 +31,9 @@ MAX_ZIP_MEMBERS = 500
 MAX_ROWS = 20_000                # per sheet: 2,000 locations with every vacancy type
 MAX_COLUMNS = 40                 # cells further right are never read
 MAX_CELLS = 500_000              # cells written in the file, all sheets together
-MAX_COUNT = 10_000
-MIN_WEEKLY_PRICE = Decimal("100")
-MAX_WEEKLY_PRICE = Decimal("99999.99")
+MAX_COUNT = MAX_BEDS                  # as the API (tracker_common.contracts.capacity)
+MIN_WEEKLY_PRICE = Decimal("100")     # a price must be above it (capacity.rules)
+MAX_WEEKLY_PRICE = Decimal("10000")   # as the API
 
 MARKER = "capacity-tracker-bulk-update"
 META_SHEET = "_meta"
@@ -122,6 +123,10 @@ class ParsedUpload:
     returns: dict[str, dict] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     locations_with_errors: set[str] = field(default_factory=set)
+    # where each returned location's figures came from, to report the rules'
+    # refusals by row (rule_errors_as_rows): location_id ->
+    # {"vacancies": [Capacities row of each vacancy, in order], "care_homes": Care Homes row or None}
+    source_rows: dict[str, dict] = field(default_factory=dict)
 
 
 class UploadRefused(ValueError):
@@ -185,8 +190,8 @@ def _instructions(generated_at: datetime) -> list[tuple[str, str]]:
                    "and enter Y in the Flexible column. Do not count it again on other rows."),
         ("bullet", "Enter whole numbers of beds, 0 or more. Enter 0 rather than leaving a cell blank."),
         ("bullet", "Do not use formulas: type the figures themselves. Cells with formulas are not accepted."),
-        ("bullet", "To leave a vacancy type out, leave all the yellow cells on its row blank. A location with "
-                   "no figures on the Capacities sheet is not updated."),
+        ("bullet", "Fill in every row of a location you update. To leave a location unchanged, leave all the "
+                   "yellow cells on its rows of the Capacities sheet blank."),
         ("heading", "What happens next"),
         ("bullet", "We process the file in the background and email you the result."),
         ("bullet", "Each location is updated all or nothing. If any row for a location has a mistake, none of "
@@ -403,9 +408,9 @@ def _protect(sheet) -> None:
 
 
 def _count_validation(DataValidation):
-    return DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                          showErrorMessage=True, errorTitle="Whole number needed",
-                          error="Enter a whole number of beds, 0 or more",
+    return DataValidation(type="whole", operator="between", formula1="0", formula2=str(MAX_COUNT),
+                          allow_blank=True, showErrorMessage=True, errorTitle="Whole number needed",
+                          error=f"Enter a whole number of beds, from 0 to {MAX_COUNT:,}",
                           showInputMessage=True, promptTitle="Beds", prompt="A whole number, 0 or more")
 
 
@@ -762,7 +767,7 @@ def _capacity_row(row: _Row, allowed: set[str], seen: dict) -> tuple[str | None,
     row.skip = _check_cells(row)
     location_id = _location(row, allowed)
     if row.blank(_CAPACITY_EDITABLE):
-        return location_id, None  # the vacancy type is left out
+        return location_id, None  # nothing entered: see read_upload
 
     vacancy_type = None
     if H_VACANCY_TYPE not in row.skip:
@@ -840,23 +845,40 @@ def read_upload(data: bytes, *, allowed_location_ids: set[str]) -> ParsedUpload:
         _check_template(workbook)
         allowed = set(allowed_location_ids)
         rows: list[tuple[_Row, str | None]] = []
-        vacancies: dict[str, list[dict]] = {}
+        vacancies: dict[str, list[tuple[int, dict]]] = {}
+        filled: set[str] = set()
+        unfilled: dict[str, list[_Row]] = {}
         seen: dict = {}
         for row in _read_rows(workbook, CAPACITIES_SHEET, CAPACITY_HEADERS):
             location_id, vacancy = _capacity_row(row, allowed, seen)
             rows.append((row, location_id))
-            if location_id is not None:
-                if vacancy is not None:
-                    vacancies.setdefault(location_id, []).append(vacancy)
-        care_homes: dict[str, dict] = {}
+            if location_id is None:
+                continue
+            if row.blank(_CAPACITY_EDITABLE):
+                unfilled.setdefault(location_id, []).append(row)
+            else:
+                filled.add(location_id)
+            if vacancy is not None:
+                vacancies.setdefault(location_id, []).append((row.number, vacancy))
+        care_homes: dict[str, tuple[int, dict]] = {}
         seen = {}
         for row in _read_rows(workbook, CARE_HOMES_SHEET, CARE_HOME_HEADERS):
             location_id, facts = _care_home_row(row, allowed, seen)
             rows.append((row, location_id))
             if location_id is not None and facts is not None:
-                care_homes.setdefault(location_id, facts)
+                care_homes.setdefault(location_id, (row.number, facts))
     finally:
         workbook.close()
+
+    # A return has the figures of every vacancy type the location offers
+    # (capacity.rules): a location partly filled in is an error on its blank
+    # rows; one left wholly blank is simply not updated.
+    for location_id in filled & set(unfilled):
+        for row in unfilled[location_id]:
+            label = row.value(H_VACANCY_TYPE)
+            row.error(None, f"Enter the figures for {label if isinstance(label, str) else 'this vacancy type'}: "
+                            f"every vacancy type of a location you update needs them. To leave location "
+                            f"{location_id} unchanged, leave all of its rows blank")
 
     # A row whose location ID is unreadable still names its location: the
     # error counts against every location with that name, so none of them is
@@ -878,14 +900,60 @@ def read_upload(data: bytes, *, allowed_location_ids: set[str]) -> ParsedUpload:
             name = row.value(H_NAME)
             if isinstance(name, str) and H_NAME not in row.skip:
                 parsed.locations_with_errors |= ids_by_name.get(_norm(name), set())
+    sheet_order = {CAPACITIES_SHEET: 0, CARE_HOMES_SHEET: 1}
+    parsed.errors.sort(key=lambda error: (sheet_order.get(error.sheet, 2), error.row))  # stable: columns in order
 
     for location_id, entered in vacancies.items():
         if location_id in parsed.locations_with_errors or location_id not in allowed:
             continue
-        extra = care_homes.get(location_id, {})
+        care_home_row, extra = care_homes.get(location_id, (None, {}))
         parsed.returns[location_id] = {
-            "vacancies": entered,
+            "vacancies": [vacancy for _, vacancy in entered],
             "short_stay_prices": extra.get("short_stay_prices", {}),
             "out_of_hours_admissions": extra.get("out_of_hours_admissions"),
         }
+        parsed.source_rows[location_id] = {"vacancies": [number for number, _ in entered],
+                                            "care_homes": care_home_row}
     return parsed
+
+
+_VACANCY_FIELD_HEADERS = {"vacancy_type": H_VACANCY_TYPE, "weekly_price_from": H_PRICE,
+                          **{key: header for header, key in _COUNT_FIELDS},
+                          "not_available_reason": H_REASON, "flexible": H_FLEXIBLE}
+
+
+def rule_errors_as_rows(parsed: ParsedUpload, location_id: str, errors: dict) -> list[RowError]:
+    """The rules' refusal of one location's return (`ReturnRefused.errors` or
+    `InvalidInput.fields`: marshmallow-shaped, vacancies keyed by their index
+    in the command) as row errors of the upload, so the uploader is told which
+    rows to correct. Messages not about one row go on the location's first row."""
+    where = parsed.source_rows.get(location_id) or {"vacancies": [], "care_homes": None}
+    vacancy_rows = where["vacancies"]
+    first = (CAPACITIES_SHEET, vacancy_rows[0]) if vacancy_rows else (CARE_HOMES_SHEET, where["care_homes"] or 0)
+    found: list[RowError] = []
+
+    def messages(value) -> list[str]:
+        if isinstance(value, (list, tuple)):
+            return [m for item in value for m in messages(item)]
+        if isinstance(value, dict):
+            return [m for item in value.values() for m in messages(item)]
+        return [str(value)]
+
+    for key, value in errors.items():
+        if key == "vacancies" and isinstance(value, dict):
+            for index, nested in value.items():
+                index = int(index) if isinstance(index, str) and index.isdigit() else index  # from JSON
+                row = vacancy_rows[index] if isinstance(index, int) and 0 <= index < len(vacancy_rows) else None
+                if row is None or not isinstance(nested, dict):
+                    found += [RowError(first[0], first[1], None, m) for m in messages(nested)]
+                    continue
+                for name, text in nested.items():
+                    found += [RowError(CAPACITIES_SHEET, row, _VACANCY_FIELD_HEADERS.get(name), m)
+                              for m in messages(text)]
+        elif key == "short_stay_prices" and isinstance(value, dict) and where["care_homes"]:
+            for service, text in value.items():
+                column = short_stay_header(service) if service in SHORT_STAY_SERVICE_LABELS else None
+                found += [RowError(CARE_HOMES_SHEET, where["care_homes"], column, m) for m in messages(text)]
+        else:
+            found += [RowError(first[0], first[1], None, m) for m in messages(value)]
+    return found
