@@ -81,7 +81,9 @@ def create_app(tracker: Tracker | None = None) -> Flask:
         g.correlation_id = incoming if REQUEST_ID.match(incoming) else str(uuid.uuid4())
         g.started = time.perf_counter()
         bind_correlation_id(g.correlation_id)
-        if request.method in ("POST", "PUT", "PATCH") and (request.content_length or request.data) \
+        if request.endpoint == "capacity.upload_bulk_update":  # the one multipart route
+            request.max_content_length = 7 * 1024 * 1024
+        elif request.method in ("POST", "PUT", "PATCH") and (request.content_length or request.data) \
                 and not request.is_json:
             return problem(415, "unsupported_media_type", "Unsupported Media Type",
                            "Send the body as JSON with 'Content-Type: application/json'.")

@@ -151,3 +151,74 @@ def stale_locations(query):
     """Locations whose latest return is older than `older_than_hours` (24 by default) or that never sent one."""
     require_permission(Action.VIEW_FULL_REPORTS)
     return {"locations": capacity("stale_locations", query=query)}
+
+
+# -- bulk updates ----------------------------------------------------------------------
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+UPLOAD_LIMIT = 6 * 1024 * 1024
+
+
+class BulkUploadOut(Schema):
+    id = fields.String()
+    file_name = fields.String()
+    size = fields.Integer()
+    status = fields.String(metadata={"description": "received (waiting for the worker) | processed | refused"})
+    uploaded_at = fields.String()
+    processed_at = fields.String(allow_none=True)
+    results = fields.Dict(metadata={"description": "applied: locations updated; refused: location -> why; "
+                                                   "row_errors: sheet, row, column, message"})
+
+
+class BulkUploadForm(Schema):
+    declaration = fields.Boolean(required=True, metadata={
+        "description": "true: the figures are correct to the best of your knowledge"})
+
+
+@blp.route("/capacity/bulk-template", methods=["GET"])
+@secured(blp)
+@blp.arguments(bodies.BulkTemplateQuery, location="query")
+@blp.response(200, content_type=XLSX, description="The .xlsx template")
+@errors(blp, 401, 404, 422)
+def bulk_template(query):
+    """Download the bulk update template (tabs Instructions, Capacities, Care
+    Homes) for the care homes you may update, pre-filled with their current figures."""
+    import base64
+
+    from flask import Response
+    template = capacity("bulk_template", actor=g.claims, query=query)
+    return Response(base64.b64decode(template["content"]), mimetype=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="{template["file_name"]}"'})
+
+
+@blp.route("/capacity/bulk-uploads", methods=["POST"])
+@secured(blp)
+@blp.arguments(BulkUploadForm, location="form")
+@blp.doc(requestBody={"content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file", "declaration"],
+    "properties": {"file": {"type": "string", "format": "binary"}, "declaration": {"type": "boolean"}}}}}})
+@blp.response(202, BulkUploadOut)
+@errors(blp, 400, 401, 403, 413, 415, 422)
+def upload_bulk_update(form):
+    """Upload a completed template (multipart: `file`, `declaration=true`). It
+    is processed in the background; follow it at /capacity/bulk-uploads/{id}
+    (the uploader is emailed the outcome too)."""
+    import base64
+
+    from flask import request
+    from tracker_common.contracts.errors import InvalidInput
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidInput(fields={"file": ["Select the completed template to upload."]})
+    content = upload.read(UPLOAD_LIMIT + 1)
+    return capacity("receive_bulk_upload", actor=g.claims, payload={
+        "file_name": upload.filename[-200:], "content": base64.b64encode(content).decode(),
+        "declaration": form["declaration"]})
+
+
+@blp.route("/capacity/bulk-uploads/<upload_id>", methods=["GET"])
+@secured(blp)
+@blp.response(200, BulkUploadOut)
+@errors(blp, 401, 404)
+def bulk_upload_status(upload_id):
+    """Where an upload is: received, processed (with per-location results and row errors) or refused."""
+    return capacity("bulk_upload_status", actor=g.claims, upload_id=upload_id)

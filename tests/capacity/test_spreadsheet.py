@@ -2,7 +2,7 @@
 and an upload read back safely into per-location capacity return commands."""
 import io
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -11,7 +11,7 @@ from capacity.spreadsheet import (CAPACITY_HEADERS, CARE_HOME_HEADERS, MAX_UPLOA
                                   ParsedUpload, RowError, TemplateLocation, UploadRefused, build_template,
                                   read_upload, rule_errors_as_rows)
 
-GENERATED_AT = datetime(2024, 6, 5, 9, 30, tzinfo=timezone.utc)
+GENERATED_AT = datetime(2024, 6, 5, 9, 30, tzinfo=UTC)
 
 
 def _vacancy(vacancy_type, price, maximum, occupied, reserved, accepting, not_available, reason=None,
@@ -36,7 +36,8 @@ BIRCH = TemplateLocation(
              "short_stay_prices": {}})
 CEDAR = TemplateLocation(  # never sent a return
     location_id="1-300", name="Cedar Court", postcode="M11 1AE",
-    long_term_vacancy_types=("general_nursing", "young_physically_disabled"), short_stay_services=("reablement_support",),
+    long_term_vacancy_types=("general_nursing", "young_physically_disabled"),
+    short_stay_services=("reablement_support",),
     out_of_hours_admissions=None, current=None)
 LOCATIONS = [ACORN, BIRCH, CEDAR]
 ALL_IDS = {"1-100", "1-200", "1-300"}
@@ -419,7 +420,7 @@ def test_a_random_zip_is_refused():
 
 
 def test_a_csv_is_refused():
-    csv = "Location ID,Location name\n1-100,Acorn House\n".encode()
+    csv = b"Location ID,Location name\n1-100,Acorn House\n"
     assert _refused(csv) == "The selected file must be an Excel spreadsheet (.xlsx)"
 
 

@@ -155,3 +155,17 @@ class HomeCareReturnRequest(Schema):
     issues = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000),
                            metadata=_described("Any other issues the service is facing (needs it cannot meet, "
                                                "shortages...)."))
+
+
+class BulkUploadRequest(Schema):
+    """An uploaded bulk-update spreadsheet, as the gateway passes it on."""
+
+    file_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    content = fields.String(required=True, metadata={"description": "The file, base64"})
+    declaration = fields.Boolean(required=True, metadata={
+        "description": "The uploader confirms the figures are correct to the best of their knowledge"})
+
+
+class BulkTemplateQuery(Schema):
+    provider_id = fields.String(validate=validate.Length(max=20))
+    la_code = fields.String(validate=validate.Regexp(r"^E\d{8}$"))

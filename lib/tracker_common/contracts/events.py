@@ -259,6 +259,20 @@ class OtherReturnSubmitted(_Data):
     figures = fields.Dict(required=True)
 
 
+class BulkUploadReceived(_Data):
+    upload_id = fields.String(required=True)
+
+
+class BulkUploadProcessed(_Data):
+    upload_id = fields.String(required=True)
+    uploaded_by = fields.String(required=True)
+    file_name = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["processed", "refused"]))
+    applied = fields.Integer(required=True)
+    refused = fields.Integer(required=True)
+    reason = fields.String(allow_none=True, load_default=None)
+
+
 EVENTS: dict[str, type[Schema]] = {
     "identity.registration_submitted": ApplicationSubmitted,
     "identity.access_requested": ApplicationSubmitted,
@@ -279,6 +293,8 @@ EVENTS: dict[str, type[Schema]] = {
     "providers.contract_decided": ContractDecided,
     "capacity.return_submitted": ReturnSubmitted,
     "capacity.other_return_submitted": OtherReturnSubmitted,
+    "capacity.bulk_upload_received": BulkUploadReceived,
+    "capacity.bulk_upload_processed": BulkUploadProcessed,
 }
 
 # Which service consumes which events. Every queue here is declared before any
@@ -286,7 +302,8 @@ EVENTS: dict[str, type[Schema]] = {
 # cannot subscribe to an event not listed here.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "identity": ("providers.organisation_updated", "providers.location_updated"),
-    "capacity": ("providers.location_updated",),
+    # capacity hands uploads to its own worker through the bus
+    "capacity": ("providers.location_updated", "capacity.bulk_upload_received"),
 }
 
 

@@ -3,6 +3,7 @@ call a use case, return plain data."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+from eventlet import tpool
 from nameko.rpc import rpc
 
 from tracker_common.contracts import capacity as bodies
@@ -13,7 +14,8 @@ from tracker_common.dependencies import Clock, DatabaseWithOutbox, Telemetry
 from tracker_common.entrypoints import subscribe
 from tracker_common.schemas import load
 
-from .handlers import reference, returns
+from .handlers import bulk, reference, returns
+from .spreadsheet import read_upload
 from .models import outbox, processed_events
 
 expected = {"expected_exceptions": TrackerError}
@@ -95,6 +97,38 @@ class CapacityService:
             result = returns.snapshot_page(uow, page["after"], page["limit"])
         result["snapshots"] = [schema.dump(s) for s in result["snapshots"]]
         return result
+
+    # -- bulk updates ------------------------------------------------------------
+    @rpc(**expected)
+    def bulk_template(self, actor, query=None):
+        """The .xlsx template (base64) for the locations the actor may update."""
+        with self.db.unit_of_work() as uow:
+            return bulk.bulk_template(uow, Principal.from_claims(actor), load(bodies.BulkTemplateQuery(), query or {}))
+
+    @rpc(**expected)
+    def receive_bulk_upload(self, actor, payload):
+        """Keep an upload for the background worker; returns its status (received)."""
+        command = load(bodies.BulkUploadRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            result = bulk.receive_bulk_upload(uow, Principal.from_claims(actor), command)
+            uow.commit()
+            return result
+
+    @rpc(**expected)
+    def bulk_upload_status(self, actor, upload_id):
+        with self.db.unit_of_work() as uow:
+            return bulk.bulk_upload_status(uow, Principal.from_claims(actor), upload_id)
+
+    @subscribe("capacity.bulk_upload_received")
+    def process_bulk_upload(self, event):
+        # Parsing a workbook is CPU work: a real thread lets the service's
+        # other workers (and its AMQP heartbeats) carry on meanwhile.
+        def parse(content, **kwargs):
+            return tpool.execute(read_upload, content, **kwargs)
+
+        with self.db.unit_of_work() as uow:
+            bulk.process_bulk_upload(uow, event.data["upload_id"], parse=parse)
+            uow.commit()
 
     @subscribe("providers.location_updated")
     def on_location_updated(self, event):
