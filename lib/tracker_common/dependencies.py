@@ -42,6 +42,14 @@ class _WorkerDatabase:
     def ping(self) -> bool:
         return self._database.ping()
 
+    def apply_once(self, event, apply) -> None:
+        """`apply(uow, event.data)` and commit, unless this event was already
+        processed (a redelivery): the idempotent consumer, written once."""
+        with self.unit_of_work() as uow:
+            if uow.first_delivery(event):
+                apply(uow, event.data)
+            uow.commit()
+
 
 class DatabaseWithOutbox(DependencyProvider):
     """The service's own PostgreSQL database, and the relay that publishes its

@@ -166,3 +166,11 @@ def test_routing_errors_use_the_same_format(client, method, path, status, code):
     response = client.open(path, method=method)
     assert response.status_code == status and response.json["code"] == code
     assert response.mimetype == "application/problem+json"
+
+
+def test_the_docs_page_renders_every_documented_path(client):
+    spec = client.get("/api/v1/openapi.json").json
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert all(path in text for path in spec["paths"])

@@ -132,7 +132,4 @@ class CapacityService:
 
     @subscribe("providers.location_updated")
     def on_location_updated(self, event):
-        with self.db.unit_of_work() as uow:
-            if uow.first_delivery(event):
-                reference.apply_location_snapshot(uow, event.data)
-            uow.commit()
+        self.db.apply_once(event, reference.apply_location_snapshot)

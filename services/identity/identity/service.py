@@ -184,14 +184,8 @@ class IdentityService:
     # -- what identity keeps of providers' organisations and locations -------
     @subscribe("providers.organisation_updated")
     def on_organisation_updated(self, event):
-        with self.db.unit_of_work() as uow:
-            if uow.first_delivery(event):
-                handlers.apply_organisation_snapshot(uow, event.data)
-            uow.commit()
+        self.db.apply_once(event, handlers.apply_organisation_snapshot)
 
     @subscribe("providers.location_updated")
     def on_location_updated(self, event):
-        with self.db.unit_of_work() as uow:
-            if uow.first_delivery(event):
-                handlers.apply_location_snapshot(uow, event.data)
-            uow.commit()
+        self.db.apply_once(event, handlers.apply_location_snapshot)
