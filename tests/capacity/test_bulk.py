@@ -127,3 +127,24 @@ def test_the_uploaders_rights_are_checked_again_by_the_worker(capacity_db, homes
     done = work(capacity_db, upload(capacity_db, MANAGER, out.getvalue())["id"])
     assert BIRCH not in done["results"]["applied"]
     assert any(e["message"].startswith(f"You cannot update location {BIRCH}") for e in done["results"]["row_errors"])
+
+
+def test_out_of_hours_answers_that_changed_are_sent_to_the_providers_service(capacity_db, homes):
+    content = fill(template_for(capacity_db, MANAGER), {})
+    workbook = load_workbook(io.BytesIO(content))
+    sheet = workbook["Care Homes"]
+    headers = [c.value for c in sheet[1]]
+    column = headers.index("Accepts out-of-hours admissions (Y/N)")
+    for row in sheet.iter_rows(min_row=2):  # the homes were known to admit out of hours
+        row[column].value = "N" if row[0].value == ALDER else "Y"
+    out = io.BytesIO()
+    workbook.save(out)
+    sent = []
+    received = upload(capacity_db, MANAGER, out.getvalue())
+    with capacity_db.unit_of_work() as uow:
+        done = bulk.process_bulk_upload(uow, received["id"],
+                                        set_out_of_hours=lambda claims, location, value: sent.append(
+                                            (claims["sub"], location, value)))
+        uow.commit()
+    assert sent == [(MANAGER.user_id, ALDER, False)]
+    assert done["results"]["out_of_hours_updated"] == [ALDER]

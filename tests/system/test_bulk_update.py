@@ -42,6 +42,11 @@ def test_a_provider_updates_its_homes_with_the_spreadsheet(system, unique):
             for cell, header in zip(row, headers):
                 if header in figures:
                     cell.value = figures[header]
+    homes_sheet = workbook["Care Homes"]
+    out_of_hours = [c.value for c in homes_sheet[1]].index("Accepts out-of-hours admissions (Y/N)")
+    for row in homes_sheet.iter_rows(min_row=2):
+        if row[0].value == home["id"]:
+            row[out_of_hours].value = "N"
     filled = io.BytesIO()
     workbook.save(filled)
 
@@ -63,3 +68,7 @@ def test_a_provider_updates_its_homes_with_the_spreadsheet(system, unique):
     current = system.api("GET", f"/api/v1/locations/{home['id']}/capacity-returns/current", token=manager).json()
     assert current["source"] == "bulk" and current["vacancies"][0]["vacant_accepting"] == 1
     assert current["vacancies"][0]["weekly_price_from"] == "1150.00"
+    # The Care Homes tab's out-of-hours answer belongs to the profile: applied by providers.
+    assert done["results"]["out_of_hours_updated"] == [home["id"]]
+    profile = system.api("GET", f"/api/v1/locations/{home['id']}", token=manager).json()
+    assert profile["out_of_hours_admissions"] is False

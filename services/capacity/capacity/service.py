@@ -3,9 +3,11 @@ call a use case, return plain data."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
+import eventlet
 from eventlet import tpool
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
 
+from tracker_common.config import env_float
 from tracker_common.contracts import capacity as bodies
 from tracker_common.contracts.errors import NotFound, TrackerError
 from tracker_common.contracts.events import schema_of
@@ -19,6 +21,7 @@ from .spreadsheet import read_upload
 from .models import outbox, processed_events
 
 expected = {"expected_exceptions": TrackerError}
+PROVIDERS_TIMEOUT = env_float("RPC_TIMEOUT", 10.0)
 OTHER_RETURNS = {"workforce": bodies.WorkforceReturnRequest, "visiting": bodies.VisitingReturnRequest,
                  "home_care": bodies.HomeCareReturnRequest}
 
@@ -45,6 +48,7 @@ class CapacityService:
     db = DatabaseWithOutbox((outbox, processed_events))
     clock = Clock()
     telemetry = Telemetry()
+    providers_rpc = RpcProxy("providers")
 
     @rpc
     def health(self):
@@ -126,8 +130,13 @@ class CapacityService:
         def parse(content, **kwargs):
             return tpool.execute(read_upload, content, **kwargs)
 
+        def set_out_of_hours(claims, location_id, value):
+            with eventlet.Timeout(PROVIDERS_TIMEOUT):  # never wait on another service for ever
+                self.providers_rpc.update_profile(actor=claims, location_id=location_id,
+                                                  payload={"out_of_hours_admissions": value})
+
         with self.db.unit_of_work() as uow:
-            bulk.process_bulk_upload(uow, event.data["upload_id"], parse=parse)
+            bulk.process_bulk_upload(uow, event.data["upload_id"], parse=parse, set_out_of_hours=set_out_of_hours)
             uow.commit()
 
     @subscribe("providers.location_updated")

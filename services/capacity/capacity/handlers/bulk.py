@@ -105,10 +105,14 @@ def bulk_upload_status(uow, actor: Principal, upload_id: str) -> dict:
     return upload_view(upload)
 
 
-def process_bulk_upload(uow, upload_id: str, *, parse=read_upload) -> dict | None:
+def process_bulk_upload(uow, upload_id: str, *, parse=read_upload, set_out_of_hours=None) -> dict | None:
     """The worker: read the upload as its uploader (checked again now), apply
     each location's return all-or-nothing, record the outcome. Idempotent: an
-    upload already processed is left alone."""
+    upload already processed is left alone.
+
+    `set_out_of_hours(claims, location_id, value)` changes the out-of-hours
+    answer of the Care Homes tab where it differs from what is known: that
+    answer belongs to the location's profile, owned by the providers service."""
     upload = uow.session.get(BulkUpload, upload_id, with_for_update=True)
     if upload is None or upload.status != "received":
         return None
@@ -122,8 +126,10 @@ def process_bulk_upload(uow, upload_id: str, *, parse=read_upload) -> dict | Non
     row_errors = [_row_error(e) for e in parsed.errors]
     for location_id in sorted(parsed.locations_with_errors):
         refused[location_id] = ["Some of its rows have errors (see row_errors); nothing was applied for it."]
+    profile_changes = []
     for location_id in sorted(parsed.returns):
         figures = {k: v for k, v in parsed.returns[location_id].items() if k != "out_of_hours_admissions"}
+        out_of_hours = parsed.returns[location_id].get("out_of_hours_admissions")
         # Ticking the declaration confirms capacity above the CQC registered
         # beds too; such returns are still flagged for the System Champions.
         figures["confirm_over_registered_capacity"] = True
@@ -132,12 +138,30 @@ def process_bulk_upload(uow, upload_id: str, *, parse=read_upload) -> dict | Non
                 record_capacity_return(uow, actor, allowed[location_id], load(CapacityReturnRequest(), figures),
                                        source="bulk")
             applied.append(location_id)
+            if out_of_hours is not None and out_of_hours != allowed[location_id].out_of_hours_admissions:
+                profile_changes.append((location_id, out_of_hours))
         except InvalidInput as error:
             errors = [_row_error(e) for e in rule_errors_as_rows(parsed, location_id, error.fields)]
             refused[location_id] = [e["message"] for e in errors]
             row_errors += errors
+    profile = _change_profiles(set_out_of_hours, upload.claims, profile_changes)
     return _finish(uow, upload, "processed", {"applied": applied, "refused": refused, "row_errors": row_errors[:500],
-                                              "row_error_count": len(row_errors)})
+                                              "row_error_count": len(row_errors), **profile})
+
+
+def _change_profiles(set_out_of_hours, claims: dict, changes: list[tuple[str, bool]]) -> dict:
+    """Ask the providers service for each out-of-hours change; a failure is
+    reported for that location, the capacity figures stay applied."""
+    if set_out_of_hours is None or not changes:
+        return {"out_of_hours_updated": [], "out_of_hours_failed": {}}
+    updated, failed = [], {}
+    for location_id, value in changes:
+        try:
+            set_out_of_hours(claims, location_id, value)
+            updated.append(location_id)
+        except Exception as error:  # reported per location; the returns are already safe
+            failed[location_id] = getattr(error, "detail", None) or error.__class__.__name__
+    return {"out_of_hours_updated": updated, "out_of_hours_failed": failed}
 
 
 def _row_error(error) -> dict:
