@@ -127,3 +127,21 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def apply_if_newer(session: Session, model, values: dict, *, key: str, version: str = "version") -> bool:
+    """Insert `values`, or update the row when `values[version]` is newer than
+    the stored one; False when the stored row is as new or newer. Safe under
+    concurrent consumers: a second insert of the same key waits for the first
+    and then compares versions instead of failing."""
+    table = model.__table__
+    inserted = session.execute(pg_insert(table).values(**values).on_conflict_do_nothing(
+        index_elements=[key])).rowcount
+    if inserted:
+        return True
+    row = session.get(model, values[key], with_for_update=True, populate_existing=True)
+    if getattr(row, version) >= values[version]:
+        return False
+    for column, value in values.items():
+        setattr(row, column, value)
+    return True

@@ -3,32 +3,23 @@ only when newer, so redelivered or reordered events never regress it."""
 from __future__ import annotations
 
 from tracker_common.contracts.permissions import Target
+from tracker_common.db import apply_if_newer
 
 from ..models import LocationFacts
 from ..rules import LocationFacts as RuleFacts
 
 
 def apply_location_snapshot(uow, snapshot: dict) -> bool:
-    facts = uow.session.get(LocationFacts, snapshot["location_id"], with_for_update=True)
-    if facts is not None and facts.version >= snapshot["version"]:
-        return False
-    if facts is None:
-        facts = LocationFacts(location_id=snapshot["location_id"])
-        uow.session.add(facts)
-    facts.version = snapshot["version"]
-    facts.provider_id = snapshot["organisation_id"]
-    facts.name = snapshot["name"]
-    facts.kind = snapshot.get("kind")
-    facts.postcode = snapshot["postcode"]
-    facts.la_code = snapshot["la_code"]
-    facts.sub_icb_code = snapshot["sub_icb_code"]
-    facts.active = snapshot["active"]
-    facts.registered_beds = snapshot.get("registered_beds")
-    facts.long_term_vacancy_types = list(snapshot.get("long_term_vacancy_types") or [])
-    facts.short_stay_services = list(snapshot.get("short_stay_services") or [])
-    facts.out_of_hours_admissions = snapshot.get("out_of_hours_admissions")
-    facts.reminders_enabled = snapshot.get("reminders_enabled", True)
-    return True
+    return apply_if_newer(uow.session, LocationFacts, {
+        "location_id": snapshot["location_id"], "version": snapshot["version"],
+        "provider_id": snapshot["organisation_id"], "name": snapshot["name"], "kind": snapshot.get("kind"),
+        "postcode": snapshot["postcode"], "la_code": snapshot["la_code"], "sub_icb_code": snapshot["sub_icb_code"],
+        "active": snapshot["active"], "registered_beds": snapshot.get("registered_beds"),
+        "long_term_vacancy_types": list(snapshot.get("long_term_vacancy_types") or []),
+        "short_stay_services": list(snapshot.get("short_stay_services") or []),
+        "out_of_hours_admissions": snapshot.get("out_of_hours_admissions"),
+        "reminders_enabled": snapshot.get("reminders_enabled", True),
+    }, key="location_id")
 
 
 def target_of(facts: LocationFacts) -> Target:
