@@ -72,3 +72,44 @@ def test_a_provider_updates_its_homes_with_the_spreadsheet(system, unique):
     assert done["results"]["out_of_hours_updated"] == [home["id"]]
     profile = system.api("GET", f"/api/v1/locations/{home['id']}", token=manager).json()
     assert profile["out_of_hours_admissions"] is False
+
+
+RULE_CASES = [
+    ("a price not above £100", {"weekly_price_from": "100.00"}, "weekly_price_from"),
+    ("more beds in use than exist", {"occupied": 9, "vacant_accepting": 2}, "maximum_capacity"),
+    ("vacant not available without a reason", {"vacant_not_available": 1, "occupied": 5}, "not_available_reason"),
+    ("a count that is not a whole number", {"occupied": 2.5}, "occupied"),
+    ("a negative count", {"vacant_reserved": -1}, "vacant_reserved"),
+    ("a type the home does not offer", {"vacancy_type": "mental_health_nursing"}, "vacancy_type"),
+]
+
+
+def test_every_rule_is_enforced_through_the_gateway_and_nothing_is_saved(system, unique):
+    admin = system.admin_token()
+    home = next(l for l in system.api("GET", "/api/v1/locations", token=admin,
+                                      params={"kind": "care_home", "per_page": 200}).json()["locations"]
+                if system.api("GET", f"/api/v1/locations/{l['id']}/capacity-returns/current",
+                              token=admin).status_code == 404)
+    assert system.api("PUT", f"/api/v1/locations/{home['id']}/services", token=admin, json={
+        "short_stay_services": ["respite_care"], "long_term_vacancy_types": ["general_residential"]}).status_code == 200
+    good = {"vacancy_type": "general_residential", "weekly_price_from": "700.00", "maximum_capacity": 10,
+            "occupied": 8, "vacant_reserved": 0, "vacant_accepting": 2, "vacant_not_available": 0}
+    body = {"vacancies": [good], "short_stay_prices": {"respite_care": "850.00"},
+            "confirm_over_registered_capacity": True}
+    path = f"/api/v1/locations/{home['id']}/capacity-returns"
+    wait_until(lambda: system.api("POST", path, token=admin, json=body).status_code == 201,
+               message="capacity to learn the home's services")
+    before = system.api("GET", f"{path}/current", token=admin).json()["sequence"]
+
+    for case, change, field in RULE_CASES:
+        response = system.api("POST", path, token=admin, json=dict(body, vacancies=[dict(good, **change)]))
+        assert response.status_code == 422, case
+        errors = response.json()["errors"]["vacancies"]
+        assert field in str(errors), (case, errors)
+    missing_price = system.api("POST", path, token=admin, json=dict(body, short_stay_prices={}))
+    assert missing_price.status_code == 422 and "respite_care" in str(missing_price.json()["errors"])
+    unconfirmed = system.api("POST", path, token=admin, json=dict(body, vacancies=[dict(good, maximum_capacity=2000,
+                                                                                         occupied=8)],
+                                                                   confirm_over_registered_capacity=False))
+    assert unconfirmed.status_code == 422 and "confirm_over_registered_capacity" in unconfirmed.json()["errors"]
+    assert system.api("GET", f"{path}/current", token=admin).json()["sequence"] == before
