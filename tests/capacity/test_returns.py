@@ -149,3 +149,51 @@ def test_snapshots_page_through_every_current_return(capacity_db, known_location
     assert [s["location_id"] for s in first["snapshots"] + second["snapshots"]] == [
         "1-1000000000", "1-1000000001", "1-1000000002"]
     assert all(s["sequence"] == 2 for s in first["snapshots"]) and second["next"] is None
+
+
+WORKFORCE = {"registered_nurses": {"total_employed": 8, "visa_holders_own_sponsor": 2, "absent_covid": 0,
+                                   "absent_other": 1},
+             "care_staff": {"total_employed": 30, "visa_holders_own_sponsor": 0, "absent_covid": 1, "absent_other": 2},
+             "non_care_staff": {"total_employed": 10, "visa_holders_own_sponsor": 0, "absent_covid": 0,
+                                "absent_other": 0},
+             "agency_bank_headcount": 3, "holds_sponsorship_licence": True}
+
+
+def submit_other(db, actor, kind, command, location_id=ALDER):
+    with db.unit_of_work() as uow:
+        result = returns.submit_other_return(uow, actor, location_id, kind, command)
+        uow.commit()
+        return result
+
+
+def test_the_workforce_return_is_kept_and_announced(capacity_db, known_location, recorded_events):
+    from tracker_common.contracts.capacity import WorkforceReturnRequest
+    known_location(ALDER)
+    saved = submit_other(capacity_db, CARER, "workforce", WorkforceReturnRequest().load(WORKFORCE))
+    assert saved["figures"]["totals"]["total_employed"] == 48
+    event = recorded_events("capacity.other_return_submitted")[-1]["data"]
+    assert (event["kind"], event["location_id"]) == ("workforce", ALDER)
+    with pytest.raises(NotFound):
+        submit_other(capacity_db, OTHER_CARER, "workforce", WorkforceReturnRequest().load(WORKFORCE))
+
+
+def test_visa_holders_need_a_sponsorship_licence(capacity_db, known_location, recorded_events):
+    from tracker_common.contracts.capacity import WorkforceReturnRequest
+    known_location(ALDER)
+    with pytest.raises(InvalidInput) as refused:
+        submit_other(capacity_db, CARER, "workforce",
+                     WorkforceReturnRequest().load(dict(WORKFORCE, holds_sponsorship_licence=False)))
+    assert "registered_nurses" in refused.value.fields
+    assert recorded_events("capacity.other_return_submitted") == []
+
+
+def test_the_home_care_return_is_for_home_care_services(capacity_db, known_location):
+    from tracker_common.contracts.capacity import HomeCareReturnRequest
+    known_location("1-1000000009", kind="home_care", long_term_vacancy_types=[])
+    known_location(ALDER)
+    command = HomeCareReturnRequest().load({"people_using_service": 120, "staff_delivering_care": 45,
+                                            "extra_care_hours_available_per_week": "60.5", "issues": "Rural rounds"})
+    saved = submit_other(capacity_db, ADMIN, "home_care", command, location_id="1-1000000009")
+    assert saved["figures"]["people_using_service"] == 120
+    with pytest.raises(InvalidInput):
+        submit_other(capacity_db, ADMIN, "home_care", command)
