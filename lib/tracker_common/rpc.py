@@ -15,6 +15,7 @@ import threading
 from amqp.exceptions import AMQPError
 from kombu.exceptions import OperationalError
 from nameko.exceptions import RpcTimeout, UnknownService
+from nameko.rpc import ServiceProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from .contracts.errors import TrackerError
@@ -48,8 +49,20 @@ class RpcPool:
             local.context = {}
             local.cluster = ClusterRpcProxy({"AMQP_URI": self.amqp_uri}, timeout=self.timeout,
                                             context_data=local.context)
-            local.proxy = local.cluster.start()
+            local.cluster.start()
+            local.proxy = {}
         return local.proxy, local.context
+
+    def _service(self, proxies: dict, service: str) -> ServiceProxy:
+        """A proxy whose requests expire with the caller's timeout: a request
+        nobody took in time is dropped by the broker, not run later (a
+        stopped service keeps its queue, and would otherwise replay a login
+        attempt the user already gave up on)."""
+        if service not in proxies:
+            cluster = self._local.cluster
+            proxies[service] = ServiceProxy(cluster._worker_ctx, service, cluster._reply_listener,
+                                            expiration=self.timeout)
+        return proxies[service]
 
     def _drop(self) -> None:
         cluster = getattr(self._local, "cluster", None)
@@ -75,7 +88,7 @@ class RpcPool:
         if correlation_id:
             context["correlation_id"] = correlation_id
         try:
-            return getattr(getattr(proxy, service), method)(**kwargs)
+            return getattr(self._service(proxy, service), method)(**kwargs)
         except UnknownService:
             raise ServiceUnavailable(f"the {service} service is not running", service=service)
         except RpcTimeout:

@@ -72,3 +72,27 @@ def test_a_broken_broker_connection_is_dropped_and_replaced(amqp_uri, run_contai
         assert pool.call("plumbing_slow", "echo", value="after") == "after"
     pool.close()
     proxy.cut()
+
+
+class CountingService:
+    name = "plumbing_counting"
+    calls: list[int] = []
+
+    @rpc
+    def count(self, value):
+        CountingService.calls.append(value)
+        return value
+
+
+def test_a_request_nobody_took_in_time_is_not_run_later(amqp_uri, run_container):
+    pool = RpcPool(amqp_uri, timeout=0.5)
+    CountingService.calls.clear()
+    with run_container(CountingService):
+        assert pool.call("plumbing_counting", "count", value=1) == 1  # its queue now exists
+    with pytest.raises(ServiceTimeout):  # stopped: the queue outlives it
+        pool.call("plumbing_counting", "count", value=2)
+    eventlet.sleep(1)
+    with run_container(CountingService):
+        assert pool.call("plumbing_counting", "count", value=3) == 3
+    pool.close()
+    assert CountingService.calls == [1, 3]  # the expired request was dropped, never run
