@@ -112,17 +112,20 @@ class TcpProxy:
 
     @staticmethod
     def _pipe(source, destination):
+        # Each direction only half-closes its peer: closing a socket another
+        # greenlet is still reading would leave eventlet a stale listener on a
+        # descriptor number the OS hands out again at once. Sockets are closed
+        # in `cut()`, once every forwarding thread has finished.
         try:
             while data := source.recv(65536):
                 destination.sendall(data)
-        except Exception:  # either side closed or cut: this connection is over
+        except Exception:  # either side closed or cut: this direction is over
             pass
         finally:
-            for s in (source, destination):
-                try:
-                    s.close()
-                except Exception:
-                    pass
+            try:
+                destination.shutdown(socket.SHUT_WR)
+            except Exception:
+                pass
 
     def cut(self) -> None:
         if self._listener is not None:
