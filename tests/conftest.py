@@ -42,7 +42,7 @@ def keys():
 @pytest.fixture(scope="session")
 def amqp_uri():
     """A fresh vhost for in-process service tests."""
-    uri = reset_vhost("capacity-tracker-test")
+    uri = reset_vhost(os.environ.get("TEST_AMQP_VHOST", "capacity-tracker-test"))
     os.environ["AMQP_URI"] = uri
     return uri
 

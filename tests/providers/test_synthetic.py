@@ -18,7 +18,7 @@ import pytest
 from providers import synthetic
 from providers.cqc_directory import REQUIRED_COLUMNS, read_cqc_directory
 from providers.postcode_directory import read_directory
-from providers.postcodes import normalise_postcode
+from tracker_common.postcodes import normalise_postcode
 
 FILES = ("HSCA_Active_Locations.csv", "ONSPD.csv", "README.txt")
 

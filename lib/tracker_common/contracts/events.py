@@ -196,6 +196,23 @@ class LocationUpdated(_Data):
     updated_at = fields.AwareDateTime(allow_none=True)
 
 
+class PostcodesPublished(_Data):
+    """One part of the providers' postcode directory, announced after each
+    import so that a service can geocode without calling back. Rows are
+    compact tuples; `directory_version` orders directories (a newer one
+    replaces an older one once all its `parts` have arrived)."""
+
+    directory_version = fields.Integer(required=True, validate=validate.Range(min=1))
+    part = fields.Integer(required=True, validate=validate.Range(min=1))
+    parts = fields.Integer(required=True, validate=validate.Range(min=1))
+    # (postcode "S70 1AA", latitude, longitude, la_code, sub_icb_code)
+    postcodes = fields.List(fields.Tuple((
+        fields.String(), fields.Float(), fields.Float(), fields.String(allow_none=True),
+        fields.String(allow_none=True))), required=True)
+    # (outcode "S70", latitude, longitude): district centroids, in part 1 only
+    outcodes = fields.List(fields.Tuple((fields.String(), fields.Float(), fields.Float())), required=True)
+
+
 class ContractRequested(_Data):
     contract_id = fields.String(required=True)
     location_id = fields.String(required=True)
@@ -289,6 +306,7 @@ EVENTS: dict[str, type[Schema]] = {
     "identity.permissions_changed": PermissionsChanged,
     "providers.organisation_updated": OrganisationUpdated,
     "providers.location_updated": LocationUpdated,
+    "providers.postcodes_published": PostcodesPublished,
     "providers.contract_requested": ContractRequested,
     "providers.contract_decided": ContractDecided,
     "capacity.return_submitted": ReturnSubmitted,
@@ -304,6 +322,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "identity": ("providers.organisation_updated", "providers.location_updated"),
     # capacity hands uploads to its own worker through the bus
     "capacity": ("providers.location_updated", "capacity.bulk_upload_received"),
+    # search's read model: locations, their returns, and the postcode directory
+    "search": ("providers.location_updated", "capacity.return_submitted", "providers.postcodes_published"),
 }
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import IO, Callable, Iterable, Iterator
 
-from .postcodes import _INWARD, _OUTWARD, InvalidPostcode, normalise_postcode
+from tracker_common.postcodes import _INWARD, _OUTWARD, InvalidPostcode, normalise_postcode
 
 __all__ = [
     "PostcodeRecord", "Rejection", "DirectorySummary", "MissingColumns", "DirectoryEncodingError",

@@ -2,7 +2,7 @@
 call a use case, return plain data."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from nameko.rpc import rpc
 
 from tracker_common.contracts import providers as bodies
@@ -20,6 +20,11 @@ expected = {"expected_exceptions": TrackerError}
 
 class _Postcode(Schema):
     postcode = fields.String(required=True)
+
+
+class _PostcodePage(Schema):
+    after = fields.String(load_default="", validate=validate.Length(max=8))
+    limit = fields.Integer(load_default=5000, validate=validate.Range(min=1, max=10000))
 
 
 class ProvidersService:
@@ -141,3 +146,12 @@ class ProvidersService:
         result = self._read(locations.snapshot_page, page["after"], page["limit"])
         result["snapshots"] = [schema.dump(s) for s in result["snapshots"]]
         return result
+
+    @rpc(**expected)
+    def postcode_snapshots(self, after="", limit=5000):
+        """The postcode directory and its version, page by page, as
+        `providers.postcodes_published` carries it (`next` is the `after` of
+        the following page, None at the end)."""
+        page = load(_PostcodePage(), {"after": after, "limit": limit})
+        with self.db.unit_of_work() as uow:
+            return geography.postcode_snapshot_page(uow.session, page["after"], page["limit"])

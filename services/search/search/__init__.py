@@ -1,5 +1,3 @@
-"""The search service: a read model of vacancies, search by distance and filters, exports.
-
-Not built yet (see the issue tracker): this package only reserves the name,
-so nothing here runs or answers.
-"""
+"""The search service: a read model of every location's profile and capacity
+return, built only from events; finds vacancies by distance and filters, and
+exports what it finds."""

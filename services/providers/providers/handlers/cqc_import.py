@@ -19,7 +19,7 @@ from tracker_common.contracts.errors import NotFound
 
 from ..cqc_directory import read_cqc_directory
 from ..models import ImportRun, LocalAuthority, Location, Postcode, Provider, SubIcb
-from ..postcodes import InvalidPostcode, normalise_postcode
+from tracker_common.postcodes import InvalidPostcode, normalise_postcode
 from .geography import locate
 from .snapshots import apply_changes, publish_location
 

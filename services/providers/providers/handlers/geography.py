@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from tracker_common.contracts.errors import InvalidInput, NotFound
 
-from ..models import Icb, LocalAuthority, NhsRegion, Outcode, Postcode, SubIcb
-from ..postcodes import InvalidPostcode, parse_postcode_or_outcode
+from ..models import Icb, ImportRun, LocalAuthority, NhsRegion, Outcode, Postcode, SubIcb
+from tracker_common.postcodes import InvalidPostcode, parse_postcode_or_outcode
 
 GEOGRAPHY_FILE = Path(__file__).resolve().parent.parent / "data" / "geography.json"
 OGL_ATTRIBUTION = ("Contains public sector information licensed under the Open Government Licence v3.0. "
@@ -116,3 +116,21 @@ def locate(session: Session, text: str, *, field: str = "postcode") -> Place:
         .order_by(func.count().desc()).limit(1)).first()
     return Place(text, full, outcode, "outcode", district.latitude, district.longitude,
                  *(alignment if alignment else (None, None, None, None)))
+
+
+def postcode_snapshot_page(session: Session, after: str, limit: int) -> dict:
+    """The postcode directory as `providers.postcodes_published` carries it,
+    `limit` postcodes at a time after `after` (for a read model that missed
+    the events). The version is read before the rows: a page that straddles a
+    new import is labelled with the older version, which the newer
+    directory's events then replace."""
+    run = session.scalars(select(ImportRun).where(ImportRun.kind == "postcodes", ImportRun.status == "applied")
+                          .order_by(ImportRun.started_at.desc()).limit(1)).first()
+    version = run.summary.get("directory_version") if run else None
+    postcodes = [list(row) for row in session.execute(
+        select(Postcode.postcode, Postcode.latitude, Postcode.longitude, Postcode.la_code, Postcode.sub_icb_code)
+        .where(Postcode.postcode > after, Postcode.latitude.is_not(None)).order_by(Postcode.postcode).limit(limit))]
+    outcodes = [] if after else [list(row) for row in session.execute(
+        select(Outcode.outcode, Outcode.latitude, Outcode.longitude).order_by(Outcode.outcode))]
+    return {"directory_version": version, "postcodes": postcodes, "outcodes": outcodes,
+            "next": postcodes[-1][0] if len(postcodes) == limit else None}

@@ -2,14 +2,20 @@
 
 The file is streamed into a staging table in batches, then swapped in with
 the district centroids in one transaction: readers see the old directory or
-the new one, never half of it, and a refused file changes nothing."""
+the new one, never half of it, and a refused file changes nothing. The same
+transaction announces the new directory on the bus, part by part, so that
+other services geocode without calling providers."""
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import asdict
+from datetime import datetime
 
 from psycopg2.extras import execute_values
 from sqlalchemy.engine import Engine
+
+from tracker_common.contracts.events import new_event
 
 from ..models import ImportRun
 from ..postcode_directory import read_directory
@@ -17,6 +23,7 @@ from ..postcode_directory import read_directory
 COLUMNS = ("postcode", "outcode", "latitude", "longitude", "la_code", "sub_icb_code", "icb_code",
            "nhs_region_code")
 CHUNK = 5_000
+PART_SIZE = 5_000  # postcodes per providers.postcodes_published event
 
 
 class DirectoryRefused(Exception):
@@ -37,7 +44,8 @@ def import_postcode_directory(engine: Engine, source, *, clock, progress=None,
                               max_rejected_ratio: float = 0.01) -> dict:
     """Replace the postcode directory with the file at `source`. Returns the
     summary (read, loaded, terminated, without coordinates, outside England,
-    rejected with reasons). Raises DirectoryRefused (nothing changed)."""
+    rejected with reasons, and the `directory_version` its events carry).
+    Raises DirectoryRefused (nothing changed, nothing announced)."""
     run_id, started = str(uuid.uuid4()), clock.now()
     reader = read_directory(source, progress=progress)
     connection = engine.raw_connection()
@@ -71,10 +79,13 @@ def import_postcode_directory(engine: Engine, source, *, clock, progress=None,
                        "WHERE latitude IS NOT NULL GROUP BY outcode")
         cursor.execute("SELECT count(*) FROM outcodes")
         summary["outcodes"] = cursor.fetchone()[0]
+        summary["directory_version"] = int(started.timestamp() * 1000)
+        finished = clock.now()
         cursor.execute(
             "INSERT INTO import_runs (id, kind, source, status, started_at, finished_at, summary) "
             "VALUES (%s, 'postcodes', %s, 'applied', %s, %s, %s)",
-            (run_id, str(source)[:300], started, clock.now(), _json(summary)))
+            (run_id, str(source)[:300], started, finished, _json(summary)))
+        _publish_directory(connection, summary["directory_version"], finished)
         connection.commit()
         return summary
     except BaseException:
@@ -82,6 +93,30 @@ def import_postcode_directory(engine: Engine, source, *, clock, progress=None,
         raise
     finally:
         connection.close()
+
+
+def _publish_directory(connection, version: int, occurred_at: datetime) -> None:
+    """Write the directory just swapped in to the outbox as
+    `providers.postcodes_published` parts, read back from the tables within
+    the swap's transaction so the events carry exactly what was committed.
+    The postcodes are streamed through a server-side cursor and written one
+    part at a time: the whole directory (~1.4M postcodes) is never in memory."""
+    cursor = connection.cursor()
+    cursor.execute("SELECT outcode, latitude, longitude FROM outcodes ORDER BY outcode")
+    outcodes = [list(row) for row in cursor.fetchall()]
+    cursor.execute("SELECT count(*) FROM postcodes WHERE latitude IS NOT NULL")
+    parts = max(1, math.ceil(cursor.fetchone()[0] / PART_SIZE))
+    with connection.cursor(name="postcodes_published") as rows:
+        rows.execute("SELECT postcode, latitude, longitude, la_code, sub_icb_code FROM postcodes "
+                     "WHERE latitude IS NOT NULL ORDER BY postcode")
+        for part in range(1, parts + 1):
+            event = new_event("providers.postcodes_published", {
+                "directory_version": version, "part": part, "parts": parts,
+                "postcodes": [list(row) for row in rows.fetchmany(PART_SIZE)],
+                "outcodes": outcodes if part == 1 else []}, occurred_at=occurred_at)
+            cursor.execute("INSERT INTO outbox (event_id, event_type, message, created_at) "
+                           "VALUES (%s, %s, %s, %s)",
+                           (event.id, event.type, _json(event.to_message()), event.occurred_at))
 
 
 def _json(value) -> str:

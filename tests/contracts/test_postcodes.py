@@ -1,7 +1,7 @@
 """Postcodes as users type them: normalised, validated, refused in plain English."""
 import pytest
 
-from providers.postcodes import InvalidPostcode, normalise_postcode, outcode_of, parse_postcode_or_outcode
+from tracker_common.postcodes import InvalidPostcode, normalise_postcode, outcode_of, parse_postcode_or_outcode
 
 
 @pytest.mark.parametrize("typed, expected", [

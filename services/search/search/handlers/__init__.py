@@ -1,0 +1,1 @@
+"""The search service's use cases, one module per area."""

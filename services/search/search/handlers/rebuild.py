@@ -1,0 +1,89 @@
+"""Rebuilding the read model from the owning services' snapshots: providers'
+locations and postcode directory, capacity's current returns, page by page.
+
+The rebuild is one transaction: searches keep seeing the old model until it
+commits, and a rebuild that fails changes nothing. It applies snapshots with
+the same newer-only rule as events, so events consumed meanwhile are never
+undone by an older snapshot."""
+from __future__ import annotations
+
+from typing import Callable
+
+from marshmallow import ValidationError
+from sqlalchemy import delete, exists, func, select
+
+from tracker_common.contracts.events import schema_of
+from tracker_common.logs import get_logger
+
+from ..models import DirectoryPart, SearchLocation, SearchOutcode, SearchPostcode
+from .readmodel import (apply_location_snapshots, apply_postcodes, apply_return_snapshots,
+                        drop_older_directories)
+
+log = get_logger(__name__)
+REBUILD_LOCK = 74_202  # advisory lock: one rebuild at a time, whatever the number of instances
+# fetch(service, method, after) -> one page of snapshots: {"snapshots" | "postcodes"..., "next"}
+Fetch = Callable[[str, str, str], dict]
+
+
+def is_empty(session) -> bool:
+    return not session.scalar(select(exists().where(SearchLocation.location_id.isnot(None)))) \
+        and not session.scalar(select(exists().where(SearchPostcode.postcode.isnot(None))))
+
+
+def _valid(snapshots: list[dict], event_type: str) -> list[dict]:
+    """The snapshots that match their event's contract (the others are
+    logged and skipped: one bad snapshot must not stop a rebuild)."""
+    schema, valid = schema_of(event_type), []
+    for snapshot in snapshots:
+        try:
+            schema.load(snapshot)
+        except ValidationError as exc:
+            log.error("snapshot refused", event_type=event_type, errors=exc.messages,
+                      key=snapshot.get("location_id") if isinstance(snapshot, dict) else None)
+            continue
+        valid.append(snapshot)
+    return valid
+
+
+def _pages(fetch: Fetch, service: str, method: str):
+    after = ""
+    while True:
+        page = fetch(service, method, after)
+        yield page
+        after = page.get("next")
+        if not after:
+            return
+
+
+def rebuild(uow, fetch: Fetch, *, reset: bool = False, only_if_empty: bool = False) -> dict:
+    """Refill the read model from snapshots (`reset`: forget it first).
+    Returns counts; {"skipped": True} when `only_if_empty` and it is not."""
+    session = uow.session
+    session.execute(select(func.pg_advisory_xact_lock(REBUILD_LOCK)))
+    if only_if_empty and not is_empty(session):
+        return {"skipped": True}
+    if reset:
+        for model in (SearchLocation, SearchPostcode, SearchOutcode, DirectoryPart):
+            session.execute(delete(model))
+    counts = {"locations": 0, "returns": 0, "postcodes": 0, "refused": 0}
+    for kind, method, event_type, apply in (
+            ("locations", "location_snapshots", "providers.location_updated", apply_location_snapshots),
+            ("returns", "return_snapshots", "capacity.return_submitted", apply_return_snapshots)):
+        service = "providers" if kind == "locations" else "capacity"
+        for page in _pages(fetch, service, method):
+            valid = _valid(page["snapshots"], event_type)
+            counts["refused"] += len(page["snapshots"]) - len(valid)
+            apply(session, valid)
+            counts[kind] += len(valid)
+    version = None
+    for page in _pages(fetch, "providers", "postcode_snapshots"):
+        version = page["directory_version"]
+        if version is None:
+            break  # providers hold no directory yet
+        apply_postcodes(session, version, page["postcodes"], page["outcodes"])
+        counts["postcodes"] += len(page["postcodes"])
+    if version is not None:
+        drop_older_directories(session, version)
+    uow.commit()
+    log.info("read model rebuilt", reset=reset, **counts)
+    return counts

@@ -1,0 +1,143 @@
+"""The search service's nameko entrypoints: parse input with its schema,
+call a use case, return plain data.
+
+Stateless per request: every instance reads the same read model, so
+operations run as many instances as searches need (they share the service's
+queues: RPC requests and events are spread between them)."""
+from __future__ import annotations
+
+import base64
+
+import eventlet
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+
+from tracker_common.config import env_float
+from tracker_common.contracts.errors import Forbidden, TrackerError
+from tracker_common.contracts.events import schema_of
+from tracker_common.contracts.permissions import Action, Principal, may
+from tracker_common.contracts.search import EXPORT_LIMIT, ExportQuery, SearchQuery
+from tracker_common.dependencies import Clock, DatabaseWithOutbox, Telemetry
+from tracker_common.entrypoints import subscribe
+from tracker_common.logs import get_logger
+from tracker_common.rpc import RpcPool
+from tracker_common.schemas import load
+
+from . import export
+from .handlers import find, readmodel, rebuild
+from .models import outbox, processed_events
+
+log = get_logger(__name__)
+expected = {"expected_exceptions": TrackerError}
+SEARCH_QUERY, EXPORT_QUERY = SearchQuery(), ExportQuery()
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+class RebuildWhenEmpty(DependencyProvider):
+    """At start, an empty read model (a new installation, a reset database)
+    is refilled from the owning services' snapshots, retrying until they
+    answer. Several instances starting together rebuild once (a lock)."""
+
+    def setup(self):
+        self.pool = RpcPool(self.container.config["AMQP_URI"], env_float("REBUILD_RPC_TIMEOUT", 60.0))
+        self.stopping = False
+
+    def start(self):
+        self.container.spawn_managed_thread(self._run)
+
+    def stop(self):
+        self.stopping = True
+        self.pool.close()
+
+    def _fetch(self, service: str, method: str, after: str) -> dict:
+        return self.pool.call(service, method, after=after)
+
+    def _run(self):
+        database = next(d for d in self.container.dependencies if isinstance(d, DatabaseWithOutbox)).database
+        delay = 1.0
+        while not self.stopping:
+            try:
+                with database.unit_of_work() as uow:
+                    rebuild.rebuild(uow, self._fetch, only_if_empty=True)
+                return
+            except TrackerError as exc:  # a service not up yet: try again
+                log.warning("read model rebuild postponed", reason=exc.detail, retry_in_s=delay)
+            eventlet.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
+def _principal(actor: dict) -> Principal:
+    principal = Principal.from_claims(actor)
+    if not may(principal, Action.FIND_CAPACITY):
+        raise Forbidden("Care home users cannot search for vacancies.")
+    return principal
+
+
+class SearchService:
+    name = "search"
+
+    db = DatabaseWithOutbox((outbox, processed_events))
+    clock = Clock()
+    telemetry = Telemetry()
+    rebuild_when_empty = RebuildWhenEmpty()
+
+    @rpc
+    def health(self):
+        return {"service": self.name, "database": self.db.ping()}
+
+    @rpc
+    def ping(self):
+        """Nothing but a round trip: the transport floor of a search."""
+        return {}
+
+    @rpc(**expected)
+    def find_vacancies(self, actor, query):
+        _principal(actor)
+        command = load(SEARCH_QUERY, query)
+        with self.db.unit_of_work() as uow:
+            return find.find_vacancies(uow.session, command, self.clock.now())
+
+    @rpc(**expected)
+    def export_vacancies(self, actor, query):
+        """The whole search (up to EXPORT_LIMIT homes) as a CSV or Excel file (base64)."""
+        _principal(actor)
+        command = load(EXPORT_QUERY, query)
+        now = self.clock.now()
+        with self.db.unit_of_work() as uow:
+            found = find.find_vacancies(uow.session, command, now, export_limit=EXPORT_LIMIT)
+        criteria = {k: v for k, v in EXPORT_QUERY.dump(command).items() if k not in ("page", "per_page", "format")}
+        write = export.to_csv if command["format"] == "csv" else export.to_xlsx
+        content = write(found["results"], criteria, now)
+        return {"file_name": f"vacancies-{now:%Y%m%d-%H%M}.{command['format']}",
+                "content_type": CONTENT_TYPES[command["format"]], "rows": len(found["results"]),
+                "truncated": found["has_more"], "content": base64.b64encode(content).decode()}
+
+    @rpc(**expected)
+    def search_options(self, actor):
+        _principal(actor)
+        with self.db.unit_of_work() as uow:
+            return find.search_options(uow.session)
+
+    # -- the read model ----------------------------------------------------------------
+    @subscribe("providers.location_updated")
+    def on_location_updated(self, event):
+        self._apply(readmodel.apply_location_snapshots, event)
+
+    @subscribe("capacity.return_submitted")
+    def on_return_submitted(self, event):
+        self._apply(readmodel.apply_return_snapshots, event)
+
+    @subscribe("providers.postcodes_published")
+    def on_postcodes_published(self, event):
+        with self.db.unit_of_work() as uow:
+            readmodel.apply_directory_part(uow.session, event.data)
+            uow.commit()
+
+    def _apply(self, apply, event):
+        """Snapshots are versioned: applying one again, or an older one,
+        changes nothing, so no record of processed events is needed."""
+        snapshot = schema_of(event.type).dump(event.data)  # kept as on the wire
+        with self.db.unit_of_work() as uow:
+            apply(uow.session, [snapshot])
+            uow.commit()
