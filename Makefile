@@ -34,6 +34,7 @@ migrate:
 	@$(BIN)/python -m identity.manage migrate
 	@$(BIN)/python -m providers.manage migrate
 	@$(BIN)/python -m capacity.manage migrate
+	@$(BIN)/python -m search.manage migrate
 
 DEMO_DATA := $(VAR_DIR)/synthetic-$(DEMO_SIZE)
 DEMO_SIZE ?= small

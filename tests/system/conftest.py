@@ -67,7 +67,7 @@ class System:
         assert done.returncode == 0, done.stdout + done.stderr
 
     def prepare(self, demo_data: Path) -> None:
-        for service in ("identity", "providers", "capacity"):
+        for service in ("identity", "providers", "capacity", "search"):
             drop_database(self.database_template.format(service=service))
         import redis
         redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
@@ -75,15 +75,19 @@ class System:
             self.manage("identity", command)
         self.manage("providers", "migrate")
         self.manage("capacity", "migrate")
+        self.manage("search", "migrate")
         self.manage("providers", "load-geography")
         self.manage("providers", "import-postcodes", str(demo_data / "ONSPD.csv"))
         self.manage("providers", "import-cqc", str(demo_data / "HSCA_Active_Locations.csv"))
 
     def start(self, name: str) -> None:
+        """Start a process; `name` is a service, "gateway", or a second
+        instance of a service ("search-2": same service, same queues)."""
         if name == "gateway":
             command = [PYTHON, "-m", "gunicorn", "-c", "gateway/gunicorn.conf.py", "gateway.wsgi:app"]
         else:
-            command = [PYTHON, "-m", "nameko", "run", "--config", "deploy/nameko.yaml", f"{name}.service"]
+            service = name.split("-", 1)[0]
+            command = [PYTHON, "-m", "nameko", "run", "--config", "deploy/nameko.yaml", f"{service}.service"]
         env = dict(self.env)
         if name == "identity":
             env["METRICS_PORT"] = str(self.identity_metrics_port)
@@ -154,7 +158,10 @@ class System:
         self.clock_file.write_text(str(offset))
 
     def identity_sql(self, query: str, **params):
-        engine = create_engine(self.database_template.format(service="identity"))
+        return self.sql("identity", query, **params)
+
+    def sql(self, service: str, query: str, **params):
+        engine = create_engine(self.database_template.format(service=service))
         try:
             with engine.connect() as connection:
                 return connection.execute(text(query), params).all()
@@ -242,6 +249,7 @@ def system(tmp_path_factory):
     system.start("identity")
     system.start("providers")
     system.start("capacity")
+    system.start("search")
     system.start("gateway")
     try:
         system.wait_healthy()
