@@ -4,10 +4,13 @@ that can cut a client off from the broker."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import threading
+from pathlib import Path
 from urllib.parse import quote
 
 from kombu import Connection
@@ -194,3 +197,43 @@ def empty_database(url: str, base_metadata: MetaData, tables, clock):
     database = Database(url, tables, clock, pool_size=2)
     truncate_all(database.engine, base_metadata)
     return database
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ProcessGroup:
+    """Named child processes (services, the gateway) each in its own session,
+    its output in `<log_dir>/<name>.log`: started, stopped, killed by name."""
+
+    def __init__(self, cwd, env: dict, log_dir):
+        self.cwd, self.env, self.log_dir = cwd, env, Path(log_dir)
+        self.running: dict = {}
+
+    def start(self, name: str, command: list[str], **env: str) -> None:
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self.running[name] = subprocess.Popen(command, cwd=self.cwd, env={**self.env, **env}, stdout=log,
+                                              stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop(self, name: str, sig: int | None = None) -> None:
+        process = self.running.pop(name, None)
+        if process and process.poll() is None:
+            os.killpg(process.pid, sig or signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def kill(self, name: str) -> None:
+        self.stop(name, signal.SIGKILL)
+
+    def stop_all(self) -> None:
+        for name in list(self.running):
+            self.stop(name)
+
+    def log(self, name: str) -> str:
+        return (self.log_dir / f"{name}.log").read_text(errors="replace")

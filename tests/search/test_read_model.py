@@ -15,7 +15,7 @@ import pytest
 from kombu import Connection, Producer
 from nameko.testing.services import entrypoint_hook
 from prometheus_client import REGISTRY
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from search.handlers.find import find_vacancies, locate
 from search.handlers.readmodel import apply_directory_part
@@ -24,7 +24,7 @@ from search.models import DirectoryPart, SearchLocation, SearchPostcode
 from search.service import SearchService
 from tracker_common.bus import EVENTS_EXCHANGE, declare_topology
 from tracker_common.contracts.errors import Forbidden, InvalidInput
-from tracker_common.contracts.events import new_event
+from tracker_common.contracts.events import new_event, schema_of
 from tracker_common.contracts.permissions import Principal, Role
 from tracker_common.contracts.search import SearchQuery
 from tracker_common.rpc import ServiceUnavailable
@@ -42,12 +42,19 @@ ALDER, BIRCH = "1-1000000001", "1-1000000002"
 
 # -- helpers ---------------------------------------------------------------------------
 
+def event(event_type: str, snapshot: dict) -> dict:
+    """The message of an event carrying a JSON-ready conftest snapshot
+    (new_event takes the data as loaded: dates, not strings)."""
+    data = schema_of(event_type).load(snapshot)
+    return new_event(event_type, data, occurred_at=datetime.now(timezone.utc)).to_message()
+
+
 def location_event(snapshot: dict) -> dict:
-    return new_event("providers.location_updated", snapshot, occurred_at=datetime.now(timezone.utc)).to_message()
+    return event("providers.location_updated", snapshot)
 
 
 def return_event(snapshot: dict) -> dict:
-    return new_event("capacity.return_submitted", snapshot, occurred_at=datetime.now(timezone.utc)).to_message()
+    return event("capacity.return_submitted", snapshot)
 
 
 def publish(amqp_uri: str, messages: list[dict]) -> None:

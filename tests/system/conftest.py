@@ -21,16 +21,10 @@ from sqlalchemy import create_engine, text
 from tracker_common.bus import EVENTS_EXCHANGE
 from tracker_common.keys import message_sealer
 from tracker_common.migrations import drop_database
-from tracker_common.testing import reset_vhost, wait_until
+from tracker_common.testing import ProcessGroup, free_port, reset_vhost, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class System:
@@ -56,7 +50,7 @@ class System:
             "ADMIN_PASSWORD": "Osprey-Meadow-Lantern-58",
             "PYTHONUNBUFFERED": "1",
         }
-        self.processes: dict[str, subprocess.Popen] = {}
+        self.group = ProcessGroup(ROOT, self.env, tmp)
         self.base = f"http://127.0.0.1:{self.port}"
         self.http = requests.Session()
 
@@ -88,25 +82,18 @@ class System:
         else:
             service = name.split("-", 1)[0]
             command = [PYTHON, "-m", "nameko", "run", "--config", "deploy/nameko.yaml", f"{service}.service"]
-        env = dict(self.env)
-        if name == "identity":
-            env["METRICS_PORT"] = str(self.identity_metrics_port)
-        log = open(self.tmp / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                                start_new_session=True)
+        extra = {"METRICS_PORT": str(self.identity_metrics_port)} if name == "identity" else {}
+        self.group.start(name, command, **extra)
+
+    @property
+    def processes(self) -> dict:
+        return self.group.running
 
     def stop(self, name: str, sig=signal.SIGTERM) -> None:
-        process = self.processes.pop(name, None)
-        if process and process.poll() is None:
-            os.killpg(process.pid, sig)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        self.group.stop(name, sig)
 
     def kill(self, name: str) -> None:
-        self.stop(name, signal.SIGKILL)
+        self.group.kill(name)
 
     def wait_healthy(self, timeout: float = 60) -> None:
         def healthy():
@@ -117,7 +104,7 @@ class System:
         wait_until(healthy, timeout=timeout, interval=0.3, message=f"healthy system (logs in {self.tmp})")
 
     def log(self, name: str) -> str:
-        return (self.tmp / f"{name}.log").read_text(errors="replace")
+        return self.group.log(name)
 
     # -- HTTP ------------------------------------------------------------------------
     def api(self, method: str, path: str, *, token: str | None = None, **kwargs) -> requests.Response:

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, DateTime, Float, Index, Integer, MetaData, String, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import UserDefinedType
 
 from tracker_common.db import NAMING_CONVENTION, plumbing_tables
 
@@ -18,6 +19,16 @@ class Base(DeclarativeBase):
 outbox, processed_events = plumbing_tables(Base.metadata)
 TZ = DateTime(timezone=True)
 Texts = ARRAY(String)
+
+
+class Cube(UserDefinedType):
+    """PostgreSQL's `cube` (extension): a point on the earth as earthdistance
+    places it (x, y, z in metres from the earth's centre)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw):
+        return "cube"
 
 
 class SearchLocation(Base):
@@ -38,6 +49,7 @@ class SearchLocation(Base):
     name: Mapped[str | None] = mapped_column(String(300))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    earth = mapped_column(Cube)  # ll_to_earth(latitude, longitude)
     la_code: Mapped[str | None] = mapped_column(String(9))
     sub_icb_code: Mapped[str | None] = mapped_column(String(9))
     submitted_at: Mapped[datetime | None] = mapped_column(TZ)
@@ -58,8 +70,7 @@ class SearchLocation(Base):
 
 
 # Nearest first among eligible homes: KNN on the earth cube (earthdistance).
-Index("ix_search_locations_earth", text("ll_to_earth(latitude, longitude)"), postgresql_using="gist",
-      postgresql_where=text("eligible"))
+Index("ix_search_locations_earth", SearchLocation.earth, postgresql_using="gist", postgresql_where=text("eligible"))
 Index("ix_search_locations_la", SearchLocation.la_code, SearchLocation.name, postgresql_where=text("eligible"))
 Index("ix_search_locations_sub_icb", SearchLocation.sub_icb_code, SearchLocation.name,
       postgresql_where=text("eligible"))

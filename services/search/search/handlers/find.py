@@ -1,14 +1,17 @@
 """Finding vacancies: one SQL query over the read model per search.
 
-Nearest first walks the GiST index on the earth cube (KNN, `<->`) and
-stops after a page, so its cost hardly grows with the number of homes; a
-radius is also given to the index as a bounding box. Everything a result
+Nearest first walks the GiST index on each home's point on the earth (a
+`cube`, KNN with `<->`) and stops after a page, so its cost hardly grows
+with the number of homes; a radius is also given to the index as a box. Everything a result
 shows is kept ready in `card`, so a search reads rows and sends them on."""
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, false, func, literal_column, or_, select, text, true
+from sqlalchemy import (Numeric, String, and_, bindparam, false, func, literal_column, or_, select, text,
+                        true)
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import Session
 
 from tracker_common.contracts.errors import InvalidInput
@@ -18,8 +21,10 @@ from ..models import SearchLocation, SearchOutcode, SearchPostcode
 from ..rules import finish_card
 
 table = SearchLocation.__table__
-EARTH = func.ll_to_earth(table.c.latitude, table.c.longitude)
 METRES_PER_MILE = 1609.344
+EARTH_RADIUS = 6378168.0  # metres: earthdistance's earth(), which ll_to_earth uses
+TIES = 50  # homes at the very same distance a page boundary can still tell apart
+OFFER_TYPES = {"stay": String(), "offer_types": ARRAY(String()), "max_price": Numeric(10, 2)}
 
 
 def locate(session: Session, place: str) -> dict:
@@ -56,7 +61,7 @@ def _offer_condition(query: dict):
     return text(
         "EXISTS (SELECT 1 FROM jsonb_to_recordset(search_locations.offers) "
         "AS o(stay text, type text, price numeric, available boolean) WHERE " + " AND ".join(conditions) + ")"
-    ).bindparams(*(bindparam(k, v) for k, v in params.items()))
+    ).bindparams(*(bindparam(k, v, type_=OFFER_TYPES[k]) for k, v in params.items()))
 
 
 def conditions(query: dict, now: datetime) -> list:
@@ -91,23 +96,51 @@ def conditions(query: dict, now: datetime) -> list:
     return where
 
 
+def earth_point(latitude: float, longitude: float):
+    """A place as earthdistance's ll_to_earth places it, computed here (a
+    constant for the planner)."""
+    lat, lon = math.radians(latitude), math.radians(longitude)
+    return func.cube(array([EARTH_RADIUS * math.cos(lat) * math.cos(lon),
+                            EARTH_RADIUS * math.cos(lat) * math.sin(lon), EARTH_RADIUS * math.sin(lat)]))
+
+
+def chord_of(metres: float) -> float:
+    """The straight line through the earth between two places `metres` apart
+    on its surface (what the cube distance `<->` measures)."""
+    return 2 * EARTH_RADIUS * math.sin(min(metres / (2 * EARTH_RADIUS), math.pi / 2))
+
+
+def metres_of(chord: float | None) -> float | None:
+    return None if chord is None else 2 * EARTH_RADIUS * math.asin(min(1.0, chord / (2 * EARTH_RADIUS)))
+
+
 def search_statement(query: dict, now: datetime, origin: dict | None, *, limit: int, offset: int):
-    """The one SELECT of a search: (card, submitted_at, distance in metres)."""
+    """The one SELECT of a search: (card, submitted_at, chord), the chord
+    being the straight-line distance through the earth (None without a
+    postcode)."""
     where = conditions(query, now)
-    if origin is not None:
-        point = func.ll_to_earth(origin["latitude"], origin["longitude"])
-        distance = func.earth_distance(EARTH, point)
-        if query.get("radius_miles") is not None:
-            radius = query["radius_miles"] * METRES_PER_MILE
-            where += [func.earth_box(point, radius).op("@>")(EARTH), distance <= radius]
-    else:
-        point, distance = None, literal_column("NULL::float8")
     sort = query.get("sort") or ("distance" if origin is not None else "name")
-    order = {"distance": lambda: [EARTH.op("<->")(point), table.c.location_id],
-             "name": lambda: [table.c.name, table.c.location_id],
-             "last_updated": lambda: [table.c.submitted_at.desc(), table.c.location_id]}[sort]()
-    return (select(table.c.card, table.c.submitted_at, distance.label("distance"))
-            .where(and_(*where)).order_by(*order).limit(limit).offset(offset))
+    order = {"name": [func.lower(table.c.name), table.c.location_id],
+             "last_updated": [table.c.submitted_at.desc(), table.c.location_id]}
+    if origin is None:
+        return (select(table.c.card, table.c.submitted_at, literal_column("NULL::float8").label("chord"))
+                .where(and_(*where)).order_by(*order[sort]).limit(limit).offset(offset))
+    point = earth_point(origin["latitude"], origin["longitude"])
+    chord = table.c.earth.op("<->")(point)
+    if query.get("radius_miles") is not None:
+        radius = chord_of(query["radius_miles"] * METRES_PER_MILE)
+        where += [func.cube_enlarge(point, radius, 3).op("@>")(table.c.earth), chord <= radius]
+    if sort != "distance":
+        return (select(table.c.card, table.c.submitted_at, chord.label("chord"))
+                .where(and_(*where)).order_by(*order[sort]).limit(limit).offset(offset))
+    # The GiST index walks homes nearest first (KNN) only when the distance
+    # is the only sort key: take the nearest that way, then order them by
+    # (distance, id) so that a page is the same each time.
+    nearest = (select(table.c.location_id, chord.label("chord")).where(and_(*where)).order_by(chord)
+               .limit(offset + limit + TIES).subquery())
+    return (select(table.c.card, table.c.submitted_at, nearest.c.chord)
+            .join_from(nearest, table, nearest.c.location_id == table.c.location_id)
+            .order_by(nearest.c.chord, nearest.c.location_id).limit(limit).offset(offset))
 
 
 def find_vacancies(session: Session, query: dict, now: datetime, *, export_limit: int | None = None) -> dict:
@@ -116,7 +149,7 @@ def find_vacancies(session: Session, query: dict, now: datetime, *, export_limit
     page, per_page = (1, export_limit) if export_limit else (query["page"], query["per_page"])
     rows = session.execute(search_statement(query, now, origin, limit=per_page + 1,
                                             offset=(page - 1) * per_page)).all()
-    results = [finish_card(row.card, distance_metres=row.distance, submitted_at=row.submitted_at, now=now)
+    results = [finish_card(row.card, distance_metres=metres_of(row.chord), submitted_at=row.submitted_at, now=now)
                for row in rows[:per_page]]
     return {"results": results, "page": page, "per_page": per_page, "has_more": len(rows) > per_page,
             "origin": origin, "searched_at": now.isoformat()}

@@ -47,6 +47,7 @@ def _apply(session: Session, snapshots: list[dict], *, snapshot_column: str, ver
                         **derive(held["profile"], held["capacity_return"])})
     if changes:
         columns = {column: bindparam(column) for column in changes[0] if column != "key"}
+        columns["earth"] = func.ll_to_earth(bindparam("latitude"), bindparam("longitude"))
         session.execute(update(table).where(table.c.location_id == bindparam("key")).values(columns),
                         changes)
     return len(changes)

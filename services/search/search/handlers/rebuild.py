@@ -11,6 +11,7 @@ from typing import Callable
 
 from marshmallow import ValidationError
 from sqlalchemy import delete, exists, func, select
+from sqlalchemy.dialects.postgresql import insert
 
 from tracker_common.contracts.events import schema_of
 from tracker_common.logs import get_logger
@@ -83,6 +84,9 @@ def rebuild(uow, fetch: Fetch, *, reset: bool = False, only_if_empty: bool = Fal
         apply_postcodes(session, version, page["postcodes"], page["outcodes"])
         counts["postcodes"] += len(page["postcodes"])
     if version is not None:
+        # Recorded as a complete directory, so that late parts of older ones are ignored.
+        session.execute(insert(DirectoryPart).values(directory_version=version, part=1, parts=1)
+                        .on_conflict_do_nothing())
         drop_older_directories(session, version)
     uow.commit()
     log.info("read model rebuilt", reset=reset, **counts)

@@ -11,6 +11,14 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+
+class Cube(sa.types.UserDefinedType):
+    cache_ok = True
+
+    def get_col_spec(self, **kw):
+        return "cube"
+
+
 # revision identifiers, used by Alembic.
 revision: str = '0001'
 down_revision: Union[str, Sequence[str], None] = None
@@ -57,6 +65,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=300), nullable=True),
     sa.Column('latitude', sa.Float(), nullable=True),
     sa.Column('longitude', sa.Float(), nullable=True),
+    sa.Column('earth', Cube(), nullable=True),
     sa.Column('la_code', sa.String(length=9), nullable=True),
     sa.Column('sub_icb_code', sa.String(length=9), nullable=True),
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
@@ -75,8 +84,8 @@ def upgrade() -> None:
     sa.Column('card', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
     sa.PrimaryKeyConstraint('location_id', name=op.f('pk_search_locations'))
     )
-    op.execute("CREATE INDEX ix_search_locations_earth ON search_locations "
-               "USING gist (ll_to_earth(latitude, longitude)) WHERE eligible")
+    op.create_index('ix_search_locations_earth', 'search_locations', ['earth'], unique=False,
+                    postgresql_using='gist', postgresql_where=sa.text('eligible'))
     op.create_index('ix_search_locations_la', 'search_locations', ['la_code', 'name'], unique=False, postgresql_where=sa.text('eligible'))
     op.create_index('ix_search_locations_sub_icb', 'search_locations', ['sub_icb_code', 'name'], unique=False, postgresql_where=sa.text('eligible'))
     op.create_table('search_outcodes',
