@@ -271,7 +271,7 @@ def sql_statements(url: str, mix: list[dict], now: datetime) -> list[tuple[str, 
     with Session(engine) as session:
         for params in mix:
             query = SearchQuery().load({k: v for k, v in params.items()})
-            origin = locate(session, query["postcode"]) if query.get("postcode") else None
+            origin = locate(session.connection(), query["postcode"]) if query.get("postcode") else None
             compiled = search_statement(query, now, origin, limit=query["per_page"] + 1, offset=0).compile(
                 dialect=psycopg2_dialect())
             statements.append((str(compiled), compiled.params))

@@ -3,7 +3,6 @@ Vacancies, its export, and the options its filters offer."""
 from __future__ import annotations
 
 import base64
-import json
 
 from flask import Response, current_app, g
 from flask_smorest import Blueprint
@@ -87,7 +86,7 @@ class Options(Schema):
 
 @blp.route("/vacancies", methods=["GET"])
 @secured(blp)
-@blp.arguments(SearchQuery, location="query", unknown=RAISE)
+@blp.arguments(SEARCH_QUERY, location="query", unknown=RAISE)
 @blp.response(200, SearchPage)
 @errors(blp, 401, 403, 422)
 def find_vacancies(query):
@@ -97,13 +96,13 @@ def find_vacancies(query):
     whose setup is complete are listed. Care home users cannot search."""
     require_permission(Action.FIND_CAPACITY)
     page = search("find_vacancies", actor=g.claims, query=SEARCH_QUERY.dump(query))
-    # The service's answer is already what the schema documents: sent as is.
-    return Response(json.dumps(page), mimetype="application/json")
+    # The service answers with the JSON text the schema documents: sent as is.
+    return Response(page, mimetype="application/json")
 
 
 @blp.route("/vacancies/export", methods=["GET"])
 @secured(blp)
-@blp.arguments(ExportQuery, location="query", unknown=RAISE)
+@blp.arguments(EXPORT_QUERY, location="query", unknown=RAISE)
 @blp.response(200, description=f"The search as CSV or Excel (.xlsx), up to {EXPORT_LIMIT} homes", content_type="text/csv")
 @errors(blp, 401, 403, 422)
 def export_vacancies(query):

@@ -39,6 +39,9 @@ class _WorkerDatabase:
     def unit_of_work(self):
         return self._database.unit_of_work(self._correlation_id)
 
+    def read(self):
+        return self._database.read()
+
     def ping(self) -> bool:
         return self._database.ping()
 

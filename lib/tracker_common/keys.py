@@ -57,8 +57,10 @@ def signing_key() -> bytes:
     return private_key_path().read_bytes()
 
 
-def verification_key() -> bytes:
-    return public_key_path().read_bytes()
+def verification_key():
+    """Identity's public key, parsed once (parsing it per request would cost
+    more than verifying a token)."""
+    return serialization.load_pem_public_key(public_key_path().read_bytes())
 
 
 def message_sealer() -> Fernet:

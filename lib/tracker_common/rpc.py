@@ -14,6 +14,7 @@ import threading
 
 from amqp.exceptions import AMQPError
 from kombu.exceptions import OperationalError
+from nameko.constants import NON_PERSISTENT
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.rpc import ServiceProxy
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -57,11 +58,14 @@ class RpcPool:
         """A proxy whose requests expire with the caller's timeout: a request
         nobody took in time is dropped by the broker, not run later (a
         stopped service keeps its queue, and would otherwise replay a login
-        attempt the user already gave up on)."""
+        attempt the user already gave up on). Requests are not persistent:
+        one outliving a broker restart would have expired anyway, and a
+        persistent message is written to disk before the broker confirms it
+        (milliseconds on every call)."""
         if service not in proxies:
             cluster = self._local.cluster
             proxies[service] = ServiceProxy(cluster._worker_ctx, service, cluster._reply_listener,
-                                            expiration=self.timeout)
+                                            expiration=self.timeout, delivery_mode=NON_PERSISTENT)
         return proxies[service]
 
     def _drop(self) -> None:

@@ -49,7 +49,7 @@ def home(location_id, *vacancies, name=None, at="S70 1AA", hours_ago=1.0, short_
 
 def find(search_db, **params) -> dict:
     with search_db.unit_of_work() as uow:
-        return find_vacancies(uow.session, SearchQuery().load(params), NOW)
+        return find_vacancies(uow.session.connection(), SearchQuery().load(params), NOW)
 
 
 def ids(found: dict) -> list[str]:

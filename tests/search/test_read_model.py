@@ -9,6 +9,8 @@ rebuilds only an *empty* read model, so every broker test starts from the
 at once, without calling providers/capacity (which are not running here)."""
 from __future__ import annotations
 
+import json
+
 from datetime import datetime, timezone
 
 import pytest
@@ -76,9 +78,9 @@ def wait_consumed(event_type: str, before: float, count: int) -> None:
 
 
 def search(container, actor: dict = COMMISSIONER, query: dict = IN_BARNSLEY) -> list[dict]:
-    """The results of find_vacancies called on this instance."""
+    """The results of find_vacancies called on this instance (JSON text, as sent)."""
     with entrypoint_hook(container, "find_vacancies") as find:
-        return find(actor, query)["results"]
+        return json.loads(find(actor, query))["results"]
 
 
 def found_ids(container) -> list[str]:
@@ -98,7 +100,7 @@ def located(search_db, place: str) -> str:
     or "unknown"."""
     with search_db.unit_of_work() as uow:
         try:
-            return locate(uow.session, place)["precision"]
+            return locate(uow.session.connection(), place)["precision"]
         except InvalidInput:
             return "unknown"
 
@@ -281,7 +283,7 @@ def held(search_db) -> dict[str, tuple]:
 
 def found_in_barnsley(search_db) -> list[str]:
     with search_db.unit_of_work() as uow:
-        found = find_vacancies(uow.session, SearchQuery().load(IN_BARNSLEY), NOW)
+        found = find_vacancies(uow.session.connection(), SearchQuery().load(IN_BARNSLEY), NOW)
     return [home["location_id"] for home in found["results"]]
 
 

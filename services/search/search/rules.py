@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-# A return older than this is flagged in results: homes are asked to update
-# at least every 24-48 hours.
+# A return older than this is flagged as stale in results: homes are asked
+# to update at least every 24-48 hours.
 STALE_AFTER = timedelta(hours=48)
-MILES_PER_METRE = 1 / 1609.344
 
 REASONS = {
     "no_profile": "The location is not known to the providers directory yet.",
@@ -178,12 +177,3 @@ def derive(profile: dict | None, capacity_return: dict | None) -> dict:
 
 def _time(value: str) -> datetime:
     return datetime.fromisoformat(value)
-
-
-def finish_card(card: dict, *, distance_metres: float | None, submitted_at: datetime | None,
-                now: datetime) -> dict:
-    """The per-search parts of a result: distance (miles, one decimal) and
-    whether its figures are stale."""
-    card["distance_miles"] = None if distance_metres is None else round(distance_metres * MILES_PER_METRE, 1)
-    card["stale"] = submitted_at is None or now - submitted_at > STALE_AFTER
-    return card

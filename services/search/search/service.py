@@ -95,8 +95,9 @@ class SearchService:
     def find_vacancies(self, actor, query):
         _principal(actor)
         command = load(SEARCH_QUERY, query)
-        with self.db.unit_of_work() as uow:
-            return find.find_vacancies(uow.session, command, self.clock.now())
+        with self.db.read() as connection:
+            # JSON text: the gateway sends it on as it is
+            return find.find_vacancies_json(connection, command, self.clock.now())
 
     @rpc(**expected)
     def export_vacancies(self, actor, query):
@@ -104,8 +105,8 @@ class SearchService:
         _principal(actor)
         command = load(EXPORT_QUERY, query)
         now = self.clock.now()
-        with self.db.unit_of_work() as uow:
-            found = find.find_vacancies(uow.session, command, now, export_limit=EXPORT_LIMIT)
+        with self.db.read() as connection:
+            found = find.find_vacancies(connection, command, now, export_limit=EXPORT_LIMIT)
         criteria = {k: v for k, v in EXPORT_QUERY.dump(command).items() if k not in ("page", "per_page", "format")}
         write = export.to_csv if command["format"] == "csv" else export.to_xlsx
         content = write(found["results"], criteria, now)
@@ -116,8 +117,8 @@ class SearchService:
     @rpc(**expected)
     def search_options(self, actor):
         _principal(actor)
-        with self.db.unit_of_work() as uow:
-            return find.search_options(uow.session)
+        with self.db.read() as connection:
+            return find.search_options(connection)
 
     # -- the read model ----------------------------------------------------------------
     @subscribe("providers.location_updated")
