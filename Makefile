@@ -7,7 +7,7 @@ PACKAGES := -e lib -e services/identity -e services/providers -e services/capaci
             -e services/search -e services/notifications -e services/reporting -e gateway
 export VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install install-test services keys bus migrate seed admin clean
+.PHONY: run test install install-test services keys bus migrate seed admin clean bench-search
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (found %s)" % sys.version.split()[0]'
@@ -62,6 +62,9 @@ run: install services keys bus migrate seed admin  ## install everything and run
 
 test: install-test services  ## install everything and run every test
 	$(BIN)/python -m pytest
+
+bench-search: install-test services  ## search over England through the gateway, against its floors (docs/performance.md)
+	$(BIN)/python bench/vacancy_search.py
 
 clean:
 	rm -rf $(VENV) var

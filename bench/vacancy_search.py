@@ -39,7 +39,6 @@ from pathlib import Path
 
 import requests
 from sqlalchemy import create_engine, select, text
-from sqlalchemy.dialects.postgresql.psycopg2 import dialect as psycopg2_dialect
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -167,6 +166,8 @@ def apply_in_batches(url: str, pairs: list[tuple[dict, dict | None]], postcodes=
             apply_location_snapshots(session, [p for p, _ in batch])
             apply_return_snapshots(session, [r for _, r in batch if r])
         session.commit()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE search_locations"))  # as autovacuum would, soon after
     engine.dispose()
 
 
@@ -272,9 +273,7 @@ def sql_statements(url: str, mix: list[dict], now: datetime) -> list[tuple[str, 
         for params in mix:
             query = SearchQuery().load({k: v for k, v in params.items()})
             origin = locate(session.connection(), query["postcode"]) if query.get("postcode") else None
-            compiled = search_statement(query, now, origin, limit=query["per_page"] + 1, offset=0).compile(
-                dialect=psycopg2_dialect())
-            statements.append((str(compiled), compiled.params))
+            statements.append(search_statement(query, now, origin, limit=query["per_page"] + 1, offset=0))
     engine.dispose()
     return statements
 
@@ -284,7 +283,8 @@ def sql_call(url: str):
     dsn = url.replace("postgresql+psycopg2://", "postgresql://")
 
     def call(state, statement):
-        connection = state.get("connection") or state.setdefault("connection", psycopg2.connect(dsn))
+        connection = state.get("connection") or state.setdefault("connection", psycopg2.connect(
+            dsn, options="-c jit=off -c enable_bitmapscan=off"))  # as the search service's connections
         with connection.cursor() as cursor:
             cursor.execute(*statement)
             cursor.fetchall()
@@ -358,6 +358,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=500, help="searches per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--size", default="full", help="synthetic England size (full: 30,200 locations)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure again over the databases a previous run filled (skips the import)")
     args = parser.parse_args()
     rng, now = random.Random(5), datetime.now(timezone.utc)
     work = Path(tempfile.mkdtemp(prefix="bench-search-"))
@@ -365,14 +367,18 @@ def main() -> int:
     if not (data / "HSCA_Active_Locations.csv").exists():
         subprocess.run([PYTHON, "-m", "providers.synthetic", "--out", str(data), "--size", args.size], check=True)
     bench = Bench(work)
-    bench.prepare(data)
+    if args.reuse:
+        bench.manage("tracker_common.keys")
+    else:
+        bench.prepare(data)
     for name in ("identity", "providers", "capacity", "search", "gateway"):
         bench.start(name)
     try:
         bench.wait_healthy()
         started = time.perf_counter()
-        bench.manage("providers.manage", "import-postcodes", str(data / "ONSPD.csv"))
-        bench.manage("providers.manage", "import-cqc", str(data / "HSCA_Active_Locations.csv"))
+        if not args.reuse:
+            bench.manage("providers.manage", "import-postcodes", str(data / "ONSPD.csv"))
+            bench.manage("providers.manage", "import-cqc", str(data / "HSCA_Active_Locations.csv"))
         providers_db = create_engine(TEMPLATE.format(service="providers"))
         with providers_db.connect() as connection:
             total = connection.execute(text("SELECT count(*) FROM locations")).scalar()
@@ -392,9 +398,10 @@ def main() -> int:
                               params={"kind": "care_home", "per_page": FRESHNESS_HOMES}).json()["locations"]
         fresh_ids = {home["id"] for home in listed}
         profiles, postcodes, outcodes = read_model_rows(search_url)
-        pairs = [set_up(p, rng, now) if (p.get("kind") or "care_home") == "care_home" else (p, None)
-                 for p in profiles if p["location_id"] not in fresh_ids]
-        apply_in_batches(search_url, pairs)
+        if not args.reuse:
+            pairs = [set_up(p, rng, now) if (p.get("kind") or "care_home") == "care_home" else (p, None)
+                     for p in profiles if p["location_id"] not in fresh_ids]
+            apply_in_batches(search_url, pairs)
         set_up_through_the_gateway(bench, token, listed)
         with search_db.connect() as connection:
             eligible = connection.execute(text("SELECT count(*) FROM search_locations WHERE eligible")).scalar()

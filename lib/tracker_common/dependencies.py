@@ -58,8 +58,9 @@ class DatabaseWithOutbox(DependencyProvider):
     """The service's own PostgreSQL database, and the relay that publishes its
     outbox. A commit that wrote events wakes the relay at once."""
 
-    def __init__(self, tables):
+    def __init__(self, tables, read_settings: dict | None = None):
         self.tables = tables
+        self.read_settings = read_settings
 
     def setup(self):
         settings = load_settings()
@@ -69,7 +70,7 @@ class DatabaseWithOutbox(DependencyProvider):
         self._stopping = False
         self.database = Database(settings.database_url(service), self.tables,
                                  clock_from_environment(), pool_size=pool,
-                                 after_commit=self._wake.set)
+                                 after_commit=self._wake.set, read_settings=self.read_settings)
         self.relay = OutboxRelay(
             service, self.database.engine, self.database.outbox, settings.amqp_uri,
             self.database.clock,

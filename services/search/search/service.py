@@ -77,7 +77,10 @@ def _principal(actor: dict) -> Principal:
 class SearchService:
     name = "search"
 
-    db = DatabaseWithOutbox((outbox, processed_events))
+    # Searches walk indexes (nearest first, or one area's homes): a bitmap
+    # scan of a whole radius, which the planner picks when it underestimates
+    # how many homes a box holds, reads thousands of rows to keep twenty.
+    db = DatabaseWithOutbox((outbox, processed_events), read_settings={"enable_bitmapscan": "off"})
     clock = Clock()
     telemetry = Telemetry()
     rebuild_when_empty = RebuildWhenEmpty()

@@ -30,7 +30,7 @@ CHORD = f"(earth <-> {POINT})"  # the straight line through the earth, metres
 MILES = f"round((2 * {EARTH_RADIUS} * asin({{chord}} / (2 * {EARTH_RADIUS})) / {METRES_PER_MILE})::numeric, 1)"
 RESULT = ("(card || jsonb_build_object('distance_miles', {miles}, "
           "'stale', coalesce(submitted_at < %(stale_before)s, true)))::text")
-ORDER = {"name": "lower(name), location_id", "last_updated": "submitted_at DESC NULLS LAST, location_id"}
+SORT_KEYS = {"name": ("lower(name)", "ASC"), "last_updated": ("submitted_at", "DESC NULLS LAST")}
 
 
 def _driver(connection: Connection, sql: str, params: dict | tuple):
@@ -130,29 +130,35 @@ def chord_of(metres: float) -> float:
 def search_statement(query: dict, now: datetime, origin: dict | None, *, limit: int,
                      offset: int) -> tuple[str, dict]:
     """The one SELECT of a search, and its parameters: each result as JSON
-    text, in order."""
+    text, in order. The homes of the page are found first (ids and sort
+    keys only), then only their results are made."""
     params = {"limit": limit, "offset": offset, "stale_before": now - STALE_AFTER}
     where = conditions(query, now, params)
     sort = query.get("sort") or ("distance" if origin is not None else "name")
-    page = "LIMIT %(limit)s OFFSET %(offset)s"
-    if origin is None:
-        return (f"SELECT {RESULT.format(miles='NULL::numeric')} FROM search_locations "
-                f"WHERE {' AND '.join(where)} ORDER BY {ORDER[sort]} {page}", params)
-    params.update(earth_point(origin["latitude"], origin["longitude"]))
-    if query.get("radius_miles") is not None:
-        where.append(f"cube_enlarge({POINT}, %(radius)s, 3) @> earth AND {CHORD} <= %(radius)s")
-        params["radius"] = chord_of(query["radius_miles"] * METRES_PER_MILE)
-    if sort != "distance":
-        return (f"SELECT {RESULT.format(miles=MILES.format(chord=CHORD))} FROM search_locations "
-                f"WHERE {' AND '.join(where)} ORDER BY {ORDER[sort]} {page}", params)
-    # The GiST index walks homes nearest first (KNN) only when the distance
-    # is the only sort key: take the nearest that way, then order them by
-    # (distance, id) so that a page is the same each time.
-    params["nearest"] = offset + limit + TIES
-    return (f"SELECT {RESULT.format(miles=MILES.format(chord='nearest.chord'))} FROM ("
-            f"SELECT location_id, {CHORD} AS chord FROM search_locations WHERE {' AND '.join(where)} "
-            f"ORDER BY {CHORD} LIMIT %(nearest)s) AS nearest JOIN search_locations USING (location_id) "
-            f"ORDER BY nearest.chord, location_id {page}", params)
+    chord = "NULL::float8"
+    if origin is not None:
+        params.update(earth_point(origin["latitude"], origin["longitude"]))
+        chord = CHORD
+        if query.get("radius_miles") is not None:
+            where.append(f"cube_enlarge({POINT}, %(radius)s, 3) @> earth AND {CHORD} <= %(radius)s")
+            params["radius"] = chord_of(query["radius_miles"] * METRES_PER_MILE)
+    if sort == "distance":
+        # The GiST index walks homes nearest first (KNN) only when the
+        # distance is the only sort key: take the nearest that way, then
+        # order them by (distance, id) so that a page is the same each time.
+        params["nearest"] = offset + limit + TIES
+        found = (f"SELECT location_id, {chord} AS chord, {chord} AS sort_key FROM search_locations "
+                 f"WHERE {' AND '.join(where)} ORDER BY {chord} LIMIT %(nearest)s")
+        page = "ORDER BY found.sort_key, location_id LIMIT %(limit)s OFFSET %(offset)s"
+    else:
+        key, direction = SORT_KEYS[sort]
+        found = (f"SELECT location_id, {chord} AS chord, {key} AS sort_key FROM search_locations "
+                 f"WHERE {' AND '.join(where)} ORDER BY {key} {direction}, location_id "
+                 "LIMIT %(limit)s OFFSET %(offset)s")
+        page = f"ORDER BY found.sort_key {direction}, location_id"
+    miles = "NULL::numeric" if origin is None else MILES.format(chord="found.chord")
+    return (f"SELECT {RESULT.format(miles=miles)} FROM ({found}) AS found "
+            f"JOIN search_locations USING (location_id) {page}", params)
 
 
 def _page(connection: Connection, query: dict, now: datetime, export_limit: int | None) -> tuple[list[str], dict]:
