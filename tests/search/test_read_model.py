@@ -24,9 +24,9 @@ from search.handlers.readmodel import apply_directory_part
 from search.handlers.rebuild import rebuild
 from search.models import DirectoryPart, SearchLocation, SearchPostcode
 from search.service import SearchService
-from tracker_common.bus import EVENTS_EXCHANGE, declare_topology
+from tracker_common.bus import EVENTS_EXCHANGE, declare_topology, subscription_queue_name
 from tracker_common.contracts.errors import Forbidden, InvalidInput
-from tracker_common.contracts.events import new_event, schema_of
+from tracker_common.contracts.events import SUBSCRIPTIONS, new_event, schema_of
 from tracker_common.contracts.permissions import Principal, Role
 from tracker_common.contracts.search import SearchQuery
 from tracker_common.rpc import ServiceUnavailable
@@ -43,6 +43,20 @@ ALDER, BIRCH = "1-1000000001", "1-1000000002"
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def search_queues_empty(request):
+    """Broker tests start from empty search queues: other services' tests
+    publish events to the same vhost, and every subscriber's queue exists
+    from the first publish on, so search's would hold theirs."""
+    if "run_container" not in request.fixturenames:
+        return
+    amqp_uri = request.getfixturevalue("amqp_uri")
+    with Connection(amqp_uri) as connection:
+        declare_topology(connection)
+        for event_type in SUBSCRIPTIONS["search"]:
+            connection.default_channel.queue_purge(subscription_queue_name("search", event_type))
+
 
 def event(event_type: str, snapshot: dict) -> dict:
     """The message of an event carrying a JSON-ready conftest snapshot
