@@ -13,9 +13,10 @@ import threading
 from pathlib import Path
 from urllib.parse import quote
 
-from kombu import Connection
+from kombu import Connection, Producer
 from sqlalchemy import MetaData, create_engine, text
 
+from .bus import EVENTS_EXCHANGE, declare_topology
 from .migrations import drop_database, upgrade
 
 
@@ -237,3 +238,13 @@ class ProcessGroup:
 
     def log(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")
+
+
+def publish_messages(amqp_uri: str, messages: list[dict]) -> None:
+    """Publish event messages as their producers' relays would (for tests
+    of consumers whose producer is not running)."""
+    with Connection(amqp_uri) as connection:
+        declare_topology(connection)
+        producer = Producer(connection.channel(), exchange=EVENTS_EXCHANGE)
+        for message in messages:
+            producer.publish(message, routing_key=message["type"], serializer="json", delivery_mode=2)

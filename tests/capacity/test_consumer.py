@@ -4,25 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from kombu import Connection, Producer
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from capacity.models import LocationFacts
 from capacity.service import CapacityService
-from tracker_common.bus import EVENTS_EXCHANGE, declare_topology
 from tracker_common.contracts.events import new_event
-from tracker_common.testing import wait_until
+from tracker_common.testing import publish_messages, wait_until
 
 from .conftest import location_snapshot
-
-
-def publish(amqp_uri: str, messages: list[dict]) -> None:
-    with Connection(amqp_uri) as connection:
-        declare_topology(connection)
-        producer = Producer(connection.channel(), exchange=EVENTS_EXCHANGE)
-        for message in messages:
-            producer.publish(message, routing_key=message["type"], serializer="json", delivery_mode=2)
 
 
 def snapshot_event(version: int, **fields) -> dict:
@@ -40,7 +30,7 @@ def test_duplicates_and_older_snapshots_never_regress_the_location(capacity_db, 
     older = snapshot_event(2, name="Alder House", long_term_vacancy_types=["dementia_residential"])
     before = handled()
     with run_container(CapacityService):
-        publish(amqp_uri, [newest, older, newest, older])  # out of order, and each twice
+        publish_messages(amqp_uri, [newest, older, newest, older])  # out of order, and each twice
         wait_until(lambda: handled() - before >= 4, timeout=20, message="all four deliveries handled")
     with capacity_db.unit_of_work() as uow:
         facts = uow.session.get(LocationFacts, "1-1000000001")

@@ -14,7 +14,7 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from kombu import Connection, Producer
+from kombu import Connection
 from nameko.testing.services import entrypoint_hook
 from prometheus_client import REGISTRY
 from sqlalchemy import select
@@ -24,13 +24,13 @@ from search.handlers.readmodel import apply_directory_part
 from search.handlers.rebuild import rebuild
 from search.models import DirectoryPart, SearchLocation, SearchPostcode
 from search.service import SearchService
-from tracker_common.bus import EVENTS_EXCHANGE, declare_topology, subscription_queue_name
+from tracker_common.bus import declare_topology, subscription_queue_name
 from tracker_common.contracts.errors import Forbidden, InvalidInput
 from tracker_common.contracts.events import SUBSCRIPTIONS, new_event, schema_of
 from tracker_common.contracts.permissions import Principal, Role
 from tracker_common.contracts.search import SearchQuery
 from tracker_common.rpc import ServiceUnavailable
-from tracker_common.testing import wait_until
+from tracker_common.testing import publish_messages, wait_until
 
 from .conftest import BARNSLEY, NOW, OUTCODES, POSTCODES, capacity_return, profile, vacancy
 
@@ -71,14 +71,6 @@ def location_event(snapshot: dict) -> dict:
 
 def return_event(snapshot: dict) -> dict:
     return event("capacity.return_submitted", snapshot)
-
-
-def publish(amqp_uri: str, messages: list[dict]) -> None:
-    with Connection(amqp_uri) as connection:
-        declare_topology(connection)
-        producer = Producer(connection.channel(), exchange=EVENTS_EXCHANGE)
-        for message in messages:
-            producer.publish(message, routing_key=message["type"], serializer="json", delivery_mode=2)
 
 
 def consumed(event_type: str) -> float:
@@ -130,7 +122,7 @@ def test_redelivered_and_reordered_events_keep_the_newest_snapshots(search_db, d
     locations, returns = consumed("providers.location_updated"), consumed("capacity.return_submitted")
 
     with run_container(SearchService) as container:
-        publish(amqp_uri, [location_event(s) for s in (newest_profile, older_profile) * 2]
+        publish_messages(amqp_uri, [location_event(s) for s in (newest_profile, older_profile) * 2]
                 + [return_event(s) for s in (newest_return, older_return) * 2])
         wait_consumed("providers.location_updated", locations, 4)
         wait_consumed("capacity.return_submitted", returns, 4)
@@ -171,7 +163,7 @@ def test_instances_side_by_side_answer_alike_and_share_the_events(search_db, hom
 
     first.stop()
     before = consumed("capacity.return_submitted")
-    publish(amqp_uri, [return_event(capacity_return(ALDER, vacancy(accepting=0), sequence=2))])
+    publish_messages(amqp_uri, [return_event(capacity_return(ALDER, vacancy(accepting=0), sequence=2))])
     wait_consumed("capacity.return_submitted", before, 1)  # only `second` can have taken it
     assert row(search_db, ALDER).return_sequence == 2
     assert found_ids(second) == [BIRCH]  # no vacancy today: not found when accepting_today
@@ -188,7 +180,7 @@ def test_events_published_while_no_instance_runs_are_consumed_when_one_starts(se
         assert found_ids(container) == [ALDER, BIRCH]
     before = consumed("capacity.return_submitted")
 
-    publish(amqp_uri, [return_event(capacity_return(BIRCH, vacancy(accepting=0), sequence=2))])
+    publish_messages(amqp_uri, [return_event(capacity_return(BIRCH, vacancy(accepting=0), sequence=2))])
     assert row(search_db, BIRCH).return_sequence == 1  # nobody is consuming: it waits in the queue
 
     with run_container(SearchService) as container:
