@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 import pytest
 from kombu import Connection
+from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook
 from prometheus_client import REGISTRY
 from sqlalchemy import select
@@ -376,3 +377,40 @@ def test_a_directory_rebuilt_from_snapshots_is_not_undone_by_an_older_part_arriv
     apply(search_db, VERSION_1)
 
     assert located(search_db, "S71 1CC") == "unknown"
+
+
+# -- 5. rebuilding by itself when it starts empty ----------------------------------------
+
+SERVED = three_homes()
+
+
+class FakeProviders:
+    """Stands for the providers service: its two snapshot RPCs."""
+
+    name = "providers"
+
+    @rpc
+    def location_snapshots(self, after="", limit=500):
+        return SERVED("providers", "location_snapshots", after)
+
+    @rpc
+    def postcode_snapshots(self, after="", limit=5000):
+        return SERVED("providers", "postcode_snapshots", after)
+
+
+class FakeCapacity:
+    name = "capacity"
+
+    @rpc
+    def return_snapshots(self, after="", limit=500):
+        return SERVED("capacity", "return_snapshots", after)
+
+
+def test_an_instance_starting_on_an_empty_read_model_rebuilds_it_once_the_owners_answer(search_db,
+                                                                                        run_container):
+    with run_container(SearchService):  # providers and capacity not running yet: it keeps trying
+        with run_container(FakeProviders), run_container(FakeCapacity):
+            wait_until(lambda: len(held(search_db)) == 3, timeout=30, message="the rebuild at start")
+    assert held(search_db) == {ALDER: (1, 1, f"Home {ALDER}", True), BIRCH: (1, 1, f"Home {BIRCH}", True),
+                               CEDAR: (1, 0, f"Home {CEDAR}", False)}
+    assert located(search_db, "S70 1AA") == "postcode"
