@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import search
+from search.handlers.find import forget_places
 from search.handlers.readmodel import apply_directory_part, apply_location_snapshots, apply_return_snapshots
 from search.models import Base, outbox, processed_events
 from tracker_common.clock import FrozenClock
@@ -91,6 +92,7 @@ def clock():
 @pytest.fixture
 def search_db(search_database_url, clock):
     database = empty_database(search_database_url, Base.metadata, (outbox, processed_events), clock)
+    forget_places()  # the directory went with the tables
     yield database
     database.dispose()
 

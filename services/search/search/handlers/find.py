@@ -15,6 +15,7 @@ import json
 import math
 from datetime import datetime, timedelta
 
+from cachetools import TTLCache
 from sqlalchemy.engine import Connection
 
 from tracker_common.contracts.errors import InvalidInput
@@ -37,9 +38,26 @@ def _driver(connection: Connection, sql: str, params: dict | tuple):
     return connection.exec_driver_sql(sql, params)
 
 
+# Where postcodes are, kept a while: discharge teams search again and again
+# from the same hospitals. The instance applying a new directory forgets
+# them at once (`forget_places`); the others within PLACES_TTL.
+PLACES_TTL = 600
+_places: TTLCache = TTLCache(maxsize=50_000, ttl=PLACES_TTL)
+
+
+def forget_places() -> None:
+    _places.clear()
+
+
 def locate(connection: Connection, place: str) -> dict:
     """Where a (normalised) postcode or district is, from the directory the
     providers service announced: the postcode itself, else its district."""
+    if place not in _places:
+        _places[place] = _locate(connection, place)
+    return dict(_places[place])
+
+
+def _locate(connection: Connection, place: str) -> dict:
     if " " in place:
         found = _driver(connection, "SELECT latitude, longitude FROM search_postcodes WHERE postcode = %s",
                         (place,)).first()

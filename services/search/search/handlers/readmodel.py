@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..models import DirectoryPart, SearchLocation, SearchOutcode, SearchPostcode
 from ..rules import derive
+from .find import forget_places
 
 table = SearchLocation.__table__
 DIRECTORY_LOCK = 74_201  # advisory lock: applying the postcode directory
@@ -101,3 +102,4 @@ def apply_directory_part(session: Session, part: dict) -> None:
     received = session.scalar(select(func.count()).where(DirectoryPart.directory_version == version))
     if received == part["parts"]:
         drop_older_directories(session, version)
+    forget_places()

@@ -17,6 +17,7 @@ from tracker_common.contracts.events import schema_of
 from tracker_common.logs import get_logger
 
 from ..models import DirectoryPart, SearchLocation, SearchOutcode, SearchPostcode
+from .find import forget_places
 from .readmodel import (apply_location_snapshots, apply_postcodes, apply_return_snapshots,
                         drop_older_directories)
 
@@ -89,5 +90,6 @@ def rebuild(uow, fetch: Fetch, *, reset: bool = False, only_if_empty: bool = Fal
                         .on_conflict_do_nothing())
         drop_older_directories(session, version)
     uow.commit()
+    forget_places()
     log.info("read model rebuilt", reset=reset, **counts)
     return counts
