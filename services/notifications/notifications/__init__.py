@@ -1,5 +1,5 @@
-"""The notifications service: GOV.UK Notify-style email: templates, statuses, delivery, reminders.
+"""The notifications service: GOV.UK Notify-style templated email.
 
-Not built yet (see the issue tracker): this package only reserves the name,
-so nothing here runs or answers.
+Being built (see the issue tracker): so far the personalisation rules of
+templates (`personalisation`); no process runs yet.
 """
