@@ -9,15 +9,14 @@ Sub-ICB searches and their order; long term and short stay searches,
 accepting today, flexible vacancies and the weekly price; every other filter
 (ratings, brand, languages, notes, funding, CQC activities, specialisms and
 service types, contracts, last updated, out-of-hours); staleness and last
-updated on the card; paging and the three sorts; the query schema's
-validation; and a read model that never goes back to older snapshots.
+updated on the card; paging and the three sorts; and a read model that never goes back to older
+snapshots. (The query schema's own checks: tests/contracts/test_search_query.py.)
 """
 from __future__ import annotations
 
 import math
 
 import pytest
-from marshmallow import ValidationError
 
 from search.handlers.find import find_vacancies
 from search.handlers.readmodel import apply_location_snapshots, apply_return_snapshots
@@ -471,43 +470,6 @@ def test_paging_by_name(search_db, homes):
 
     assert [ids(page) for page in pages] == [["1-705", "1-704"], ["1-703", "1-702"], ["1-701"]]
     assert [page["has_more"] for page in pages] == [True, True, False]
-
-
-# --- the query schema -----------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("params", "field"), [
-    pytest.param({}, "postcode", id="nowhere"),
-    pytest.param({"la_code": BARNSLEY, "sub_icb_code": SUB_BARNSLEY}, "sub_icb_code", id="la-and-sub-icb"),
-    pytest.param({"la_code": BARNSLEY, "radius_miles": 5}, "radius_miles", id="radius-without-postcode"),
-    pytest.param({"la_code": BARNSLEY, "sort": "distance"}, "sort", id="distance-without-postcode"),
-    pytest.param({"postcode": "S70 1AA", "vacancy_types": ["respite_care"]}, "vacancy_types",
-                 id="short-stay-service-for-long-term"),
-    pytest.param({"postcode": "S70 1AA", "stay": "short_stay", "vacancy_types": ["general_nursing"]},
-                 "vacancy_types", id="long-term-type-for-short-stay"),
-    pytest.param({"postcode": "S70 1AA", "per_page": 0}, "per_page", id="per-page-0"),
-    pytest.param({"postcode": "S70 1AA", "per_page": 101}, "per_page", id="per-page-101"),
-    pytest.param({"postcode": "S70 1AA", "page": 51, "per_page": 100}, "page", id="beyond-5000"),
-    pytest.param({"postcode": "S70 1AA", "page": 2501, "per_page": 2}, "page", id="beyond-5000-small-pages"),
-    pytest.param({"postcode": "S70 1AA", "radius_miles": 0}, "radius_miles", id="radius-0"),
-    pytest.param({"postcode": "S70 1AA", "radius_miles": 501}, "radius_miles", id="radius-501"),
-    pytest.param({"postcode": "NOT A PC"}, "postcode", id="invalid-postcode"),
-    pytest.param({"postcode": "S70 1AA", "ratings": ["Excellent"]}, "ratings", id="unknown-rating"),
-])
-def test_the_schema_refuses(params, field):
-    with pytest.raises(ValidationError) as raised:
-        SearchQuery().load(params)
-
-    assert list(raised.value.messages) == [field]
-
-
-@pytest.mark.parametrize("params", [
-    {"postcode": "S70 1AA", "page": 50, "per_page": 100},
-    {"postcode": "S70 1AA", "radius_miles": 500, "sort": "distance"},
-    {"la_code": BARNSLEY, "stay": "short_stay", "vacancy_types": ["respite_care"], "ratings": ["Not rated"]},
-    {"sub_icb_code": SUB_BARNSLEY, "per_page": 100, "sort": "last_updated"},
-])
-def test_the_schema_accepts(params):
-    SearchQuery().load(params)
 
 
 # --- the read model never goes back ---------------------------------------------------------------

@@ -121,6 +121,13 @@ class System:
     def admin_token(self) -> str:
         return self.login(self.env["ADMIN_EMAIL"], self.env["ADMIN_PASSWORD"])
 
+    def home_without_a_return(self, token: str) -> dict:
+        """An imported care home that has not sent a capacity return yet."""
+        homes = self.api("GET", "/api/v1/locations", token=token,
+                         params={"kind": "care_home", "per_page": 200}).json()["locations"]
+        return next(home for home in homes if self.api(
+            "GET", f"/api/v1/locations/{home['id']}/capacity-returns/current", token=token).status_code == 404)
+
     def onboard(self, *, name: str, email: str, organisation_id: str, level: str = "standard",
                 location_id: str | None = None, password: str = "Heron-Valley-Beacon-27") -> str:
         """Register, have an administrator approve, change the one-time

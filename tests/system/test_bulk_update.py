@@ -86,10 +86,7 @@ RULE_CASES = [
 
 def test_every_rule_is_enforced_through_the_gateway_and_nothing_is_saved(system, unique):
     admin = system.admin_token()
-    home = next(l for l in system.api("GET", "/api/v1/locations", token=admin,
-                                      params={"kind": "care_home", "per_page": 200}).json()["locations"]
-                if system.api("GET", f"/api/v1/locations/{l['id']}/capacity-returns/current",
-                              token=admin).status_code == 404)
+    home = system.home_without_a_return(admin)
     assert system.api("PUT", f"/api/v1/locations/{home['id']}/services", token=admin, json={
         "short_stay_services": ["respite_care"], "long_term_vacancy_types": ["general_residential"]}).status_code == 200
     good = {"vacancy_type": "general_residential", "weekly_price_from": "700.00", "maximum_capacity": 10,

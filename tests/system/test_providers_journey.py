@@ -90,10 +90,7 @@ def test_a_capacity_return_reaches_capacity_through_the_bus_and_the_gateway(syst
     from tracker_common.testing import wait_until
 
     admin = system.admin_token()
-    home = next(l for l in system.api("GET", "/api/v1/locations", token=admin,
-                                      params={"kind": "care_home", "per_page": 200}).json()["locations"]
-                if system.api("GET", f"/api/v1/locations/{l['id']}/capacity-returns/current",
-                              token=admin).status_code == 404)  # a home without a return yet
+    home = system.home_without_a_return(admin)
     carer = system.onboard(name="Robin Carer", email=f"robin.{unique()}@care.example",
                            organisation_id=home["provider_id"], location_id=home["id"])
     services = system.api("PUT", f"/api/v1/locations/{home['id']}/services", token=carer, json={

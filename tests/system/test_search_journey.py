@@ -30,10 +30,7 @@ def ready_home(system):
     """A care home from the imported directory, set up completely by an
     administrator: services, care type, funding, a return with vacancies."""
     admin = system.admin_token()
-    home = next(l for l in system.api("GET", "/api/v1/locations", token=admin,
-                                      params={"kind": "care_home", "per_page": 200}).json()["locations"]
-                if system.api("GET", f"/api/v1/locations/{l['id']}/capacity-returns/current",
-                              token=admin).status_code == 404)
+    home = system.home_without_a_return(admin)
     assert system.api("PUT", f"/api/v1/locations/{home['id']}/services", token=admin, json={
         "short_stay_services": ["respite_care"], "long_term_vacancy_types": ["general_nursing"]}).status_code == 200
     assert system.api("PATCH", f"/api/v1/locations/{home['id']}/profile", token=admin, json={

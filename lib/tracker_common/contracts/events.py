@@ -207,10 +207,12 @@ class PostcodesPublished(_Data):
     parts = fields.Integer(required=True, validate=validate.Range(min=1))
     # (postcode "S70 1AA", latitude, longitude, la_code, sub_icb_code)
     postcodes = fields.List(fields.Tuple((
-        fields.String(), fields.Float(), fields.Float(), fields.String(allow_none=True),
-        fields.String(allow_none=True))), required=True)
+        fields.String(validate=validate.Length(min=5, max=8)), fields.Float(), fields.Float(),
+        fields.String(allow_none=True, validate=validate.Length(max=9)),
+        fields.String(allow_none=True, validate=validate.Length(max=9)))), required=True)
     # (outcode "S70", latitude, longitude): district centroids, in part 1 only
-    outcodes = fields.List(fields.Tuple((fields.String(), fields.Float(), fields.Float())), required=True)
+    outcodes = fields.List(fields.Tuple((fields.String(validate=validate.Length(min=2, max=4)), fields.Float(),
+                                         fields.Float())), required=True)
 
 
 class ContractRequested(_Data):

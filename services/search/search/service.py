@@ -67,11 +67,9 @@ class RebuildWhenEmpty(DependencyProvider):
             delay = min(delay * 2, 30.0)
 
 
-def _principal(actor: dict) -> Principal:
-    principal = Principal.from_claims(actor)
-    if not may(principal, Action.FIND_CAPACITY):
+def _check_may_search(actor: dict) -> None:
+    if not may(Principal.from_claims(actor), Action.FIND_CAPACITY):
         raise Forbidden("Care home users cannot search for vacancies.")
-    return principal
 
 
 class SearchService:
@@ -96,7 +94,7 @@ class SearchService:
 
     @rpc(**expected)
     def find_vacancies(self, actor, query):
-        _principal(actor)
+        _check_may_search(actor)
         command = load(SEARCH_QUERY, query)
         with self.db.read() as connection:
             # JSON text: the gateway sends it on as it is
@@ -105,7 +103,7 @@ class SearchService:
     @rpc(**expected)
     def export_vacancies(self, actor, query):
         """The whole search (up to EXPORT_LIMIT homes) as a CSV or Excel file (base64)."""
-        _principal(actor)
+        _check_may_search(actor)
         command = load(EXPORT_QUERY, query)
         now = self.clock.now()
         with self.db.read() as connection:
@@ -119,7 +117,7 @@ class SearchService:
 
     @rpc(**expected)
     def search_options(self, actor):
-        _principal(actor)
+        _check_may_search(actor)
         with self.db.read() as connection:
             return find.search_options(connection)
 
