@@ -35,6 +35,7 @@ migrate:
 	@$(BIN)/python -m providers.manage migrate
 	@$(BIN)/python -m capacity.manage migrate
 	@$(BIN)/python -m search.manage migrate
+	@$(BIN)/python -m notifications.manage migrate
 
 DEMO_DATA := $(VAR_DIR)/synthetic-$(DEMO_SIZE)
 DEMO_SIZE ?= small
@@ -55,6 +56,7 @@ run: install services keys bus migrate seed admin  ## install everything and run
 	@echo "  API docs:     http://localhost:8000/api/v1/docs"
 	@echo "  OpenAPI:      http://localhost:8000/api/v1/openapi.json"
 	@echo "  Health:       http://localhost:8000/healthz"
+	@echo "  Emails sent:  http://localhost:8025 (the local mail catcher)"
 	@echo "  Log in as the administrator from deploy/demo.env; the README has a walk-through."
 	@echo "  Ctrl-C stops everything."
 	@echo

@@ -40,7 +40,7 @@ class Tracker:
         self.public_key = verification_key()
         self.clock = clock_from_environment()
         self.revocations = RevocationList.from_url(settings.redis_url, token_lifetime)
-        self.services = [s for s in env("HEALTH_SERVICES", "identity,providers,capacity,search").split(",") if s]
+        self.services = [s for s in env("HEALTH_SERVICES", "identity,providers,capacity,search,notifications").split(",") if s]
 
     def call(self, service: str, method: str, **kwargs):
         return self.rpc.call(service, method, correlation_id=getattr(g, "correlation_id", None), **kwargs)
@@ -71,11 +71,13 @@ def create_app(tracker: Tracker | None = None) -> Flask:
     from .capacity_api import blp as capacity_blp
     from .identity_api import blp as identity_blp
     from .providers_api import blp as providers_blp
+    from .notifications_api import blp as notifications_blp
     from .search_api import blp as search_blp
     api.register_blueprint(identity_blp)
     api.register_blueprint(providers_blp)
     api.register_blueprint(capacity_blp)
     api.register_blueprint(search_blp)
+    api.register_blueprint(notifications_blp)
 
     @app.before_request
     def start_request():

@@ -230,6 +230,8 @@ class ContractDecided(_Data):
     location_name = fields.String(required=True)
     commissioner_kind = fields.String(required=True, validate=validate.OneOf(COMMISSIONER_KINDS))
     commissioner_code = fields.String(required=True)
+    # Optional so that an older producer's event still validates.
+    commissioner_name = fields.String(allow_none=True, load_default=None)
     decision = fields.String(required=True, validate=validate.OneOf(["approved", "declined"]))
     reason = fields.String(allow_none=True, load_default=None)
 
@@ -326,6 +328,13 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "capacity": ("providers.location_updated", "capacity.bulk_upload_received"),
     # search's read model: locations, their returns, and the postcode directory
     "search": ("providers.location_updated", "capacity.return_submitted", "providers.postcodes_published"),
+    # notifications: every event that asks for an email, and what it needs of locations
+    "notifications": (
+        "identity.registration_submitted", "identity.access_requested", "identity.user_approved",
+        "identity.user_rejected", "identity.access_approved", "identity.access_rejected",
+        "identity.password_reset", "identity.password_expiring", "identity.account_locked",
+        "providers.contract_requested", "providers.contract_decided", "capacity.bulk_upload_processed",
+        "providers.location_updated"),
 }
 
 

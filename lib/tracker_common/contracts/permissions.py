@@ -50,6 +50,8 @@ class Action(str, Enum):
     READ_API = "read_api"
     VIEW_LOCATION = "view_location"
     DECIDE_CONTRACTS = "decide_contracts"
+    SEND_REMINDERS = "send_reminders"  # from the "last modified capacity" report
+    VIEW_NOTIFICATIONS = "view_notifications"  # every email sent, and templates
 
 
 class Scope(str, Enum):
@@ -93,6 +95,11 @@ MATRIX: dict[Action, dict[Role, Scope]] = {
     Action.DECIDE_CONTRACTS: {
         R.APPROVER: S.ALIGNED, R.SYSTEM_CHAMPION: S.ALIGNED, R.BROKER: S.ALIGNED, R.ADMIN: S.ANY,
     },
+    Action.SEND_REMINDERS: {
+        R.NON_CARE_HOME_USER: S.ALIGNED, R.BROKER: S.OWN_OR_ALIGNED, R.SYSTEM_CHAMPION: S.OWN_OR_ALIGNED,
+        R.ADMIN: S.ANY,
+    },
+    Action.VIEW_NOTIFICATIONS: {R.ADMIN: S.ANY},
 }
 del R, S
 

@@ -69,6 +69,35 @@ def dao_active_admins(session: Session) -> list[User]:
         select(User).where(User.admin.is_(True), User.status == "active").order_by(User.created_at)))
 
 
+def dao_organisations_with_ons_code(session: Session, ons_code: str) -> list[Organisation]:
+    return list(session.scalars(
+        select(Organisation).where(Organisation.ons_code == ons_code).order_by(Organisation.id)))
+
+
+# Whom identity emails: active people (API users have no one reading their inbox).
+_CONTACTABLE = (User.status == "active", User.api_user.is_(False))
+
+
+def dao_contactable_users(session: Session, user_ids) -> list[User]:
+    return list(session.scalars(select(User).where(User.id.in_(list(user_ids)), *_CONTACTABLE)))
+
+
+def dao_contactable_users_with_all_locations(session: Session, organisation_ids) -> list[User]:
+    """The users who can act for every location of these organisations."""
+    return list(session.scalars(
+        select(User).where(User.organisation_id.in_(list(organisation_ids)), User.all_locations.is_(True),
+                           *_CONTACTABLE)))
+
+
+def dao_contactable_users_granted(session: Session, location_ids) -> list[tuple[User, str]]:
+    """(user, location id) for each of these locations granted to a user one
+    by one (locations identity does not know are left out)."""
+    return [(user, location_id) for user, location_id in session.execute(
+        select(User, UserLocation.location_id).join(UserLocation, UserLocation.user_id == User.id)
+        .join(Location, Location.id == UserLocation.location_id)
+        .where(UserLocation.location_id.in_(list(location_ids)), *_CONTACTABLE))]
+
+
 def dao_get_organisation(session: Session, organisation_id: str) -> Organisation | None:
     return session.get(Organisation, organisation_id)
 

@@ -181,6 +181,17 @@ class IdentityService:
             uow.commit()
             return result
 
+    # -- contacts, for other services' emails ---------------------------------------
+    @rpc(**expected)
+    def contacts(self, query):
+        """Whom to email, as identity knows it now (`ContactsQuery`: exactly
+        one of user_ids, location_ids, commissioner_code). Returns a
+        `ContactList`: {"contacts": [{user_id, email, name, location_ids}],
+        "routed_to"}, sorted by email. Raises InvalidInput for a bad query."""
+        command = load(bodies.ContactsQuery(), query)
+        with self.db.unit_of_work() as uow:
+            return handlers.resolve_contacts(uow, command)
+
     # -- what identity keeps of providers' organisations and locations -------
     @subscribe("providers.organisation_updated")
     def on_organisation_updated(self, event):

@@ -1,5 +1,8 @@
 """The notifications service: GOV.UK Notify-style templated email.
 
-Being built (see the issue tracker): so far the personalisation rules of
-templates (`personalisation`); no process runs yet.
+Templates with versions (`templates`, `personalisation`), `send_email` with
+a reference and a delivery status (`handlers.sending`, `handlers.dispatch`),
+delivery by SMTP or GOV.UK Notify (`delivery`), every email other services'
+events ask for (`handlers.events`), reminders (`handlers.reminders`), and a
+mail catcher for developers (`mailcatcher`).
 """

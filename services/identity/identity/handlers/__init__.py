@@ -6,6 +6,7 @@ from .accounts import (audit_trail, authenticate, change_password, current_terms
 from .api_keys import (authenticate_api_key, create_api_key, create_api_user, list_api_keys,
                        revoke_api_key)
 from .common import IdentityDeps
+from .contacts import resolve_contacts
 from .reference import apply_location_snapshot, apply_organisation_snapshot
 from .registration import decide_application, list_pending_applications, register, request_location_access
 

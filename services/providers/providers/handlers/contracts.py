@@ -78,6 +78,7 @@ def decide_contract(uow, actor: Principal, contract_id: str, command: dict) -> d
     uow.record_event("providers.contract_decided", {
         "contract_id": contract.id, "location_id": location.id, "location_name": location.name,
         "commissioner_kind": contract.commissioner_kind, "commissioner_code": contract.commissioner_code,
+        "commissioner_name": _commissioner_name(uow.session, contract.commissioner_kind, contract.commissioner_code),
         "decision": contract.status, "reason": contract.reason},
         actor_id=actor.user_id, generic_actor=actor.generic)
     if contract.status == "approved":  # it now counts in search: a new snapshot

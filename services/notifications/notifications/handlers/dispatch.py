@@ -1,0 +1,149 @@
+"""The dispatcher: claims the notifications that are due, hands them to the
+delivery provider, and records what happened.
+
+Claiming marks a notification `sending` with a lease and commits before
+anything is sent, so several instances never send the same one; an instance
+that dies mid-send leaves the lease to run out, and the email is retried
+(at least once, never lost). The provider is called outside any
+transaction."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from .. import rules
+from ..delivery import Accepted, DeliveryFailure, Email
+from ..models import DeliveryAttempt, Notification, TemplateVersion
+from ..personalisation import render_html, render_subject, render_text
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    batch: int = 50
+    rate_limit_per_minute: int = 3000  # per sender, as GOV.UK Notify's default
+    max_attempts: int = 5
+    retry_base_seconds: float = 30.0
+    retry_cap_seconds: float = 3600.0
+    lease_seconds: float = 300.0
+    poll_seconds: float = 10.0
+    give_up_after: timedelta = timedelta(hours=72)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    notification_id: str
+    attempt: int
+    email: Email | None  # None: only its status is to be asked (`provider_id`)
+    provider_id: str | None = None
+
+
+def _sent_last_minute(session, now: datetime) -> dict[str, int]:
+    return dict(session.execute(
+        select(Notification.sender, func.count()).where(Notification.sent_at >= now - timedelta(minutes=1))
+        .group_by(Notification.sender)).all())
+
+
+def claim(uow, sealer, settings: DispatchSettings) -> list[Claimed]:
+    """Take the due notifications (oldest first) that the senders' rate
+    limits allow, and the ones whose status must be asked of the provider."""
+    session, now = uow.session, uow.now()
+    recent = _sent_last_minute(session, now)
+    exhausted = [s for s, n in recent.items() if n >= settings.rate_limit_per_minute]
+    due = session.scalars(
+        select(Notification).where(Notification.next_attempt_at <= now)
+        .where(or_(Notification.provider_id.is_not(None), Notification.sender.not_in(exhausted)))
+        .order_by(Notification.next_attempt_at).limit(settings.batch)
+        .with_for_update(skip_locked=True)).all()
+    polls = [n for n in due if n.provider_id is not None]
+    to_send = [n for n in due if n.provider_id is None]
+    to_send = rules.within_budgets(to_send, rules.budgets(settings.rate_limit_per_minute, recent,
+                                                          {n.sender for n in to_send}))
+    claimed = []
+    for notification in polls:
+        notification.next_attempt_at = now + timedelta(seconds=settings.lease_seconds)
+        claimed.append(Claimed(notification.id, notification.attempts, None, notification.provider_id))
+    for notification in to_send:
+        notification.status = rules.SENDING
+        notification.attempts += 1
+        notification.sent_at = notification.sent_at or now
+        notification.next_attempt_at = now + timedelta(seconds=settings.lease_seconds)
+        try:
+            email = _email(session, sealer, notification)
+        except Exception as exc:  # a broken template or key: nothing any retry could mend
+            _finish(session, notification, rules.Outcome(rules.TECHNICAL_FAILURE, None, f"could not render: {exc!r}"),
+                    now)
+            continue
+        claimed.append(Claimed(notification.id, notification.attempts, email))
+    return claimed
+
+
+def _email(session, sealer, notification: Notification) -> Email:
+    version = session.get(TemplateVersion, (notification.template_id, notification.template_version))
+    values = json.loads(sealer.decrypt(notification.personalisation_sealed))
+    return Email(notification_id=notification.id, to=notification.to,
+                 subject=render_subject(version.subject, values), text=render_text(version.body, values),
+                 html=render_html(version.body, values), template_id=notification.template_id,
+                 personalisation=values, reference=notification.reference)
+
+
+def deliver(provider, claimed: Claimed) -> Accepted | DeliveryFailure | str:
+    """Hand one email to the provider (or ask it the status of one):
+    what came back, never raised."""
+    try:
+        if claimed.email is None:
+            return provider.status(claimed.provider_id)
+        return provider.send(claimed.email)
+    except DeliveryFailure as failure:
+        return failure
+
+
+def record(uow, claimed: Claimed, result, settings: DispatchSettings) -> str:
+    """Record what an attempt (or a status check) gave; returns the status."""
+    session, now = uow.session, uow.now()
+    notification = session.get(Notification, claimed.notification_id, with_for_update=True)
+    if notification.status in rules.FINAL:
+        return notification.status
+    if claimed.email is None:
+        return _record_status_check(session, notification, result, now, settings)
+    if isinstance(result, Accepted):
+        notification.provider, notification.provider_id = result.provider, result.provider_id
+        notification.personalisation_sealed = None  # the provider has it now
+        if result.delivered:
+            outcome = rules.Outcome(rules.DELIVERED, None)
+        else:
+            outcome = rules.Outcome(rules.SENDING, now + timedelta(seconds=settings.poll_seconds))
+        detail = None
+    else:
+        outcome = rules.after_failure(result.kind, result.detail, attempts=notification.attempts,
+                                      max_attempts=settings.max_attempts, now=now,
+                                      base=settings.retry_base_seconds, cap=settings.retry_cap_seconds)
+        detail = result.detail
+    session.add(DeliveryAttempt(notification_id=notification.id, attempt=claimed.attempt, at=now,
+                                outcome=outcome.status if outcome.final or detail is None else "retry",
+                                detail=detail))
+    _finish(session, notification, outcome, now)
+    return notification.status
+
+
+def _record_status_check(session, notification, result, now, settings) -> str:
+    if isinstance(result, str) and result in rules.FINAL:
+        outcome = rules.Outcome(result, None)
+    elif now - (notification.sent_at or now) > settings.give_up_after:
+        outcome = rules.Outcome(rules.TEMPORARY_FAILURE, None, "the provider gave no final status in time")
+    else:  # still sending, or the provider could not be asked: ask again later
+        outcome = rules.Outcome(rules.SENDING, now + timedelta(seconds=settings.poll_seconds),
+                                notification.failure)
+    _finish(session, notification, outcome, now)
+    return notification.status
+
+
+def _finish(session, notification: Notification, outcome: rules.Outcome, now: datetime) -> None:
+    notification.status = outcome.status
+    notification.next_attempt_at = outcome.next_attempt_at
+    notification.failure = outcome.failure
+    if outcome.final:
+        notification.completed_at = now
+        notification.personalisation_sealed = None  # secrets are never kept once it is over

@@ -1,0 +1,110 @@
+"""Other services' events, turned into emails.
+
+An event is first kept as a job (in the same transaction that records it as
+processed), then the job makes its emails: at once when the event names its
+recipients, or once identity has said who they are. A job whose lookup
+fails waits and tries again with back-off; nothing is lost while identity
+is away."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tracker_common.db import apply_if_newer
+
+from .. import rules
+from ..models import EmailJob, Location
+from .sending import send_email
+
+SENDERS = {"identity": "identity", "providers": "providers", "capacity": "capacity"}
+
+
+def keep_job(uow, event) -> None:
+    """Keep an event's request for emails until its emails are made."""
+    uow.session.add(EmailJob(id=event.id, event_type=event.type, data=_json_ready(event.type, event.data),
+                             status="pending", attempts=0, next_attempt_at=uow.now(), created_at=uow.now()))
+
+
+def _json_ready(event_type: str, data: dict) -> dict:
+    from tracker_common.contracts.events import schema_of
+    return schema_of(event_type).dump(data)
+
+
+def apply_location_snapshot(uow, data: dict) -> None:
+    manager = data.get("manager") or {}
+    apply_if_newer(uow.session, Location, {
+        "location_id": data["location_id"], "version": data["version"], "provider_id": data["organisation_id"],
+        "name": data["name"], "kind": data.get("kind"), "la_code": data["la_code"],
+        "sub_icb_code": data["sub_icb_code"], "active": data["active"],
+        "reminders_enabled": data.get("reminders_enabled", True),
+        "manager_name": manager.get("name"), "manager_email": (manager.get("email") or None),
+    }, key="location_id")
+
+
+def location_facts(session, location_id: str) -> dict | None:
+    location = session.get(Location, location_id)
+    if location is None:
+        return None
+    return {"location_id": location.location_id, "name": location.name, "manager_email": location.manager_email,
+            "manager_name": location.manager_name, "la_code": location.la_code,
+            "sub_icb_code": location.sub_icb_code, "active": location.active,
+            "reminders_enabled": location.reminders_enabled}
+
+
+def due_jobs(uow, limit: int) -> list[str]:
+    return list(uow.session.scalars(
+        select(EmailJob.id).where(EmailJob.status == "pending", EmailJob.next_attempt_at <= uow.now())
+        .order_by(EmailJob.next_attempt_at).limit(limit)))
+
+
+def run_job(uow, job_id: str, *, lookup, sealer, links: rules.Links, max_attempts: int,
+            retry_base: float, retry_cap: float) -> str | None:
+    """Make a job's emails, in one transaction; returns the job's status
+    (None when another instance has it). `lookup(query)` asks identity for
+    contacts and may raise: the job then waits and tries again."""
+    job = uow.session.scalars(select(EmailJob).where(EmailJob.id == job_id, EmailJob.status == "pending")
+                              .with_for_update(skip_locked=True)).first()
+    if job is None:
+        return None
+    from tracker_common.contracts.events import schema_of
+    data = schema_of(job.event_type).load(job.data)
+    try:
+        query = rules.lookup_for(job.event_type, data)
+        contacts = lookup(query)["contacts"] if query else []
+    except Exception as exc:  # identity away or slow: keep the job
+        job.attempts += 1
+        job.last_error = repr(exc)[:500]
+        if job.attempts >= max_attempts:
+            job.status = "failed"
+            job.next_attempt_at = None
+        else:
+            job.next_attempt_at = uow.now() + rules.retry_delay(job.attempts, retry_base, retry_cap)
+        return job.status
+    secrets = {}
+    if "one_time_password_sealed" in data:
+        secrets["one_time_password"] = sealer.decrypt(data["one_time_password_sealed"].encode()).decode()
+    location = location_facts(uow.session, data["location_id"]) if "location_id" in data else None
+    for request in rules.emails_for(job.event_type, job.id, data, links=links, contacts=contacts,
+                                    location=location, secrets=secrets):
+        send_email(uow, sealer, {"template": request.template, "to": request.to,
+                                 "personalisation": request.personalisation, "reference": request.reference},
+                   sender=job.event_type.split(".")[0])
+    job.status, job.data, job.done_at, job.next_attempt_at = "done", {}, uow.now(), None
+    return job.status
+
+
+def retry_failed_jobs(uow) -> int:
+    """Put failed jobs back in the queue (once what failed is mended)."""
+    jobs = uow.session.scalars(select(EmailJob).where(EmailJob.status == "failed")).all()
+    for job in jobs:
+        job.status, job.attempts, job.next_attempt_at = "pending", 0, uow.now()
+    return len(jobs)
+
+
+def forget_done_jobs(uow, older_than: timedelta) -> int:
+    done = uow.session.scalars(select(EmailJob).where(EmailJob.status == "done",
+                                                      EmailJob.done_at < uow.now() - older_than)).all()
+    for job in done:
+        uow.session.delete(job)
+    return len(done)

@@ -1,0 +1,63 @@
+"""What was sent, to whom, and what became of it: for administrators.
+Secrets are shown as "(hidden)": they are not kept once an email is out."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tracker_common.contracts.errors import NotFound
+
+from ..models import DeliveryAttempt, Notification, TemplateVersion
+from ..personalisation import MissingPersonalisation, render_text
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def notification_view(session, notification: Notification, *, with_body: bool = False) -> dict:
+    view = {
+        "id": notification.id, "reference": notification.reference, "to": notification.to,
+        "template": {"id": notification.template_id, "version": notification.template_version},
+        "sender": notification.sender, "status": notification.status, "subject": notification.subject,
+        "created_at": _iso(notification.created_at), "sent_at": _iso(notification.sent_at),
+        "completed_at": _iso(notification.completed_at), "attempts": notification.attempts,
+        "provider": notification.provider, "failure": notification.failure,
+    }
+    if with_body:
+        version = session.get(TemplateVersion, (notification.template_id, notification.template_version))
+        try:
+            view["body"] = render_text(version.body, notification.personalisation_shown)
+        except MissingPersonalisation:  # written before a value was known to be empty
+            view["body"] = None
+        view["personalisation"] = notification.personalisation_shown
+        view["history"] = [{"attempt": a.attempt, "at": _iso(a.at), "outcome": a.outcome, "detail": a.detail}
+                           for a in session.scalars(select(DeliveryAttempt).where(
+                               DeliveryAttempt.notification_id == notification.id).order_by(DeliveryAttempt.attempt))]
+    return view
+
+
+def get_notification(uow, notification_id: str) -> dict:
+    notification = uow.session.get(Notification, notification_id)
+    if notification is None:
+        raise NotFound("No such notification.")
+    return notification_view(uow.session, notification, with_body=True)
+
+
+def find_notifications(uow, query: dict) -> dict:
+    """Newest first, filtered by recipient, reference, status or template."""
+    conditions = []
+    if query["to"]:
+        conditions.append(Notification.to == query["to"].strip().lower())
+    if query["reference"]:
+        conditions.append(Notification.reference == query["reference"])
+    if query["status"]:
+        conditions.append(Notification.status == query["status"])
+    if query["template"]:
+        conditions.append(Notification.template_id == query["template"])
+    total = uow.session.scalar(select(func.count()).select_from(Notification).where(*conditions))
+    page, per_page = query["page"], query["per_page"]
+    rows = uow.session.scalars(select(Notification).where(*conditions)
+                               .order_by(Notification.created_at.desc(), Notification.id)
+                               .offset((page - 1) * per_page).limit(per_page))
+    return {"notifications": [notification_view(uow.session, n) for n in rows], "total": total,
+            "page": page, "per_page": per_page}

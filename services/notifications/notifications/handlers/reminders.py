@@ -1,0 +1,145 @@
+"""Reminders: scheduled (capacity not updated for 24 / 48 hours; the
+monthly refresh at the start of the collection window) and manual (sent
+from the "last modified capacity" report)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from tracker_common.contracts.errors import InvalidInput
+from tracker_common.contracts.permissions import Action, Principal, Target, may
+
+from .. import rules
+from ..models import Location, ReminderSent, ScheduledRun
+from .events import location_facts
+from .sending import send_email
+
+LOOKUP_CHUNK = 1000
+# Only one instance runs a scheduled send at a time (the others skip it).
+_SCHEDULE_LOCK = 7_310_001
+
+
+def _only_instance(session) -> bool:
+    return session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _SCHEDULE_LOCK}).scalar()
+
+
+def contacts_of(lookup, location_ids: list[str]) -> list[dict]:
+    """Everyone identity says may act for these locations (asked in chunks)."""
+    contacts: dict[str, dict] = {}
+    for start in range(0, len(location_ids), LOOKUP_CHUNK):
+        for contact in lookup({"location_ids": location_ids[start:start + LOOKUP_CHUNK]})["contacts"]:
+            known = contacts.setdefault(contact["email"], {**contact, "location_ids": []})
+            known["location_ids"] = sorted(set(known["location_ids"]) | set(contact["location_ids"]))
+    return list(contacts.values())
+
+
+def _with_managers(session, locations: list[dict]) -> list[dict]:
+    """Add each location's manager (from its profile) to what capacity said of it."""
+    out = []
+    for loc in locations:
+        facts = location_facts(session, loc["location_id"]) or {}
+        out.append({**loc, "manager_email": facts.get("manager_email"), "manager_name": facts.get("manager_name")})
+    return out
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def stale_reminders(uow, stale: list[dict], *, lookup, sealer, links: rules.Links) -> int:
+    """Remind the people of each location whose capacity is more than 24
+    (then 48) hours old: once per level of each stale spell, never when its
+    reminders are switched off. `stale` is capacity's `stale_locations`
+    answer. Returns how many emails were made."""
+    session, now = uow.session, uow.now()
+    if not _only_instance(session):
+        return 0
+    due: dict[int, list[dict]] = {24: [], 48: []}
+    for loc in stale:
+        level = rules.stale_level(_parse(loc["last_submitted_at"]), now)
+        if level is None or not loc["reminders_enabled"]:
+            continue
+        since = loc["last_submitted_at"] or "never"
+        if session.get(ReminderSent, (loc["location_id"], since, level)) is None:
+            due[level].append({**loc, "since": since})
+    emails = 0
+    for level, locations in due.items():
+        if not locations:
+            continue
+        locations = _with_managers(session, locations)
+        contacts = contacts_of(lookup, [loc["location_id"] for loc in locations])
+        for person in rules.group_by_recipient(locations, contacts):
+            send_email(uow, sealer, {
+                "template": "capacity-reminder", "to": person.email, "reference": (
+                    f"stale:{level}:{now.isoformat()}:{person.email}"),
+                "personalisation": {"name": person.name, "hours": level, "locations": person.locations,
+                                    "update link": links("/capacity")}}, sender="reminders")
+            emails += 1
+        session.execute(pg_insert(ReminderSent).values([
+            {"location_id": loc["location_id"], "since": loc["since"], "level": level, "at": now}
+            for loc in locations]).on_conflict_do_nothing())
+    return emails
+
+
+def monthly_refresh(uow, *, lookup, sealer, links: rules.Links, first_day: int, last_day: int) -> int:
+    """At the start of each month's collection window, ask the people of
+    every active location to check their details: once a month, one email
+    each, listing their locations."""
+    session, now = uow.session, uow.now()
+    window = rules.collection_window(now, first_day, last_day)
+    if window is None or not _only_instance(session):
+        return 0
+    period, window_ends = window
+    if session.get(ScheduledRun, ("monthly-refresh", period)) is not None:
+        return 0
+    locations = [location_facts(session, loc.location_id) for loc in session.scalars(
+        select(Location).where(Location.active.is_(True)).order_by(Location.location_id))]
+    contacts = contacts_of(lookup, [loc["location_id"] for loc in locations]) if locations else []
+    month = now.astimezone(rules.LONDON).strftime("%B %Y")
+    emails = 0
+    for person in rules.group_by_recipient(locations, contacts):
+        send_email(uow, sealer, {
+            "template": "monthly-refresh", "to": person.email, "reference": f"monthly:{period}:{person.email}",
+            "personalisation": {"name": person.name, "month": month, "window ends": window_ends,
+                                "locations": person.locations, "update link": links("/sign-in")}},
+            sender="reminders")
+        emails += 1
+    session.add(ScheduledRun(name="monthly-refresh", period=period, at=now, emails=emails))
+    return emails
+
+
+def manual_reminders(uow, actor: Principal, location_ids: list[str], *, lookup, sealer,
+                     links: rules.Links) -> dict:
+    """Remind these locations now, on behalf of `actor` (who must be allowed
+    to remind each of them). Each location's people get one email."""
+    session = uow.session
+    facts, refused = [], {}
+    for index, location_id in enumerate(location_ids):
+        location = session.get(Location, location_id)
+        target = location and Target(organisation_id=location.provider_id, location_id=location.location_id,
+                                     la_code=location.la_code, sub_icb_code=location.sub_icb_code)
+        if location is None or not location.active or not may(actor, Action.SEND_REMINDERS, target):
+            refused[str(index)] = [f"No active location {location_id} that you may remind."]
+        else:
+            facts.append(location_facts(session, location_id))
+    if refused:
+        raise InvalidInput(fields={"location_ids": refused})
+    requester = lookup({"user_ids": [actor.user_id]})["contacts"]
+    requested_by = requester[0]["name"] if requester else "Your council or ICB"
+    contacts = contacts_of(lookup, [loc["location_id"] for loc in facts])
+    request_id, sent = str(uuid.uuid4()), []
+    for loc in facts:
+        people = rules.with_manager([c for c in contacts if loc["location_id"] in c["location_ids"]], loc)
+        for person in people:
+            result = send_email(uow, sealer, {
+                "template": "manual-reminder", "to": person["email"],
+                "reference": f"manual:{request_id}:{loc['location_id']}:{person['email']}",
+                "personalisation": {"name": person["name"], "requested by": requested_by, "location": loc["name"],
+                                    "update link": links(f"/locations/{loc['location_id']}/capacity")}},
+                sender=f"user:{actor.user_id}")
+            sent.append({"location_id": loc["location_id"], "to": person["email"], "notification_id": result["id"]})
+    return {"reminded": sent, "locations_without_anyone": sorted(
+        loc["location_id"] for loc in facts if not any(s["location_id"] == loc["location_id"] for s in sent))}

@@ -1,0 +1,123 @@
+"""Accepting an email to send (GOV.UK Notify's `send_email`), and the
+templates it is made from."""
+from __future__ import annotations
+
+import json
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from tracker_common.contracts.errors import InvalidInput, NotFound
+
+from .. import rules
+from ..models import Notification, Template, TemplateVersion
+from ..personalisation import MissingPersonalisation, placeholders, render_subject, render_text
+from ..templates import DEFAULT_TEMPLATES
+
+
+def current_version(session, template_id: str) -> tuple[Template, TemplateVersion]:
+    template = session.get(Template, template_id)
+    if template is None:
+        raise NotFound(f"No template {template_id!r}.")
+    return template, session.get(TemplateVersion, (template_id, template.version))
+
+
+def send_email(uow, sealer, request: dict, *, sender: str) -> dict:
+    """Accept an email: checked against its template now (every missing
+    value named), sent by the dispatcher shortly. With a reference already
+    used, nothing new is made and the first notification is returned."""
+    session = uow.session
+    if request["reference"] is not None:
+        existing = session.scalars(select(Notification).where(Notification.reference == request["reference"])).first()
+        if existing is not None:
+            return {"id": existing.id, "status": existing.status, "duplicate": True}
+    try:
+        template, version = current_version(session, request["template"])
+    except NotFound:
+        raise InvalidInput(fields={"template": [f"No template {request['template']!r}."]})
+    personalisation = {k: v for k, v in request["personalisation"].items() if v is not None}
+    try:
+        render_text(version.subject + "\n" + version.body, personalisation)
+    except MissingPersonalisation as exc:
+        raise InvalidInput(f"Missing personalisation: {', '.join(exc.missing)}",
+                           fields={"personalisation": {name: ["Missing."] for name in exc.missing}})
+    shown = rules.mask(personalisation, template.secret_fields)
+    now = uow.now()
+    notification_id = str(uuid.uuid4())
+    inserted = session.execute(pg_insert(Notification).values(
+        id=notification_id, reference=request["reference"], template_id=template.id,
+        template_version=version.version, to=request["to"].lower(), sender=sender, status=rules.CREATED,
+        created_at=now, attempts=0, next_attempt_at=now, subject=render_subject(version.subject, shown),
+        personalisation_sealed=sealer.encrypt(json.dumps(personalisation).encode()),
+        personalisation_shown=shown,
+    ).on_conflict_do_nothing(index_elements=["reference"])).rowcount
+    if not inserted:  # the same reference, sent concurrently: that one stands
+        existing = session.scalars(select(Notification).where(Notification.reference == request["reference"])).one()
+        return {"id": existing.id, "status": existing.status, "duplicate": True}
+    return {"id": notification_id, "status": rules.CREATED, "duplicate": False}
+
+
+# -- templates ------------------------------------------------------------------------------
+def install_templates(uow) -> list[str]:
+    """Add the shipped templates that are not in the database yet (their
+    version 1); an existing template keeps the wording it has."""
+    added = []
+    for default in DEFAULT_TEMPLATES:
+        if uow.session.get(Template, default.id) is None:
+            uow.session.add(Template(id=default.id, name=default.name, description=default.description,
+                                     fields=list(default.fields), secret_fields=list(default.secret_fields),
+                                     version=1))
+            uow.session.add(TemplateVersion(template_id=default.id, version=1, subject=default.subject,
+                                            body=default.body, created_at=uow.now(), created_by=None))
+            added.append(default.id)
+    uow.session.flush()
+    return added
+
+
+def _version_view(version: TemplateVersion) -> dict:
+    return {"version": version.version, "subject": version.subject, "body": version.body,
+            "created_at": version.created_at.isoformat(), "created_by": version.created_by}
+
+
+def template_view(session, template: Template, *, with_versions: bool = False) -> dict:
+    view = {"id": template.id, "name": template.name, "description": template.description,
+            "fields": template.fields, "secret_fields": template.secret_fields, "version": template.version,
+            "current": _version_view(session.get(TemplateVersion, (template.id, template.version)))}
+    if with_versions:
+        view["versions"] = [_version_view(v) for v in session.scalars(
+            select(TemplateVersion).where(TemplateVersion.template_id == template.id)
+            .order_by(TemplateVersion.version.desc()))]
+    return view
+
+
+def list_templates(uow) -> list[dict]:
+    return [template_view(uow.session, t) for t in uow.session.scalars(select(Template).order_by(Template.id))]
+
+
+def get_template(uow, template_id: str) -> dict:
+    template, _ = current_version(uow.session, template_id)
+    return template_view(uow.session, template, with_versions=True)
+
+
+def publish_version(uow, template_id: str, command: dict, *, author: str) -> dict:
+    """New wording for a template. It may only use the placeholders the
+    system fills in for it, so that no email can go out missing a value."""
+    session = uow.session
+    template = session.get(Template, template_id, with_for_update=True)
+    if template is None:
+        raise NotFound(f"No template {template_id!r}.")
+    allowed = {f.lower() for f in template.fields}
+    errors = {}
+    for part in ("subject", "body"):
+        unknown = sorted(placeholders(command[part]) - allowed)
+        if unknown:
+            errors[part] = [f"Unknown placeholder(s): {', '.join(unknown)}. This template can use: "
+                            f"{', '.join(sorted(allowed))}."]
+    if errors:
+        raise InvalidInput(fields=errors)
+    template.version += 1
+    session.add(TemplateVersion(template_id=template.id, version=template.version, subject=command["subject"],
+                                body=command["body"], created_at=uow.now(), created_by=author))
+    session.flush()
+    return template_view(session, template, with_versions=True)

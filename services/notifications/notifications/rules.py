@@ -1,0 +1,252 @@
+"""The rules of notifications, as plain functions: statuses and retries,
+what may be shown of a personalisation, the per-sender rate limit, and which
+emails each event and each reminder makes, for whom."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+# -- statuses -----------------------------------------------------------------------------
+# GOV.UK Notify's: `sending` while a provider has it or a retry is due;
+# `temporary-failure` only once the retries are spent.
+CREATED, SENDING, DELIVERED = "created", "sending", "delivered"
+PERMANENT_FAILURE, TEMPORARY_FAILURE, TECHNICAL_FAILURE = "permanent-failure", "temporary-failure", "technical-failure"
+STATUSES = (CREATED, SENDING, DELIVERED, PERMANENT_FAILURE, TEMPORARY_FAILURE, TECHNICAL_FAILURE)
+FINAL = frozenset({DELIVERED, PERMANENT_FAILURE, TEMPORARY_FAILURE, TECHNICAL_FAILURE})
+FAILURE_STATUS = {"temporary": TEMPORARY_FAILURE, "permanent": PERMANENT_FAILURE, "technical": TECHNICAL_FAILURE}
+
+HIDDEN = "(hidden)"
+LONDON = ZoneInfo("Europe/London")
+
+
+def retry_delay(attempts: int, base: float, cap: float) -> timedelta:
+    """Exponential back-off after the `attempts`-th failed attempt."""
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), cap))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an attempt changes on a notification."""
+
+    status: str
+    next_attempt_at: datetime | None
+    failure: str | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL
+
+
+def after_failure(kind: str, detail: str, *, attempts: int, max_attempts: int, now: datetime,
+                  base: float, cap: float) -> Outcome:
+    """A temporary failure is retried with back-off until `max_attempts`;
+    permanent and technical failures are final at once."""
+    if kind == "temporary" and attempts < max_attempts:
+        return Outcome(SENDING, now + retry_delay(attempts, base, cap), detail)
+    return Outcome(FAILURE_STATUS[kind], None, detail)
+
+
+def mask(personalisation: dict, secret_fields) -> dict:
+    """The personalisation as it may be stored and shown: secrets hidden."""
+    secret = {name.strip().lower() for name in secret_fields}
+    return {key: HIDDEN if key.strip().lower() in secret else value for key, value in personalisation.items()}
+
+
+def budgets(limit: int, sent_last_minute: dict[str, int], senders) -> dict[str, int]:
+    """How many more emails each sender may hand to the provider this minute."""
+    return {sender: max(limit - sent_last_minute.get(sender, 0), 0) for sender in senders}
+
+
+def within_budgets(due: list, budget: dict[str, int]) -> list:
+    """The due notifications (oldest first) that their senders' budgets allow."""
+    left, chosen = dict(budget), []
+    for notification in due:
+        if left.get(notification.sender, 0) > 0:
+            left[notification.sender] -= 1
+            chosen.append(notification)
+    return chosen
+
+
+# -- which emails ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EmailRequest:
+    template: str
+    to: str
+    personalisation: dict
+    reference: str
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where emails send people: pages of the web service at `base`."""
+
+    base: str
+
+    def __call__(self, path: str) -> str:
+        return self.base.rstrip("/") + path
+
+
+def london_time(at: datetime) -> str:
+    """"2:05pm on 23 November 2026", UK time, as GOV.UK writes times."""
+    local = at.astimezone(LONDON)
+    return f"{local.strftime('%I:%M%p').lstrip('0').lower()} on {local.day} {local.strftime('%B %Y')}"
+
+
+def london_date(at: datetime) -> str:
+    local = at.astimezone(LONDON)
+    return f"{local.day} {local.strftime('%B %Y')}"
+
+
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+# Events whose recipients identity must look up, and the query to ask it.
+def lookup_for(event_type: str, data: dict) -> dict | None:
+    if event_type == "providers.contract_requested":
+        return {"commissioner_code": data["commissioner_code"]}
+    if event_type == "providers.contract_decided":
+        return {"location_ids": [data["location_id"]]}
+    if event_type == "capacity.bulk_upload_processed":
+        return {"user_ids": [data["uploaded_by"]]}
+    return None
+
+
+APPLICATION_KIND = {"registration": "an account", "location_access": "access to more locations"}
+REJECTED_WHAT = {"identity.user_rejected": "application for a Capacity Tracker account",
+                 "identity.access_rejected": "request for access to more locations"}
+COMMISSIONER_KIND = {"local_authority": "the Local Authority", "sub_icb": "the Sub-ICB"}
+
+
+def emails_for(event_type: str, event_id: str, data: dict, *, links: Links, contacts: list[dict] = (),
+               location: dict | None = None, secrets: dict | None = None) -> list[EmailRequest]:
+    """The emails an event asks for. `contacts` are identity's answer to
+    `lookup_for`; `location` what notifications knows of the event's
+    location; `secrets` the unsealed one-time password. Each email's
+    reference is the event's id and the recipient: a redelivered event
+    sends nothing twice."""
+    def email(template: str, to: str, **values) -> EmailRequest:
+        return EmailRequest(template, to.lower(), values, f"{event_id}:{to.lower()}")
+
+    secrets = secrets or {}
+    if event_type in ("identity.registration_submitted", "identity.access_requested"):
+        checks = [flag_text(flag) for flag in data["flags"]]
+        return [email("application-to-review", r["email"], name=r["name"], **{
+            "applicant name": data["name"], "applicant email": data["email"],
+            "organisation": data["organisation_name"], "what": APPLICATION_KIND[data["kind"]],
+            "flagged": bool(checks), "checks": checks, "review link": links("/applications")})
+            for r in data["reviewers"]]
+    if event_type == "identity.user_approved":
+        return [email("user-approved", data["email"], name=data["name"], email=data["email"], **{
+            "one-time password": secrets["one_time_password"], "sign in link": links("/sign-in")})]
+    if event_type in REJECTED_WHAT:
+        return [email("application-rejected", data["email"], name=data["name"], what=REJECTED_WHAT[event_type],
+                      reason=data["reason"] or "No reason was given.")]
+    if event_type == "identity.access_approved":
+        return [email("access-approved", data["email"], locations=list(data["location_ids"]),
+                      **{"sign in link": links("/sign-in")})]
+    if event_type == "identity.password_reset":
+        return [email("password-reset", data["email"], name=data["name"], **{
+            "one-time password": secrets["one_time_password"], "sign in link": links("/sign-in")})]
+    if event_type == "identity.password_expiring":
+        return [email("password-expiring", data["email"], name=data["name"], **{
+            "days left": _days(data["days_left"]), "expiry date": london_date(data["expires_at"]),
+            "change password link": links("/account/password")})]
+    if event_type == "identity.account_locked":
+        return [email("account-locked", data["email"], name=data["name"],
+                      **{"locked until": london_time(data["locked_until"])})]
+    if event_type == "providers.contract_requested":
+        return [email("contract-approval-request", c["email"], name=c["name"], location=data["location_name"],
+                      commissioner=data["commissioner_name"], **{"review link": links("/contracts")})
+                for c in contacts]
+    if event_type == "providers.contract_decided":
+        approved = data["decision"] == "approved"
+        commissioner = data.get("commissioner_name") or (
+            f"{COMMISSIONER_KIND[data['commissioner_kind']]} {data['commissioner_code']}")
+        return [email("contract-decision", c["email"], name=c["name"], location=data["location_name"],
+                      commissioner=commissioner, decision=data["decision"], approved=approved,
+                      declined=not approved, reason=(data.get("reason") or "") if not approved else "")
+                for c in with_manager(contacts, location)]
+    if event_type == "capacity.bulk_upload_processed":
+        processed = data["status"] == "processed"
+        return [email("bulk-upload-result", c["email"], name=c["name"], **{
+            "file name": data["file_name"], "outcome": "processed" if processed else "refused",
+            "applied": data["applied"], "refused": data["refused"],
+            "had problems": bool(data["refused"]) or not processed, "reason": data.get("reason") or "",
+            "result link": links(f"/capacity/bulk-uploads/{data['upload_id']}")}) for c in contacts]
+    raise ValueError(f"no email for {event_type}")
+
+
+_FLAG_TEXT = {  # identity's due-diligence flags are "code:detail"
+    "personal_webmail": "They used a personal email address ({}).",
+    "email_domain_typo": "Their email address may be mistyped: did they mean {}?",
+    "email_domain_unlike_organisation": "Their email address ({}) is not from a domain the organisation uses.",
+    "near_duplicate": "Someone with a similar name or email address already has an account ({}).",
+}
+
+
+def flag_text(flag: str) -> str:
+    code, _, detail = flag.partition(":")
+    return _FLAG_TEXT[code].format(detail) if code in _FLAG_TEXT else flag
+
+
+def with_manager(contacts: list[dict], location: dict | None) -> list[dict]:
+    """A location's users plus its manager (from its profile), each email once."""
+    people = {c["email"].lower(): c for c in contacts}
+    if location and location.get("manager_email") and location["manager_email"].lower() not in people:
+        people[location["manager_email"].lower()] = {
+            "email": location["manager_email"].lower(), "name": location.get("manager_name") or "manager",
+            "location_ids": [location["location_id"]]}
+    return [people[e] for e in sorted(people)]
+
+
+# -- reminders --------------------------------------------------------------------------------
+def stale_level(last_submitted_at: datetime | None, now: datetime) -> int | None:
+    """48 when a location's capacity is more than 48 hours old (or it never
+    sent any), 24 when more than 24 hours, else None."""
+    if last_submitted_at is None:
+        return 48
+    age = now - last_submitted_at
+    if age > timedelta(hours=48):
+        return 48
+    if age > timedelta(hours=24):
+        return 24
+    return None
+
+
+@dataclass
+class Recipient:
+    email: str
+    name: str
+    locations: list[str] = field(default_factory=list)
+
+
+def group_by_recipient(locations: list[dict], contacts: list[dict]) -> list[Recipient]:
+    """One email per person, listing every location of theirs in `locations`
+    (each a dict with location_id, name and maybe manager_email/_name)."""
+    names = {loc["location_id"]: loc["name"] for loc in locations}
+    people: dict[str, Recipient] = {}
+    for contact in contacts:
+        for location_id in contact["location_ids"]:
+            if location_id in names:
+                person = people.setdefault(contact["email"].lower(), Recipient(contact["email"].lower(), contact["name"]))
+                person.locations.append(location_id)
+    for loc in locations:
+        if loc.get("manager_email"):
+            person = people.setdefault(loc["manager_email"].lower(),
+                                       Recipient(loc["manager_email"].lower(), loc.get("manager_name") or "manager"))
+            person.locations.append(loc["location_id"])
+    for person in people.values():
+        person.locations = [names[i] for i in sorted(set(person.locations), key=lambda i: names[i])]
+    return [people[e] for e in sorted(people)]
+
+
+def collection_window(now: datetime, first_day: int, last_day: int) -> tuple[str, str] | None:
+    """(period "2026-11", its last day "14 November 2026") when `now` is in
+    this month's collection window (UK dates), else None."""
+    local = now.astimezone(LONDON)
+    if not first_day <= local.day <= last_day:
+        return None
+    return f"{local.year:04d}-{local.month:02d}", f"{last_day} {local.strftime('%B %Y')}"

@@ -1,0 +1,258 @@
+"""The notifications service's nameko entrypoints: parse input with its
+schema, call a use case, return plain data.
+
+Three loops run on timers: the dispatcher (due emails to the provider), the
+jobs (events' emails whose recipients identity tells), and the schedules
+(stale capacity reminders, the monthly refresh). Several instances can run
+side by side: each claims its work with row locks."""
+from __future__ import annotations
+
+import eventlet
+from eventlet.greenpool import GreenPool
+from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
+
+from tracker_common.config import env, env_float, env_int
+from tracker_common.contracts import notifications as bodies
+from tracker_common.contracts.errors import Forbidden, TrackerError
+from tracker_common.contracts.permissions import Action, Principal, may
+from tracker_common.dependencies import Clock, DatabaseWithOutbox, Telemetry
+from tracker_common.entrypoints import subscribe
+from tracker_common.keys import message_sealer
+from tracker_common.logs import get_logger
+from tracker_common.rpc import ServiceTimeout
+from tracker_common.schemas import load
+
+from . import rules
+from .delivery import NotifyProvider, provider_from_environment
+from .handlers import dispatch, events, history, reminders, sending
+from .models import outbox, processed_events
+from .templates import DEFAULT_TEMPLATES
+
+log = get_logger(__name__)
+expected = {"expected_exceptions": TrackerError}
+SEND_EMAIL, QUERY, TEMPLATE_VERSION, REMINDERS = (bodies.SendEmailRequest(), bodies.NotificationQuery(),
+                                                   bodies.TemplateVersionRequest(), bodies.ReminderRequest())
+
+
+class Delivery(DependencyProvider):
+    """The delivery provider chosen by configuration (SMTP or GOV.UK Notify),
+    the key that unseals personalisation, and the dispatcher's settings. A
+    Notify provider missing a template id refuses to start."""
+
+    def setup(self):
+        self.provider = provider_from_environment()
+        if isinstance(self.provider, NotifyProvider):
+            missing = self.provider.unmapped([t.id for t in DEFAULT_TEMPLATES])
+            if missing:
+                raise ValueError("NOTIFY_TEMPLATE_IDS has no GOV.UK Notify template for: " + ", ".join(missing))
+        self.sealer = message_sealer()
+        self.settings = dispatch.DispatchSettings(
+            batch=env_int("EMAIL_BATCH", 50),
+            rate_limit_per_minute=env_int("EMAIL_RATE_LIMIT_PER_MINUTE", 3000),
+            max_attempts=env_int("EMAIL_MAX_ATTEMPTS", 5),
+            retry_base_seconds=env_float("EMAIL_RETRY_BASE_SECONDS", 30.0),
+            retry_cap_seconds=env_float("EMAIL_RETRY_CAP_SECONDS", 3600.0),
+            lease_seconds=env_float("EMAIL_LEASE_SECONDS", 300.0),
+            poll_seconds=env_float("EMAIL_STATUS_POLL_SECONDS", 10.0))
+        self.links = rules.Links(env("PUBLIC_URL", "http://localhost:8000"))
+        self.rpc_timeout = env_float("RPC_TIMEOUT", 10.0)
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+
+def _check(actor: dict, action: Action) -> Principal:
+    principal = Principal.from_claims(actor)
+    if not may(principal, action):
+        raise Forbidden("Only administrators can see the emails the system sends.")
+    return principal
+
+
+class NotificationsService:
+    name = "notifications"
+
+    db = DatabaseWithOutbox((outbox, processed_events))
+    clock = Clock()
+    telemetry = Telemetry()
+    delivery = Delivery()
+    identity_rpc = RpcProxy("identity")
+    capacity_rpc = RpcProxy("capacity")
+
+    @rpc
+    def health(self):
+        return {"service": self.name, "database": self.db.ping(), "provider": self.delivery.provider.name}
+
+    # -- sending ---------------------------------------------------------------------------
+    @rpc(**expected)
+    def send_email(self, template, to, personalisation=None, reference=None, sender="system"):
+        """GOV.UK Notify's send_email: returns {"id", "status", "duplicate"}."""
+        request = load(SEND_EMAIL, {"template": template, "to": to, "personalisation": personalisation or {},
+                                    "reference": reference})
+        with self.db.unit_of_work() as uow:
+            result = sending.send_email(uow, self.delivery.sealer, request, sender=str(sender)[:80])
+            uow.commit()
+            return result
+
+    @rpc(**expected)
+    def send_reminders(self, actor, payload):
+        """Remind locations to update their capacity (the report's button)."""
+        command = load(REMINDERS, payload)
+        with self.db.unit_of_work() as uow:
+            result = reminders.manual_reminders(uow, Principal.from_claims(actor), command["location_ids"],
+                                                lookup=self._contacts, sealer=self.delivery.sealer,
+                                                links=self.delivery.links)
+            uow.commit()
+            return result
+
+    # -- status and history (administrators) ------------------------------------------------
+    @rpc(**expected)
+    def get_notification(self, actor, notification_id):
+        _check(actor, Action.VIEW_NOTIFICATIONS)
+        with self.db.unit_of_work() as uow:
+            return history.get_notification(uow, str(notification_id))
+
+    @rpc(**expected)
+    def find_notifications(self, actor, query=None):
+        _check(actor, Action.VIEW_NOTIFICATIONS)
+        with self.db.unit_of_work() as uow:
+            return history.find_notifications(uow, load(QUERY, query or {}))
+
+    @rpc(**expected)
+    def list_templates(self, actor):
+        _check(actor, Action.VIEW_NOTIFICATIONS)
+        with self.db.unit_of_work() as uow:
+            return sending.list_templates(uow)
+
+    @rpc(**expected)
+    def get_template(self, actor, template_id):
+        _check(actor, Action.VIEW_NOTIFICATIONS)
+        with self.db.unit_of_work() as uow:
+            return sending.get_template(uow, str(template_id))
+
+    @rpc(**expected)
+    def publish_template_version(self, actor, template_id, payload):
+        principal = _check(actor, Action.VIEW_NOTIFICATIONS)
+        command = load(TEMPLATE_VERSION, payload)
+        with self.db.unit_of_work() as uow:
+            result = sending.publish_version(uow, str(template_id), command, author=principal.user_id)
+            uow.commit()
+            return result
+
+    # -- the dispatcher --------------------------------------------------------------------
+    @timer(interval=env_float("EMAIL_DISPATCH_INTERVAL", 1.0))
+    def dispatch_due(self):
+        """Send what is due, a batch at a time, several emails at once."""
+        settings, provider = self.delivery.settings, self.delivery.provider
+        pool = GreenPool(env_int("EMAIL_CONCURRENCY", 8))
+        while True:
+            with self.db.unit_of_work() as uow:
+                claimed = dispatch.claim(uow, self.delivery.sealer, settings)
+                uow.commit()
+            results = list(pool.imap(lambda c: (c, dispatch.deliver(provider, c)), claimed))
+            for item, result in results:
+                with self.db.unit_of_work() as uow:
+                    status = dispatch.record(uow, item, result, settings)
+                    uow.commit()
+                log.info("email attempt", notification_id=item.notification_id, attempt=item.attempt,
+                         status=status)
+            if len(claimed) < settings.batch:
+                return
+
+    # -- events ----------------------------------------------------------------------------
+    def _keep(self, event):
+        """Keep the event's request for emails (once, whatever redelivers it)."""
+        self.db.apply_once(event, lambda uow, data: events.keep_job(uow, event))
+
+    @subscribe("identity.registration_submitted")
+    def on_registration_submitted(self, event):
+        self._keep(event)
+
+    @subscribe("identity.access_requested")
+    def on_access_requested(self, event):
+        self._keep(event)
+
+    @subscribe("identity.user_approved")
+    def on_user_approved(self, event):
+        self._keep(event)
+
+    @subscribe("identity.user_rejected")
+    def on_user_rejected(self, event):
+        self._keep(event)
+
+    @subscribe("identity.access_approved")
+    def on_access_approved(self, event):
+        self._keep(event)
+
+    @subscribe("identity.access_rejected")
+    def on_access_rejected(self, event):
+        self._keep(event)
+
+    @subscribe("identity.password_reset")
+    def on_password_reset(self, event):
+        self._keep(event)
+
+    @subscribe("identity.password_expiring")
+    def on_password_expiring(self, event):
+        self._keep(event)
+
+    @subscribe("identity.account_locked")
+    def on_account_locked(self, event):
+        self._keep(event)
+
+    @subscribe("providers.contract_requested")
+    def on_contract_requested(self, event):
+        self._keep(event)
+
+    @subscribe("providers.contract_decided")
+    def on_contract_decided(self, event):
+        self._keep(event)
+
+    @subscribe("capacity.bulk_upload_processed")
+    def on_bulk_upload_processed(self, event):
+        self._keep(event)
+
+    @subscribe("providers.location_updated")
+    def on_location_updated(self, event):
+        self.db.apply_once(event, events.apply_location_snapshot)
+
+    def _contacts(self, query: dict) -> dict:
+        try:
+            with eventlet.Timeout(self.delivery.rpc_timeout):  # never wait on identity for ever
+                return self.identity_rpc.contacts(query)
+        except eventlet.Timeout:  # a BaseException: made an error the job can wait on
+            raise ServiceTimeout("identity did not answer in time")
+
+    @timer(interval=env_float("EMAIL_JOBS_INTERVAL", 1.0))
+    def make_emails(self):
+        """Make the emails of the events waiting for their recipients."""
+        with self.db.unit_of_work() as uow:
+            job_ids = events.due_jobs(uow, 50)
+        for job_id in job_ids:
+            with self.db.unit_of_work() as uow:
+                status = events.run_job(
+                    uow, job_id, lookup=self._contacts, sealer=self.delivery.sealer, links=self.delivery.links,
+                    max_attempts=env_int("EMAIL_JOB_MAX_ATTEMPTS", 20),
+                    retry_base=env_float("EMAIL_JOB_RETRY_BASE_SECONDS", 5.0), retry_cap=3600.0)
+                uow.commit()
+            if status == "failed":
+                log.error("emails of an event could not be made; `python -m notifications.manage retry-jobs` "
+                          "once identity answers", event_id=job_id)
+
+    # -- schedules -------------------------------------------------------------------------
+    @timer(interval=env_float("REMINDER_INTERVAL", 900.0))
+    def send_scheduled_reminders(self):
+        """Capacity not updated for 24 / 48 hours; the monthly refresh."""
+        with eventlet.Timeout(self.delivery.rpc_timeout * 3):
+            stale = self.capacity_rpc.stale_locations({"older_than_hours": 24})
+        with self.db.unit_of_work() as uow:
+            made = reminders.stale_reminders(uow, stale, lookup=self._contacts, sealer=self.delivery.sealer,
+                                             links=self.delivery.links)
+            uow.commit()
+        with self.db.unit_of_work() as uow:
+            monthly = reminders.monthly_refresh(
+                uow, lookup=self._contacts, sealer=self.delivery.sealer, links=self.delivery.links,
+                first_day=env_int("COLLECTION_FIRST_DAY", 8), last_day=env_int("COLLECTION_LAST_DAY", 14))
+            uow.commit()
+        log.info("scheduled reminders", stale_reminders=made, monthly_refresh=monthly)

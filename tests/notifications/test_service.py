@@ -1,0 +1,144 @@
+"""The notifications service on a real broker, with a real SMTP server:
+events become emails read from the server, a duplicated event sends once,
+an event whose recipients identity must name waits for identity, and an
+email accepted before the service was killed still arrives after a
+restart."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import eventlet
+import pytest
+from kombu import Connection
+from nameko.rpc import rpc
+from nameko.standalone.rpc import ServiceRpcProxy
+
+from notifications.handlers.history import get_notification
+from notifications.service import NotificationsService
+from tracker_common.bus import declare_topology, subscription_queue_name
+from tracker_common.contracts.errors import InvalidInput
+from tracker_common.contracts.events import SUBSCRIPTIONS, new_event, schema_of
+from tracker_common.testing import free_port, publish_messages, wait_until
+
+from .conftest import Inbox
+
+
+@pytest.fixture(autouse=True)
+def notifications_queues_empty(amqp_uri):
+    """Start from empty queues: other services' tests publish to this vhost."""
+    with Connection(amqp_uri) as connection:
+        declare_topology(connection)
+        for event_type in SUBSCRIPTIONS["notifications"]:
+            connection.default_channel.queue_purge(subscription_queue_name("notifications", event_type))
+
+
+@pytest.fixture
+def service_env(monkeypatch, smtp, notifications_db):
+    _, port = smtp
+    for name, value in {"EMAIL_PROVIDER": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
+                        "EMAIL_RETRY_BASE_SECONDS": "0.2", "EMAIL_RETRY_CAP_SECONDS": "1",
+                        "EMAIL_MAX_ATTEMPTS": "50", "EMAIL_LEASE_SECONDS": "3", "RPC_TIMEOUT": "2",
+                        "EMAIL_JOB_RETRY_BASE_SECONDS": "0.2", "PUBLIC_URL": "https://tracker.example"}.items():
+        monkeypatch.setenv(name, value)
+    return port
+
+
+def message(event_type, data):
+    return new_event(event_type, schema_of(event_type).load(data),
+                     occurred_at=datetime.now(timezone.utc)).to_message()
+
+
+def approved(sealer, email_address="ana@alder.example", otp="Puffin-Lake-37"):
+    return message("identity.user_approved", {
+        "application_id": "a1", "user_id": "u1", "name": "Ana Lopez", "email": email_address,
+        "organisation_id": "1-100000001", "one_time_password_sealed": sealer.encrypt(otp.encode()).decode()})
+
+
+def test_events_become_emails_and_a_duplicate_sends_once(run_container, amqp_uri, service_env, smtp, sealer):
+    inbox, _ = smtp
+    approval = approved(sealer)
+    application = message("identity.registration_submitted", {
+        "application_id": "a2", "kind": "registration", "user_id": "u2", "name": "Bo Smith",
+        "email": "bo@gmail.com", "organisation_id": "1-100000001", "organisation_name": "Alder Care Ltd",
+        "location_ids": [], "level": "standard", "flags": ["personal_webmail:gmail.com"],
+        "routed_to": "approvers", "reviewers": [
+            {"user_id": "r1", "email": "rita@alder.example", "name": "Rita"},
+            {"user_id": "r2", "email": "raj@alder.example", "name": "Raj"}]})
+    with run_container(NotificationsService):
+        publish_messages(amqp_uri, [approval, application, approval])
+        [welcome] = inbox.wait_for("ana@alder.example")
+        inbox.wait_for("rita@alder.example")
+        [review] = inbox.wait_for("raj@alder.example")
+    assert "one-time password: Puffin-Lake-37" in Inbox.text(welcome)
+    assert welcome["Subject"] == "Your Capacity Tracker account is ready"
+    assert review["Subject"] == "Bo Smith has applied for access to the Capacity Tracker"
+    assert "They used a personal email address (gmail.com)." in Inbox.text(review)
+    assert "https://tracker.example/applications" in Inbox.text(review)
+    assert len(inbox.to("ana@alder.example")) == 1  # the duplicate was ignored
+
+
+class FakeIdentity:
+    """identity's contacts RPC, as the real one answers for one commissioner."""
+
+    name = "identity"
+
+    @rpc
+    def contacts(self, query):
+        assert query == {"commissioner_code": "E08000016"}
+        return {"contacts": [{"user_id": "p1", "email": "priya@barnsley.example", "name": "Priya",
+                              "location_ids": []}], "routed_to": "approvers"}
+
+
+def test_an_email_whose_recipients_identity_names_waits_for_identity(run_container, amqp_uri, service_env, smtp):
+    inbox, _ = smtp
+    with run_container(NotificationsService):
+        publish_messages(amqp_uri, [message("providers.contract_requested", {
+            "contract_id": "c1", "location_id": "1-1", "location_name": "Alder House",
+            "commissioner_kind": "local_authority", "commissioner_code": "E08000016",
+            "commissioner_name": "Barnsley"})])
+        eventlet.sleep(2)
+        assert inbox.messages == []  # identity is not running: the job waits
+        with run_container(FakeIdentity):
+            [request] = inbox.wait_for("priya@barnsley.example", timeout=30)
+    assert request["Subject"] == "Alder House says it has a contract with Barnsley"
+
+
+def test_send_email_over_rpc_names_what_is_missing(run_container, container_config, service_env, smtp):
+    inbox, _ = smtp
+    with run_container(NotificationsService):
+        with ServiceRpcProxy("notifications", container_config) as notifications:
+            with pytest.raises(Exception) as refused:
+                notifications.send_email("account-locked", "lee@alder.example", {"name": "Lee"})
+            assert "locked until" in str(refused.value)
+            first = notifications.send_email("account-locked", "lee@alder.example",
+                                             {"name": "Lee", "locked until": "9:00am on 24 November 2026"},
+                                             reference="lock-1")
+            again = notifications.send_email("account-locked", "lee@alder.example",
+                                             {"name": "Lee", "locked until": "9:00am on 24 November 2026"},
+                                             reference="lock-1")
+            inbox.wait_for("lee@alder.example")
+    assert again["id"] == first["id"] and again["duplicate"] is True
+    assert len(inbox.to("lee@alder.example")) == 1
+
+
+def test_an_email_accepted_before_a_kill_arrives_after_the_restart(run_container, container_config, service_env,
+                                                                   smtp, notifications_db):
+    inbox, port = smtp
+    inbox.refuse("ana@alder.example", "421 4.3.2 Service shutting down", always=True)
+    container = run_container.start(NotificationsService)
+    with ServiceRpcProxy("notifications", container_config) as notifications:
+        sent = notifications.send_email("account-locked", "ana@alder.example",
+                                        {"name": "Ana", "locked until": "9:00am on 24 November 2026"})
+    wait_until(lambda: inbox.rcpt_attempts.get("ana@alder.example", 0) >= 1, message="a first attempt")
+    container.kill()  # as kill -9 would: nothing more from this instance
+    inbox.always.clear()  # the mail server is well again
+    with run_container(NotificationsService):
+        inbox.wait_for("ana@alder.example", timeout=30)
+
+        def delivered():
+            with notifications_db.unit_of_work() as uow:
+                found = get_notification(uow, sent["id"])
+            return found if found["status"] == "delivered" else None
+        found = wait_until(delivered, message="delivered")
+    assert found["attempts"] >= 2
+    assert len(inbox.to("ana@alder.example")) == 1
