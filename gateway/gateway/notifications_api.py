@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import current_app, g
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from tracker_common.contracts import notifications as bodies
 
@@ -20,7 +21,7 @@ def notifications(method: str, **kwargs):
 
 @blp.route("", methods=["GET"])
 @secured(blp)
-@blp.arguments(bodies.NotificationQuery, location="query")
+@blp.arguments(bodies.NotificationQuery, location="query", unknown=RAISE)
 @blp.response(200, bodies.NotificationPage)
 @errors(blp, 401, 403, 422)
 def find_notifications(query):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from notifications import rules
 from notifications.handlers import events, reminders
 from notifications.models import EmailJob, Notification
-from tracker_common.contracts.errors import InvalidInput
+from tracker_common.contracts.errors import Forbidden, InvalidInput
 from tracker_common.contracts.events import new_event, schema_of
 from tracker_common.contracts.permissions import Principal, Role
 
@@ -228,7 +228,9 @@ def test_manual_reminders_only_where_the_sender_may_and_naming_what_is_refused(n
     sent = manual(COUNCIL, ["1-1"])
     assert sorted(s["to"] for s in sent["reminded"]) == ["ana@alder.example", "manager@alder.example"]
     assert shown(notifications_db, "ana@alder.example")["requested by"] == "Chris Council"
-    for actor, ids, bad in ((ELSEWHERE, ["1-1"], "0"), (CARE_HOME, ["1-1"], "0"), (COUNCIL, ["1-1", "9-9"], "1")):
+    with pytest.raises(Forbidden):
+        manual(CARE_HOME, ["1-1"])
+    for actor, ids, bad in ((ELSEWHERE, ["1-1"], "0"), (COUNCIL, ["1-1", "9-9"], "1")):
         with pytest.raises(InvalidInput) as refused:
             manual(actor, ids)
         assert list(refused.value.fields["location_ids"]) == [bad]

@@ -34,6 +34,7 @@ class System:
         self.clock_file.write_text("0")
         self.port = free_port()
         self.identity_metrics_port = free_port()
+        self.smtp_port, self.mail_port = free_port(), free_port()
         self.amqp_uri = reset_vhost("capacity-tracker-system")
         self.database_template = "postgresql+psycopg2://postgres@127.0.0.1:5432/capacity_tracker_system_{service}"
         self.env = {
@@ -49,6 +50,9 @@ class System:
             "ADMIN_EMAIL": "admin@tracker.example",
             "ADMIN_PASSWORD": "Osprey-Meadow-Lantern-58",
             "PYTHONUNBUFFERED": "1",
+            "SMTP_PORT": str(self.smtp_port),
+            "EMAIL_RETRY_BASE_SECONDS": "1",
+            "PUBLIC_URL": "https://tracker.example",
         }
         self.group = ProcessGroup(ROOT, self.env, tmp)
         self.base = f"http://127.0.0.1:{self.port}"
@@ -61,7 +65,7 @@ class System:
         assert done.returncode == 0, done.stdout + done.stderr
 
     def prepare(self, demo_data: Path) -> None:
-        for service in ("identity", "providers", "capacity", "search"):
+        for service in ("identity", "providers", "capacity", "search", "notifications"):
             drop_database(self.database_template.format(service=service))
         import redis
         redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
@@ -70,6 +74,7 @@ class System:
         self.manage("providers", "migrate")
         self.manage("capacity", "migrate")
         self.manage("search", "migrate")
+        self.manage("notifications", "migrate")
         self.manage("providers", "load-geography")
         self.manage("providers", "import-postcodes", str(demo_data / "ONSPD.csv"))
         self.manage("providers", "import-cqc", str(demo_data / "HSCA_Active_Locations.csv"))
@@ -79,6 +84,9 @@ class System:
         instance of a service ("search-2": same service, same queues)."""
         if name == "gateway":
             command = [PYTHON, "-m", "gunicorn", "-c", "gateway/gunicorn.conf.py", "gateway.wsgi:app"]
+        elif name == "mail":
+            command = [PYTHON, "-m", "notifications.mailcatcher", "--smtp-port", str(self.smtp_port),
+                       "--http-port", str(self.mail_port)]
         else:
             service = name.split("-", 1)[0]
             command = [PYTHON, "-m", "nameko", "run", "--config", "deploy/nameko.yaml", f"{service}.service"]
@@ -146,6 +154,18 @@ class System:
         return self.login(email, password)
 
     # -- what the system did ---------------------------------------------------------
+    def emails(self, to: str, count: int = 1, subject: str = "", timeout: float = 30) -> list[dict]:
+        """The emails to `to` (whose subject starts with `subject`) the mail
+        catcher received, newest first, once there are at least `count`."""
+        def arrived():
+            try:
+                found = [m for m in requests.get(f"http://127.0.0.1:{self.mail_port}/api/messages", timeout=5).json()
+                         if m["to"].lower() == to.lower() and m["subject"].startswith(subject)]
+            except requests.RequestException:
+                return None
+            return found if len(found) >= count else None
+        return wait_until(arrived, timeout=timeout, interval=0.2, message=f"{count} email(s) to {to}")
+
     def advance_clock(self, **delta) -> None:
         from datetime import timedelta
         offset = float(self.clock_file.read_text() or 0) + timedelta(**delta).total_seconds()
@@ -244,6 +264,8 @@ def system(tmp_path_factory):
     system.start("providers")
     system.start("capacity")
     system.start("search")
+    system.start("mail")
+    system.start("notifications")
     system.start("gateway")
     try:
         system.wait_healthy()

@@ -17,7 +17,8 @@ def test_healthz_names_the_broker_redis_and_every_built_service(system):
     response = system.api("GET", "/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {"broker": "ok", "redis": "ok", "identity": "ok",
-                                                          "providers": "ok", "capacity": "ok", "search": "ok"}}
+                                                          "providers": "ok", "capacity": "ok", "search": "ok",
+                                                          "notifications": "ok"}}
 
 
 def test_the_openapi_document_covers_every_endpoint_with_its_bodies_and_errors(system):
@@ -27,7 +28,7 @@ def test_the_openapi_document_covers_every_endpoint_with_its_bodies_and_errors(s
     from gateway.app import create_app
     routes = {(re.sub(r"<(\w+)>", r"{\1}", rule.rule), method.lower())
               for rule in create_app().url_map.iter_rules() if rule.rule.startswith("/api/v1/")
-              and rule.endpoint.split(".")[0] in ("identity", "providers", "capacity", "search")
+              and rule.endpoint.split(".")[0] in ("identity", "providers", "capacity", "search", "notifications")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     documented = {(path, method) for path, operations in spec["paths"].items() for method in operations}
     assert routes and routes <= documented

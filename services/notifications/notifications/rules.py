@@ -121,10 +121,12 @@ COMMISSIONER_KIND = {"local_authority": "the Local Authority", "sub_icb": "the S
 
 
 def emails_for(event_type: str, event_id: str, data: dict, *, links: Links, contacts: list[dict] = (),
-               location: dict | None = None, secrets: dict | None = None) -> list[EmailRequest]:
+               location: dict | None = None, secrets: dict | None = None,
+               location_names: dict[str, str] | None = None) -> list[EmailRequest]:
     """The emails an event asks for. `contacts` are identity's answer to
     `lookup_for`; `location` what notifications knows of the event's
-    location; `secrets` the unsealed one-time password. Each email's
+    location, `location_names` of the locations it names; `secrets` the
+    unsealed one-time password. Each email's
     reference is the event's id and the recipient: a redelivered event
     sends nothing twice."""
     def email(template: str, to: str, **values) -> EmailRequest:
@@ -145,7 +147,8 @@ def emails_for(event_type: str, event_id: str, data: dict, *, links: Links, cont
         return [email("application-rejected", data["email"], name=data["name"], what=REJECTED_WHAT[event_type],
                       reason=data["reason"] or "No reason was given.")]
     if event_type == "identity.access_approved":
-        return [email("access-approved", data["email"], locations=list(data["location_ids"]),
+        names = location_names or {}
+        return [email("access-approved", data["email"], locations=[names.get(i, i) for i in data["location_ids"]],
                       **{"sign in link": links("/sign-in")})]
     if event_type == "identity.password_reset":
         return [email("password-reset", data["email"], name=data["name"], **{

@@ -15,6 +15,7 @@ from nameko.timer import timer
 
 from tracker_common.config import env, env_float, env_int
 from tracker_common.contracts import notifications as bodies
+from tracker_common.contracts.identity import ContactList
 from tracker_common.contracts.errors import Forbidden, TrackerError
 from tracker_common.contracts.permissions import Action, Principal, may
 from tracker_common.dependencies import Clock, DatabaseWithOutbox, Telemetry
@@ -34,6 +35,7 @@ log = get_logger(__name__)
 expected = {"expected_exceptions": TrackerError}
 SEND_EMAIL, QUERY, TEMPLATE_VERSION, REMINDERS = (bodies.SendEmailRequest(), bodies.NotificationQuery(),
                                                    bodies.TemplateVersionRequest(), bodies.ReminderRequest())
+CONTACTS = ContactList()
 
 
 class Delivery(DependencyProvider):
@@ -220,7 +222,7 @@ class NotificationsService:
     def _contacts(self, query: dict) -> dict:
         try:
             with eventlet.Timeout(self.delivery.rpc_timeout):  # never wait on identity for ever
-                return self.identity_rpc.contacts(query)
+                return load(CONTACTS, self.identity_rpc.contacts(query))  # checked at both ends
         except eventlet.Timeout:  # a BaseException: made an error the job can wait on
             raise ServiceTimeout("identity did not answer in time")
 

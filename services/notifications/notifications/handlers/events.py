@@ -11,14 +11,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from tracker_common.contracts.events import schema_of
 from tracker_common.db import apply_if_newer
 
 from .. import rules
 from ..models import EmailJob, Location
 from .sending import send_email
-
-SENDERS = {"identity": "identity", "providers": "providers", "capacity": "capacity"}
-
 
 def keep_job(uow, event) -> None:
     """Keep an event's request for emails until its emails are made."""
@@ -27,7 +25,6 @@ def keep_job(uow, event) -> None:
 
 
 def _json_ready(event_type: str, data: dict) -> dict:
-    from tracker_common.contracts.events import schema_of
     return schema_of(event_type).dump(data)
 
 
@@ -67,7 +64,6 @@ def run_job(uow, job_id: str, *, lookup, sealer, links: rules.Links, max_attempt
                               .with_for_update(skip_locked=True)).first()
     if job is None:
         return None
-    from tracker_common.contracts.events import schema_of
     data = schema_of(job.event_type).load(job.data)
     try:
         query = rules.lookup_for(job.event_type, data)
@@ -85,8 +81,10 @@ def run_job(uow, job_id: str, *, lookup, sealer, links: rules.Links, max_attempt
     if "one_time_password_sealed" in data:
         secrets["one_time_password"] = sealer.decrypt(data["one_time_password_sealed"].encode()).decode()
     location = location_facts(uow.session, data["location_id"]) if "location_id" in data else None
+    names = dict(uow.session.execute(select(Location.location_id, Location.name).where(
+        Location.location_id.in_(data.get("location_ids") or []))).all())
     for request in rules.emails_for(job.event_type, job.id, data, links=links, contacts=contacts,
-                                    location=location, secrets=secrets):
+                                    location=location, secrets=secrets, location_names=names):
         send_email(uow, sealer, {"template": request.template, "to": request.to,
                                  "personalisation": request.personalisation, "reference": request.reference},
                    sender=job.event_type.split(".")[0])

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from tracker_common.contracts.errors import InvalidInput
-from tracker_common.contracts.permissions import Action, Principal, Target, may
+from tracker_common.contracts.errors import Forbidden, InvalidInput
+from tracker_common.contracts.permissions import Action, Principal, Target, may, scopes
 
 from .. import rules
 from ..models import Location, ReminderSent, ScheduledRun
@@ -115,6 +115,8 @@ def manual_reminders(uow, actor: Principal, location_ids: list[str], *, lookup, 
                      links: rules.Links) -> dict:
     """Remind these locations now, on behalf of `actor` (who must be allowed
     to remind each of them). Each location's people get one email."""
+    if not scopes(actor, Action.SEND_REMINDERS):
+        raise Forbidden("You cannot send reminders.")
     session = uow.session
     facts, refused = [], {}
     for index, location_id in enumerate(location_ids):
