@@ -156,9 +156,24 @@ def natural_target(role: Role, action: Action) -> Target:
 
 def test_table_mapping_covers_every_action_but_those_beyond_the_table():
     # READ_API is the 2024 API user, described in prose rather than as a row;
-    # VIEW_LOCATION and DECIDE_CONTRACTS come from DOMAIN's text (profiles seen
-    # in search results, contracts approved by the LA / Sub-ICB).
-    assert set(TABLE_ACTIONS) == set(Action) - {A.READ_API, A.VIEW_LOCATION, A.DECIDE_CONTRACTS}
+    # VIEW_LOCATION, DECIDE_CONTRACTS and SEND_REMINDERS come from DOMAIN's
+    # text (profiles seen in search results, contracts approved by the LA /
+    # Sub-ICB, the report's reminder button); VIEW_NOTIFICATIONS is the
+    # administrators' view of every email sent.
+    assert set(TABLE_ACTIONS) == set(Action) - {A.READ_API, A.VIEW_LOCATION, A.DECIDE_CONTRACTS,
+                                                A.SEND_REMINDERS, A.VIEW_NOTIFICATIONS}
+
+
+def test_reminders_are_sent_by_commissioners_for_their_area_and_never_by_care_homes():
+    council = Principal("u", "la-x", frozenset({R.NON_CARE_HOME_USER}), aligned_codes=frozenset({"E08000016"}))
+    carer = Principal("u", "prov-a", frozenset({R.CARE_HOME_USER, R.APPROVER}))
+    admin = Principal("u", "admin-org", frozenset({R.ADMIN}))
+    home_in_barnsley = Target(organisation_id="prov-a", location_id="1-1", la_code="E08000016")
+    assert may(council, A.SEND_REMINDERS, home_in_barnsley)
+    assert not may(council, A.SEND_REMINDERS, Target(organisation_id="prov-b", la_code="E09000001"))
+    assert not may(carer, A.SEND_REMINDERS, home_in_barnsley)
+    assert may(admin, A.SEND_REMINDERS, home_in_barnsley)
+    assert not may(council, A.VIEW_NOTIFICATIONS) and may(admin, A.VIEW_NOTIFICATIONS)
 
 
 def test_a_contract_is_decided_by_its_commissioner_only():

@@ -142,3 +142,45 @@ def test_an_email_accepted_before_a_kill_arrives_after_the_restart(run_container
         found = wait_until(delivered, message="delivered")
     assert found["attempts"] >= 2
     assert len(inbox.to("ana@alder.example")) == 1
+
+
+class FakeCapacity:
+    """capacity's stale_locations: two homes that never sent a return, one
+    with its reminders switched off."""
+
+    name = "capacity"
+
+    @rpc
+    def stale_locations(self, query):
+        assert query == {"older_than_hours": 24}
+        return [{"location_id": location_id, "name": name, "provider_id": "1-100000001", "la_code": "E08000016",
+                 "sub_icb_code": "E38000006", "last_submitted_at": None, "staleness": "never",
+                 "reminders_enabled": enabled}
+                for location_id, name, enabled in (("1-1", "Alder House", True), ("1-2", "Birch Lodge", False))]
+
+
+class FakeIdentityForLocations:
+    name = "identity"
+
+    @rpc
+    def contacts(self, query):
+        people = {"1-1": ("ana@alder.example", "Ana"), "1-2": ("bo@birch.example", "Bo")}
+        return {"contacts": [{"user_id": email_address, "email": email_address, "name": name, "location_ids": [lid]}
+                             for lid, (email_address, name) in people.items() if lid in query["location_ids"]],
+                "routed_to": None}
+
+
+def test_the_scheduled_reminders_ask_capacity_and_identity_then_email(run_container, service_env, smtp):
+    from nameko.testing.services import entrypoint_hook
+
+    inbox, _ = smtp
+    with run_container(FakeCapacity), run_container(FakeIdentityForLocations), \
+            run_container(NotificationsService) as container:
+        with entrypoint_hook(container, "send_scheduled_reminders") as remind:
+            remind()
+            remind()  # the same stale spell: nothing more
+        [reminder] = inbox.wait_for("ana@alder.example")
+        eventlet.sleep(1.5)  # time for anything else the dispatcher might send
+    assert reminder["Subject"] == "Update your vacancies on the Capacity Tracker"
+    assert "* Alder House" in Inbox.text(reminder) and "48 hours" in Inbox.text(reminder)
+    assert inbox.to("bo@birch.example") == [] and len(inbox.messages) == 1  # switched off for Birch Lodge

@@ -26,13 +26,12 @@ def test_from_application_to_sign_in_by_email_and_the_history_administrators_rea
     org, home = f"prov-{unique()}", f"1-{unique()}"
     system.add_care_provider(org, f"{org}.example", home)
     admin = system.admin_token()
-    alice_email = f"alice@{org}.example"
-    application = register(system, name="Alice Approver", email=alice_email, organisation_id=org, level="approver")
+    alice_email, alice_name = f"alice@{org}.example", f"Alice {unique().capitalize()}"
+    application = register(system, name=alice_name, email=alice_email, organisation_id=org, level="approver")
 
     # The application is routed to the administrators: they are emailed.
-    [to_review] = system.emails(system.env["ADMIN_EMAIL"],
-                                subject="Alice Approver has applied for access")
-    assert f"Alice Approver ({alice_email}) from Provider {org}" in to_review["text"]
+    [to_review] = system.emails(system.env["ADMIN_EMAIL"], subject=f"{alice_name} has applied for access")
+    assert f"{alice_name} ({alice_email}) from Provider {org}" in to_review["text"]
     assert "https://tracker.example/applications" in to_review["text"]
 
     decided = system.api("POST", f"/api/v1/applications/{application['id']}/decision", token=admin,

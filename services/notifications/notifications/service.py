@@ -12,6 +12,7 @@ from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
+from prometheus_client import Counter, Gauge
 
 from tracker_common.config import env, env_float, env_int
 from tracker_common.contracts import notifications as bodies
@@ -32,6 +33,11 @@ from .models import outbox, processed_events
 from .templates import DEFAULT_TEMPLATES
 
 log = get_logger(__name__)
+EMAIL_ATTEMPTS = Counter("tracker_email_attempts_total",
+                         "Email deliveries attempted and status checks, by the status they led to", ["status"])
+EMAILS_WAITING = Gauge("tracker_emails_waiting", "Emails due for an attempt or a status check now")
+EMAIL_JOBS_FAILED = Counter("tracker_email_jobs_failed_total",
+                            "Events whose recipients could not be looked up after every attempt")
 expected = {"expected_exceptions": TrackerError}
 SEND_EMAIL, QUERY, TEMPLATE_VERSION, REMINDERS = (bodies.SendEmailRequest(), bodies.NotificationQuery(),
                                                    bodies.TemplateVersionRequest(), bodies.ReminderRequest())
@@ -157,9 +163,12 @@ class NotificationsService:
                 with self.db.unit_of_work() as uow:
                     status = dispatch.record(uow, item, result, settings)
                     uow.commit()
+                EMAIL_ATTEMPTS.labels(status).inc()
                 log.info("email attempt", notification_id=item.notification_id, attempt=item.attempt,
                          status=status)
             if len(claimed) < settings.batch:
+                with self.db.unit_of_work() as uow:
+                    EMAILS_WAITING.set(dispatch.waiting(uow))
                 return
 
     # -- events ----------------------------------------------------------------------------
@@ -219,12 +228,17 @@ class NotificationsService:
     def on_location_updated(self, event):
         self.db.apply_once(event, events.apply_location_snapshot)
 
-    def _contacts(self, query: dict) -> dict:
+    def _ask(self, call, *args, timeout: float | None = None):
+        """Call another service, never waiting for ever."""
         try:
-            with eventlet.Timeout(self.delivery.rpc_timeout):  # never wait on identity for ever
-                return load(CONTACTS, self.identity_rpc.contacts(query))  # checked at both ends
-        except eventlet.Timeout:  # a BaseException: made an error the job can wait on
-            raise ServiceTimeout("identity did not answer in time")
+            with eventlet.Timeout(timeout or self.delivery.rpc_timeout):
+                return call(*args)
+        except eventlet.Timeout:  # a BaseException: made an error callers can wait on
+            raise ServiceTimeout("a service did not answer in time")
+
+    def _contacts(self, query: dict) -> dict:
+        """Whom identity says to email (its answer checked at both ends)."""
+        return load(CONTACTS, self._ask(self.identity_rpc.contacts, query))
 
     @timer(interval=env_float("EMAIL_JOBS_INTERVAL", 1.0))
     def make_emails(self):
@@ -239,6 +253,7 @@ class NotificationsService:
                     retry_base=env_float("EMAIL_JOB_RETRY_BASE_SECONDS", 5.0), retry_cap=3600.0)
                 uow.commit()
             if status == "failed":
+                EMAIL_JOBS_FAILED.inc()
                 log.error("emails of an event could not be made; `python -m notifications.manage retry-jobs` "
                           "once identity answers", event_id=job_id)
 
@@ -246,8 +261,8 @@ class NotificationsService:
     @timer(interval=env_float("REMINDER_INTERVAL", 900.0))
     def send_scheduled_reminders(self):
         """Capacity not updated for 24 / 48 hours; the monthly refresh."""
-        with eventlet.Timeout(self.delivery.rpc_timeout * 3):
-            stale = self.capacity_rpc.stale_locations({"older_than_hours": 24})
+        stale = self._ask(self.capacity_rpc.stale_locations, {"older_than_hours": 24},
+                          timeout=self.delivery.rpc_timeout * 3)
         with self.db.unit_of_work() as uow:
             made = reminders.stale_reminders(uow, stale, lookup=self._contacts, sealer=self.delivery.sealer,
                                              links=self.delivery.links)

@@ -147,3 +147,9 @@ def _finish(session, notification: Notification, outcome: rules.Outcome, now: da
     if outcome.final:
         notification.completed_at = now
         notification.personalisation_sealed = None  # secrets are never kept once it is over
+
+
+def waiting(uow) -> int:
+    """How many notifications are due now (a backlog operators watch)."""
+    return uow.session.scalar(select(func.count()).select_from(Notification)
+                              .where(Notification.next_attempt_at <= uow.now()))
