@@ -5,16 +5,21 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
+from typing import Callable
 
+import eventlet
 from nameko.extensions import DependencyProvider
 from prometheus_client import start_http_server
 
 from .clock import clock_from_environment
-from .config import env_int, load_settings
+from .config import env_float, env_int, load_settings
+from .contracts.errors import TrackerError
 from .db import Database
 from .logs import bind_correlation_id, clear_context, configure_logging, get_logger
 from .metrics import ENTRYPOINT_CALLS, ENTRYPOINT_LATENCY
 from .outbox import OutboxRelay
+from .rpc import RpcPool
+from .snapshots import Fetch
 
 log = get_logger(__name__)
 
@@ -94,6 +99,45 @@ class DatabaseWithOutbox(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return _WorkerDatabase(self.database, worker_ctx.data.get("correlation_id"))
+
+
+class RebuildWhenEmpty(DependencyProvider):
+    """At start, a read model found empty (a new installation, a reset
+    database, a service added late) is refilled from the owning services'
+    snapshots, retrying until they answer. `rebuild(uow, fetch)` does the
+    work: it must skip a model that is not empty and take a lock, so that
+    several instances starting together rebuild once."""
+
+    def __init__(self, rebuild: Callable[..., object]):
+        self.rebuild = rebuild
+
+    def setup(self):
+        self.pool = RpcPool(self.container.config["AMQP_URI"], env_float("REBUILD_RPC_TIMEOUT", 60.0))
+        self.stopping = False
+
+    def start(self):
+        self.container.spawn_managed_thread(self._run)
+
+    def stop(self):
+        self.stopping = True
+        self.pool.close()
+
+    def _fetch(self, service: str, method: str, after: str) -> dict:
+        return self.pool.call(service, method, after=after)
+
+    def _run(self):
+        database = next(d for d in self.container.dependencies if isinstance(d, DatabaseWithOutbox)).database
+        fetch: Fetch = self._fetch
+        delay = 1.0
+        while not self.stopping:
+            try:
+                with database.unit_of_work() as uow:
+                    self.rebuild(uow, fetch)
+                return
+            except TrackerError as exc:  # a service not up yet: try again
+                log.warning("read model rebuild postponed", reason=exc.detail, retry_in_s=delay)
+            eventlet.sleep(delay)
+            delay = min(delay * 2, 30.0)
 
 
 class Telemetry(DependencyProvider):

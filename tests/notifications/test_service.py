@@ -13,7 +13,9 @@ from kombu import Connection
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 
+from notifications.handlers import events
 from notifications.handlers.history import get_notification
+from notifications.models import Location
 from notifications.service import NotificationsService
 from tracker_common.bus import declare_topology, subscription_queue_name
 from tracker_common.contracts.errors import InvalidInput
@@ -32,8 +34,19 @@ def notifications_queues_empty(amqp_uri):
             connection.default_channel.queue_purge(subscription_queue_name("notifications", event_type))
 
 
+def know_a_location(db, location_id="1-9", name="Known House"):
+    """A location in the read model: a service starting on an empty one
+    first rebuilds it from providers (tested on its own below)."""
+    with db.unit_of_work() as uow:
+        events.apply_location_snapshot(uow, {
+            "location_id": location_id, "version": 1, "organisation_id": "1-100000001", "name": name,
+            "la_code": "E08000016", "sub_icb_code": "E38000006", "active": True})
+        uow.commit()
+
+
 @pytest.fixture
 def service_env(monkeypatch, smtp, notifications_db):
+    know_a_location(notifications_db)
     _, port = smtp
     for name, value in {"EMAIL_PROVIDER": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
                         "EMAIL_RETRY_BASE_SECONDS": "0.2", "EMAIL_RETRY_CAP_SECONDS": "1",
@@ -184,3 +197,35 @@ def test_the_scheduled_reminders_ask_capacity_and_identity_then_email(run_contai
     assert reminder["Subject"] == "Update your vacancies on the Capacity Tracker"
     assert "* Alder House" in Inbox.text(reminder) and "48 hours" in Inbox.text(reminder)
     assert inbox.to("bo@birch.example") == [] and len(inbox.messages) == 1  # switched off for Birch Lodge
+
+
+class FakeProviders:
+    """providers' location_snapshots, two pages."""
+
+    name = "providers"
+
+    @rpc
+    def location_snapshots(self, after="", limit=500):
+        homes = [("1-1", "Alder House", "ana@alder.example"), ("1-2", "Birch Lodge", None)]
+        snapshot = {"version": 3, "organisation_id": "1-100000001", "postcode": "S70 1AA", "la_code": "E08000016",
+                    "sub_icb_code": "E38000006", "active": True, "reminders_enabled": False}
+        page = [h for h in homes if h[0] > after][:1]
+        return {"snapshots": [{**snapshot, "location_id": i, "name": n, "manager": {"email": m} if m else {}}
+                              for i, n, m in page], "next": page[0][0] if page else None}
+
+
+def test_a_service_starting_with_no_locations_learns_them_from_providers(run_container, service_env,
+                                                                        notifications_db):
+    with notifications_db.unit_of_work() as uow:
+        uow.session.query(Location).delete()
+        uow.commit()
+    with run_container(NotificationsService):
+        eventlet.sleep(1)  # providers is not up yet: the service waits for it
+        with run_container(FakeProviders):
+            def learnt():
+                with notifications_db.unit_of_work() as uow:
+                    return uow.session.query(Location).count() == 2 and {
+                        (loc.name, loc.manager_email, loc.reminders_enabled, loc.version)
+                        for loc in uow.session.query(Location)}
+            assert wait_until(learnt, timeout=30, message="the locations rebuilt") == {
+                ("Alder House", "ana@alder.example", False, 3), ("Birch Lodge", None, False, 3)}

@@ -7,6 +7,8 @@ jobs (events' emails whose recipients identity tells), and the schedules
 side by side: each claims its work with row locks."""
 from __future__ import annotations
 
+from functools import partial
+
 import eventlet
 from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
@@ -19,7 +21,7 @@ from tracker_common.contracts import notifications as bodies
 from tracker_common.contracts.identity import ContactList
 from tracker_common.contracts.errors import Forbidden, TrackerError
 from tracker_common.contracts.permissions import Action, Principal, may
-from tracker_common.dependencies import Clock, DatabaseWithOutbox, Telemetry
+from tracker_common.dependencies import Clock, DatabaseWithOutbox, RebuildWhenEmpty, Telemetry
 from tracker_common.entrypoints import subscribe
 from tracker_common.keys import message_sealer
 from tracker_common.logs import get_logger
@@ -28,7 +30,7 @@ from tracker_common.schemas import load
 
 from . import rules
 from .delivery import NotifyProvider, provider_from_environment
-from .handlers import dispatch, events, history, reminders, sending
+from .handlers import dispatch, events, history, rebuild, reminders, sending
 from .models import outbox, processed_events
 from .templates import DEFAULT_TEMPLATES
 
@@ -85,6 +87,9 @@ class NotificationsService:
     clock = Clock()
     telemetry = Telemetry()
     delivery = Delivery()
+    # Names, managers and reminder switches of locations, from providers'
+    # snapshots when this service starts with none (e.g. added late).
+    rebuild_when_empty = RebuildWhenEmpty(partial(rebuild.rebuild_locations, only_if_empty=True))
     identity_rpc = RpcProxy("identity")
     capacity_rpc = RpcProxy("capacity")
 

@@ -7,9 +7,8 @@ queues: RPC requests and events are spread between them)."""
 from __future__ import annotations
 
 import base64
+from functools import partial
 
-import eventlet
-from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
 from tracker_common.config import env_float
@@ -17,10 +16,9 @@ from tracker_common.contracts.errors import Forbidden, TrackerError
 from tracker_common.contracts.events import schema_of
 from tracker_common.contracts.permissions import Action, Principal, may
 from tracker_common.contracts.search import EXPORT_LIMIT, ExportQuery, SearchQuery
-from tracker_common.dependencies import Clock, DatabaseWithOutbox, Telemetry
+from tracker_common.dependencies import Clock, DatabaseWithOutbox, RebuildWhenEmpty, Telemetry
 from tracker_common.entrypoints import subscribe
 from tracker_common.logs import get_logger
-from tracker_common.rpc import RpcPool
 from tracker_common.schemas import load
 
 from . import export
@@ -32,39 +30,6 @@ expected = {"expected_exceptions": TrackerError}
 SEARCH_QUERY, EXPORT_QUERY = SearchQuery(), ExportQuery()
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-class RebuildWhenEmpty(DependencyProvider):
-    """At start, an empty read model (a new installation, a reset database)
-    is refilled from the owning services' snapshots, retrying until they
-    answer. Several instances starting together rebuild once (a lock)."""
-
-    def setup(self):
-        self.pool = RpcPool(self.container.config["AMQP_URI"], env_float("REBUILD_RPC_TIMEOUT", 60.0))
-        self.stopping = False
-
-    def start(self):
-        self.container.spawn_managed_thread(self._run)
-
-    def stop(self):
-        self.stopping = True
-        self.pool.close()
-
-    def _fetch(self, service: str, method: str, after: str) -> dict:
-        return self.pool.call(service, method, after=after)
-
-    def _run(self):
-        database = next(d for d in self.container.dependencies if isinstance(d, DatabaseWithOutbox)).database
-        delay = 1.0
-        while not self.stopping:
-            try:
-                with database.unit_of_work() as uow:
-                    rebuild.rebuild(uow, self._fetch, only_if_empty=True)
-                return
-            except TrackerError as exc:  # a service not up yet: try again
-                log.warning("read model rebuild postponed", reason=exc.detail, retry_in_s=delay)
-            eventlet.sleep(delay)
-            delay = min(delay * 2, 30.0)
 
 
 def _check_may_search(actor: dict) -> None:
@@ -81,7 +46,7 @@ class SearchService:
     db = DatabaseWithOutbox((outbox, processed_events), read_settings={"enable_bitmapscan": "off"})
     clock = Clock()
     telemetry = Telemetry()
-    rebuild_when_empty = RebuildWhenEmpty()
+    rebuild_when_empty = RebuildWhenEmpty(partial(rebuild.rebuild, only_if_empty=True))
 
     @rpc
     def health(self):

@@ -7,14 +7,11 @@ the same newer-only rule as events, so events consumed meanwhile are never
 undone by an older snapshot."""
 from __future__ import annotations
 
-from typing import Callable
-
-from marshmallow import ValidationError
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from tracker_common.contracts.events import schema_of
 from tracker_common.logs import get_logger
+from tracker_common.snapshots import Fetch, pages, valid_snapshots
 
 from ..models import DirectoryPart, SearchLocation, SearchOutcode, SearchPostcode
 from .find import forget_places
@@ -23,38 +20,11 @@ from .readmodel import (apply_location_snapshots, apply_postcodes, apply_return_
 
 log = get_logger(__name__)
 REBUILD_LOCK = 74_202  # advisory lock: one rebuild at a time, whatever the number of instances
-# fetch(service, method, after) -> one page of snapshots: {"snapshots" | "postcodes"..., "next"}
-Fetch = Callable[[str, str, str], dict]
 
 
 def is_empty(session) -> bool:
     return not session.scalar(select(exists().where(SearchLocation.location_id.isnot(None)))) \
         and not session.scalar(select(exists().where(SearchPostcode.postcode.isnot(None))))
-
-
-def _valid(snapshots: list[dict], event_type: str) -> list[dict]:
-    """The snapshots that match their event's contract (the others are
-    logged and skipped: one bad snapshot must not stop a rebuild)."""
-    schema, valid = schema_of(event_type), []
-    for snapshot in snapshots:
-        try:
-            schema.load(snapshot)
-        except ValidationError as exc:
-            log.error("snapshot refused", event_type=event_type, errors=exc.messages,
-                      key=snapshot.get("location_id") if isinstance(snapshot, dict) else None)
-            continue
-        valid.append(snapshot)
-    return valid
-
-
-def _pages(fetch: Fetch, service: str, method: str):
-    after = ""
-    while True:
-        page = fetch(service, method, after)
-        yield page
-        after = page.get("next")
-        if not after:
-            return
 
 
 def rebuild(uow, fetch: Fetch, *, reset: bool = False, only_if_empty: bool = False) -> dict:
@@ -72,13 +42,13 @@ def rebuild(uow, fetch: Fetch, *, reset: bool = False, only_if_empty: bool = Fal
             ("locations", "location_snapshots", "providers.location_updated", apply_location_snapshots),
             ("returns", "return_snapshots", "capacity.return_submitted", apply_return_snapshots)):
         service = "providers" if kind == "locations" else "capacity"
-        for page in _pages(fetch, service, method):
-            valid = _valid(page["snapshots"], event_type)
+        for page in pages(fetch, service, method):
+            valid = valid_snapshots(page["snapshots"], event_type)
             counts["refused"] += len(page["snapshots"]) - len(valid)
             apply(session, valid)
             counts[kind] += len(valid)
     version = None
-    for page in _pages(fetch, "providers", "postcode_snapshots"):
+    for page in pages(fetch, "providers", "postcode_snapshots"):
         version = page["directory_version"]
         if version is None:
             break  # providers hold no directory yet
