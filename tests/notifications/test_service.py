@@ -229,3 +229,81 @@ def test_a_service_starting_with_no_locations_learns_them_from_providers(run_con
                         for loc in uow.session.query(Location)}
             assert wait_until(learnt, timeout=30, message="the locations rebuilt") == {
                 ("Alder House", "ana@alder.example", False, 3), ("Birch Lodge", None, False, 3)}
+
+
+class IdentityForEveryEvent:
+    """identity's contacts for the events that need a lookup."""
+
+    name = "identity"
+
+    @rpc
+    def contacts(self, query):
+        def one(email_address, name):
+            return {"user_id": name.lower(), "email": email_address, "name": name, "location_ids": []}
+        if "commissioner_code" in query:
+            return {"contacts": [one("priya@barnsley.example", "Priya")], "routed_to": "approvers"}
+        if "user_ids" in query:
+            return {"contacts": [one("lee@alder.example", "Lee")], "routed_to": None}
+        return {"contacts": [{**one("ana@alder.example", "Ana"), "location_ids": query["location_ids"]}],
+                "routed_to": None}
+
+
+def test_every_event_sends_its_email_to_the_right_people(run_container, amqp_uri, service_env, smtp, sealer):
+    """One event of each kind, each email read back from the SMTP server."""
+    inbox, _ = smtp
+    sealed = sealer.encrypt(b"Otter-Field-64").decode()
+    user = {"user_id": "u1", "name": "Ana", "email": "ana@alder.example"}
+    application = {"application_id": "a1", "user_id": "u2", "name": "Bo Smith", "email": "bo@alder.example",
+                   "organisation_id": "1-100000001", "organisation_name": "Alder Care Ltd", "location_ids": ["1-9"],
+                   "level": "standard", "flags": [], "routed_to": "approvers",
+                   "reviewers": [{"user_id": "r1", "email": "rita@alder.example", "name": "Rita"}]}
+    contract = {"contract_id": "c1", "location_id": "1-9", "location_name": "Known House",
+                "commissioner_kind": "local_authority", "commissioner_code": "E08000016",
+                "commissioner_name": "Barnsley"}
+    expected = [  # (event type, data, recipient, subject)
+        ("identity.registration_submitted", {**application, "kind": "registration"}, "rita@alder.example",
+         "Bo Smith has applied for access to the Capacity Tracker"),
+        ("identity.access_requested", {**application, "kind": "location_access", "reviewers": [
+            {"user_id": "r2", "email": "raj@alder.example", "name": "Raj"}]}, "raj@alder.example",
+         "Bo Smith has applied for access to the Capacity Tracker"),
+        ("identity.user_approved", {**user, "application_id": "a1", "organisation_id": "1-100000001",
+                                    "one_time_password_sealed": sealed}, "ana@alder.example",
+         "Your Capacity Tracker account is ready"),
+        ("identity.user_rejected", {"application_id": "a3", "kind": "registration", "user_id": "u3",
+                                    "name": "Cy", "email": "cy@alder.example", "reason": "Not known here."},
+         "cy@alder.example", "Your Capacity Tracker application was not approved"),
+        ("identity.access_rejected", {"application_id": "a4", "kind": "location_access", "user_id": "u4",
+                                      "name": "Di", "email": "di@alder.example", "reason": "Wrong home."},
+         "di@alder.example", "Your Capacity Tracker application was not approved"),
+        ("identity.access_approved", {"application_id": "a5", "user_id": "u5", "email": "ed@alder.example",
+                                      "location_ids": ["1-9"]}, "ed@alder.example",
+         "You can now update more locations on the Capacity Tracker"),
+        ("identity.password_reset", {"user_id": "u6", "name": "Flo", "email": "flo@alder.example",
+                                     "one_time_password_sealed": sealed}, "flo@alder.example",
+         "Your Capacity Tracker password has been reset"),
+        ("identity.password_expiring", {"user_id": "u7", "name": "Gus", "email": "gus@alder.example",
+                                        "expires_at": "2026-12-01T09:00:00+00:00", "days_left": 5},
+         "gus@alder.example", "Your Capacity Tracker password expires in 5 days"),
+        ("identity.account_locked", {"user_id": "u8", "name": "Hal", "email": "hal@alder.example",
+                                     "locked_until": "2026-11-24T09:00:00+00:00"}, "hal@alder.example",
+         "Your Capacity Tracker account is locked"),
+        ("providers.contract_requested", contract, "priya@barnsley.example",
+         "Known House says it has a contract with Barnsley"),
+        ("providers.contract_decided", {**contract, "decision": "approved", "reason": None}, "ana@alder.example",
+         "Your contract with Barnsley was approved"),
+        ("capacity.bulk_upload_processed", {"upload_id": "up1", "uploaded_by": "u9", "file_name": "homes.xlsx",
+                                            "status": "processed", "applied": 3, "refused": 0, "reason": None},
+         "lee@alder.example", "Your bulk update homes.xlsx: processed"),
+    ]
+    assert {event_type for event_type, *_ in expected} == set(SUBSCRIPTIONS["notifications"]) - {
+        "providers.location_updated"}
+    with run_container(IdentityForEveryEvent), run_container(NotificationsService):
+        publish_messages(amqp_uri, [message(event_type, data) for event_type, data, *_ in expected])
+        for event_type, _, recipient, subject in expected:
+            assert subject in [m["Subject"] for m in inbox.wait_for(recipient)], event_type
+        eventlet.sleep(1.5)  # anything more would show now
+    assert len(inbox.messages) == len(expected)
+    [access] = inbox.to("ed@alder.example")
+    assert "* Known House" in Inbox.text(access)  # named, not numbered
+    [reset] = inbox.to("flo@alder.example")
+    assert "Otter-Field-64" in Inbox.text(reset)

@@ -58,6 +58,8 @@ def test_from_application_to_sign_in_by_email_and_the_history_administrators_rea
     assert [h["outcome"] for h in found["history"]] == ["delivered"]
     assert system.sql("notifications", "SELECT count(*) FROM notifications WHERE personalisation_sealed IS NOT NULL "
                                        "AND \"to\" = :to", to=alice_email)[0][0] == 0
+    for process in ("identity", "notifications", "gateway", "mail"):
+        assert one_time not in system.log(process), f"the one-time password is in the {process} log"
     by_reference = system.api("GET", NOTIFICATIONS, token=admin, params={"reference": approval["reference"]}).json()
     assert [n["id"] for n in by_reference["notifications"]] == [approval["id"]]
 
