@@ -284,3 +284,20 @@ def test_a_template_version_may_only_use_its_own_placeholders(notifications_db):
     assert "subject" not in refused.value.fields  # placeholders match case-insensitively
     with notifications_db.unit_of_work() as uow:
         assert sending.get_template(uow, "account-locked")["version"] == 1
+
+
+def test_emails_past_the_retention_period_are_forgotten(notifications_db, sealer, smtp, provider, clock):
+    from datetime import timedelta
+
+    old = send(notifications_db, sealer, reference="old")
+    run_dispatcher(notifications_db, sealer, provider)
+    clock.advance(days=80)
+    waiting = send(notifications_db, sealer, reference="waiting")  # not finished: kept whatever its age
+    clock.advance(days=11)
+    with notifications_db.unit_of_work() as uow:
+        assert history.forget_old(uow, timedelta(days=90)) == 1
+        uow.commit()
+    with notifications_db.unit_of_work() as uow:
+        assert uow.session.get(Notification, old["id"]) is None
+        assert uow.session.get(Notification, waiting["id"]) is not None
+        assert uow.session.execute(text("SELECT count(*) FROM delivery_attempts")).scalar() == 0

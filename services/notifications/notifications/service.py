@@ -7,6 +7,7 @@ jobs (events' emails whose recipients identity tells), and the schedules
 side by side: each claims its work with row locks."""
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 
 import eventlet
@@ -265,7 +266,8 @@ class NotificationsService:
     # -- schedules -------------------------------------------------------------------------
     @timer(interval=env_float("REMINDER_INTERVAL", 900.0))
     def send_scheduled_reminders(self):
-        """Capacity not updated for 24 / 48 hours; the monthly refresh."""
+        """Capacity not updated for 24 / 48 hours; the monthly refresh; and
+        forgetting emails past the retention period."""
         stale = self._ask(self.capacity_rpc.stale_locations, {"older_than_hours": 24},
                           timeout=self.delivery.rpc_timeout * 3)
         with self.db.unit_of_work() as uow:
@@ -277,4 +279,8 @@ class NotificationsService:
                 uow, lookup=self._contacts, sealer=self.delivery.sealer, links=self.delivery.links,
                 first_day=env_int("COLLECTION_FIRST_DAY", 8), last_day=env_int("COLLECTION_LAST_DAY", 14))
             uow.commit()
-        log.info("scheduled reminders", stale_reminders=made, monthly_refresh=monthly)
+        with self.db.unit_of_work() as uow:
+            forgotten = history.forget_old(uow, timedelta(days=env_int("EMAIL_HISTORY_DAYS", 90)))
+            events.forget_done_jobs(uow, timedelta(days=7))
+            uow.commit()
+        log.info("scheduled reminders", stale_reminders=made, monthly_refresh=monthly, emails_forgotten=forgotten)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from tracker_common.contracts.events import schema_of
 from tracker_common.db import apply_if_newer
@@ -101,8 +101,5 @@ def retry_failed_jobs(uow) -> int:
 
 
 def forget_done_jobs(uow, older_than: timedelta) -> int:
-    done = uow.session.scalars(select(EmailJob).where(EmailJob.status == "done",
-                                                      EmailJob.done_at < uow.now() - older_than)).all()
-    for job in done:
-        uow.session.delete(job)
-    return len(done)
+    return uow.session.execute(delete(EmailJob).where(EmailJob.status == "done",
+                                                      EmailJob.done_at < uow.now() - older_than)).rowcount

@@ -2,7 +2,9 @@
 Secrets are shown as "(hidden)": they are not kept once an email is out."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
 
 from tracker_common.contracts.errors import NotFound
 
@@ -61,3 +63,12 @@ def find_notifications(uow, query: dict) -> dict:
                                .offset((page - 1) * per_page).limit(per_page))
     return {"notifications": [notification_view(uow.session, n) for n in rows], "total": total,
             "page": page, "per_page": per_page}
+
+
+def forget_old(uow, older_than: timedelta) -> int:
+    """Forget emails finished longer ago than the retention period (and
+    their attempts): the history is for following up, not an archive."""
+    cutoff = uow.now() - older_than
+    old = select(Notification.id).where(Notification.completed_at < cutoff).scalar_subquery()
+    uow.session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.notification_id.in_(old)))
+    return uow.session.execute(delete(Notification).where(Notification.completed_at < cutoff)).rowcount
