@@ -69,14 +69,19 @@ class Delivery(DependencyProvider):
             poll_seconds=env_float("EMAIL_STATUS_POLL_SECONDS", 10.0))
         self.links = rules.Links(env("PUBLIC_URL", "http://localhost:8000"))
         self.rpc_timeout = env_float("RPC_TIMEOUT", 10.0)
+        # Events waiting for identity to name their recipients: about a day of tries.
+        self.job_max_attempts = env_int("EMAIL_JOB_MAX_ATTEMPTS", 30)
+        self.job_retry_base = env_float("EMAIL_JOB_RETRY_BASE_SECONDS", 5.0)
+        self.history_days = env_int("EMAIL_HISTORY_DAYS", 90)
+        self.collection_window = (env_int("COLLECTION_FIRST_DAY", 8), env_int("COLLECTION_LAST_DAY", 14))
 
     def get_dependency(self, worker_ctx):
         return self
 
 
-def _check(actor: dict, action: Action) -> Principal:
+def _administrator(actor: dict) -> Principal:
     principal = Principal.from_claims(actor)
-    if not may(principal, action):
+    if not may(principal, Action.VIEW_NOTIFICATIONS):
         raise Forbidden("Only administrators can see the emails the system sends.")
     return principal
 
@@ -123,31 +128,31 @@ class NotificationsService:
     # -- status and history (administrators) ------------------------------------------------
     @rpc(**expected)
     def get_notification(self, actor, notification_id):
-        _check(actor, Action.VIEW_NOTIFICATIONS)
+        _administrator(actor)
         with self.db.unit_of_work() as uow:
             return history.get_notification(uow, str(notification_id))
 
     @rpc(**expected)
     def find_notifications(self, actor, query=None):
-        _check(actor, Action.VIEW_NOTIFICATIONS)
+        _administrator(actor)
         with self.db.unit_of_work() as uow:
             return history.find_notifications(uow, load(QUERY, query or {}))
 
     @rpc(**expected)
     def list_templates(self, actor):
-        _check(actor, Action.VIEW_NOTIFICATIONS)
+        _administrator(actor)
         with self.db.unit_of_work() as uow:
             return sending.list_templates(uow)
 
     @rpc(**expected)
     def get_template(self, actor, template_id):
-        _check(actor, Action.VIEW_NOTIFICATIONS)
+        _administrator(actor)
         with self.db.unit_of_work() as uow:
             return sending.get_template(uow, str(template_id))
 
     @rpc(**expected)
     def publish_template_version(self, actor, template_id, payload):
-        principal = _check(actor, Action.VIEW_NOTIFICATIONS)
+        principal = _administrator(actor)
         command = load(TEMPLATE_VERSION, payload)
         with self.db.unit_of_work() as uow:
             result = sending.publish_version(uow, str(template_id), command, author=principal.user_id)
@@ -255,8 +260,8 @@ class NotificationsService:
             with self.db.unit_of_work() as uow:
                 status = events.run_job(
                     uow, job_id, lookup=self._contacts, sealer=self.delivery.sealer, links=self.delivery.links,
-                    max_attempts=env_int("EMAIL_JOB_MAX_ATTEMPTS", 20),
-                    retry_base=env_float("EMAIL_JOB_RETRY_BASE_SECONDS", 5.0), retry_cap=3600.0)
+                    max_attempts=self.delivery.job_max_attempts, retry_base=self.delivery.job_retry_base,
+                    retry_cap=3600.0)
                 uow.commit()
             if status == "failed":
                 EMAIL_JOBS_FAILED.inc()
@@ -277,10 +282,10 @@ class NotificationsService:
         with self.db.unit_of_work() as uow:
             monthly = reminders.monthly_refresh(
                 uow, lookup=self._contacts, sealer=self.delivery.sealer, links=self.delivery.links,
-                first_day=env_int("COLLECTION_FIRST_DAY", 8), last_day=env_int("COLLECTION_LAST_DAY", 14))
+                first_day=self.delivery.collection_window[0], last_day=self.delivery.collection_window[1])
             uow.commit()
         with self.db.unit_of_work() as uow:
-            forgotten = history.forget_old(uow, timedelta(days=env_int("EMAIL_HISTORY_DAYS", 90)))
+            forgotten = history.forget_old(uow, timedelta(days=self.delivery.history_days))
             events.forget_done_jobs(uow, timedelta(days=7))
             uow.commit()
         log.info("scheduled reminders", stale_reminders=made, monthly_refresh=monthly, emails_forgotten=forgotten)
