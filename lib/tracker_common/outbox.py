@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from kombu import Connection, Producer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Text, cast, delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.schema import Table
 
@@ -22,10 +22,25 @@ from .metrics import EVENTS_PUBLISHED, OUTBOX_LAG, OUTBOX_PENDING
 log = get_logger(__name__)
 
 
+def _within_bytes(claimed: list, limit: int) -> list[int]:
+    """The first rows (seq, size) whose sizes add up to at most `limit`
+    bytes, and always the first: a batch never holds hundreds of large
+    events (a postcode directory's parts are ~300 KB each) in memory."""
+    seqs, total = [], 0
+    for seq, size in claimed:
+        if seqs and total + size > limit:
+            break
+        seqs.append(seq)
+        total += size
+    return seqs
+
+
 class OutboxRelay:
     def __init__(self, service: str, engine: Engine, outbox: Table, amqp_uri: str, clock,
-                 batch_size: int = 200, retention: timedelta = timedelta(hours=24)):
+                 batch_size: int = 200, retention: timedelta = timedelta(hours=24),
+                 batch_bytes: int = 4_000_000):
         self.service = service
+        self.batch_bytes = batch_bytes
         self.engine = engine
         self.outbox = outbox
         self.amqp_uri = amqp_uri
@@ -55,18 +70,24 @@ class OutboxRelay:
         self._producer = None
 
     def publish_pending(self) -> int:
-        """Publish one batch; returns how many were published. Raises when the
-        broker fails, leaving the batch unpublished."""
+        """Publish one batch (at most `batch_size` events and `batch_bytes`
+        bytes); returns how many were published. Raises when the broker
+        fails, leaving the batch unpublished."""
         producer = self._ensure_producer()
         with self.engine.begin() as connection:
-            rows = connection.execute(
-                select(self.outbox.c.seq, self.outbox.c.event_id, self.outbox.c.event_type,
-                       self.outbox.c.message)
+            claimed = connection.execute(
+                select(self.outbox.c.seq, func.octet_length(cast(self.outbox.c.message, Text)))
                 .where(self.outbox.c.published_at.is_(None))
                 .order_by(self.outbox.c.seq)
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)
             ).all()
+            seqs = _within_bytes(claimed, self.batch_bytes)
+            rows = connection.execute(
+                select(self.outbox.c.seq, self.outbox.c.event_id, self.outbox.c.event_type,
+                       self.outbox.c.message)
+                .where(self.outbox.c.seq.in_(seqs)).order_by(self.outbox.c.seq)
+            ).all() if seqs else []
             for row in rows:
                 # With confirm_publish, publish() returns only once the broker
                 # has taken responsibility for the message (or raises).
@@ -116,7 +137,7 @@ class OutboxRelay:
         cycles = 0
         while not should_stop():
             try:
-                while self.publish_pending() == self.batch_size:
+                while self.publish_pending():  # until a batch finds nothing left
                     pass
                 cycles += 1
                 if cycles % 20 == 1:

@@ -7,6 +7,7 @@ import threading
 import eventlet
 import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy import text
 
 from tracker_common.bus import subscription_queue_name
 from tracker_common.testing import TcpProxy, drain, wait_until
@@ -81,4 +82,18 @@ def test_published_events_are_forgotten_after_the_retention_period(probe_db, amq
     relay.publish_pending()
     relay.clock = FrozenClock(relay.clock.now() + relay.retention + timedelta(minutes=1))
     assert relay.purge_published() == 1
+    relay.close()
+
+
+def test_a_batch_holds_at_most_its_bytes_so_large_events_go_a_few_at_a_time(probe_db, amqp_uri, unpublished):
+    ids = [write_event(probe_db, f"1-{200 + n}") for n in range(5)]
+    relay = relay_for(probe_db, amqp_uri)
+    with probe_db.engine.connect() as connection:
+        size = connection.execute(text("SELECT max(octet_length(message::text)) FROM outbox")).scalar()
+    relay.batch_bytes = 2 * size + 1  # room for two events a batch
+    assert [relay.publish_pending() for _ in range(4)] == [2, 2, 1, 0]
+    relay.batch_bytes = 1  # an event larger than the limit still goes, alone
+    write_event(probe_db, "1-300")
+    assert relay.publish_pending() == 1 and unpublished() == 0
+    assert [body["id"] for body, _ in drain(amqp_uri, PROBE_QUEUE)][:5] == ids
     relay.close()
