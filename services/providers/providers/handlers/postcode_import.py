@@ -71,21 +71,27 @@ def import_postcode_directory(engine: Engine, source, *, clock, progress=None,
             raise DirectoryRefused(
                 f"{summary['rejected']} of {summary['read']} rows were rejected: is this the ONS postcode "
                 "directory?", summary)
-        cursor.execute("TRUNCATE postcodes, outcodes")
-        cursor.execute(f"INSERT INTO postcodes SELECT DISTINCT ON (postcode) {', '.join(COLUMNS)} "
-                       "FROM postcodes_staging ORDER BY postcode")
-        cursor.execute("INSERT INTO outcodes (outcode, latitude, longitude, postcodes) "
-                       "SELECT outcode, avg(latitude), avg(longitude), count(*) FROM postcodes "
-                       "WHERE latitude IS NOT NULL GROUP BY outcode")
-        cursor.execute("SELECT count(*) FROM outcodes")
+        # Everything the swap needs, and its events, is made before the
+        # TRUNCATE: readers (locate_postcode) wait only for the swap itself.
+        columns = ", ".join(COLUMNS)
+        cursor.execute(f"CREATE TEMP TABLE postcodes_next ON COMMIT DROP AS SELECT DISTINCT ON (postcode) "
+                       f"{columns} FROM postcodes_staging ORDER BY postcode")
+        cursor.execute("CREATE TEMP TABLE outcodes_next ON COMMIT DROP AS "
+                       "SELECT outcode, avg(latitude) AS latitude, avg(longitude) AS longitude, count(*) AS postcodes "
+                       "FROM postcodes_next WHERE latitude IS NOT NULL GROUP BY outcode")
+        cursor.execute("SELECT count(*) FROM outcodes_next")
         summary["outcodes"] = cursor.fetchone()[0]
         summary["directory_version"] = int(started.timestamp() * 1000)
         finished = clock.now()
+        _publish_directory(connection, summary["directory_version"], finished)
+        cursor.execute("TRUNCATE postcodes, outcodes")
+        cursor.execute(f"INSERT INTO postcodes ({columns}) SELECT {columns} FROM postcodes_next")
+        cursor.execute("INSERT INTO outcodes (outcode, latitude, longitude, postcodes) "
+                       "SELECT outcode, latitude, longitude, postcodes FROM outcodes_next")
         cursor.execute(
             "INSERT INTO import_runs (id, kind, source, status, started_at, finished_at, summary) "
             "VALUES (%s, 'postcodes', %s, 'applied', %s, %s, %s)",
             (run_id, str(source)[:300], started, finished, _json(summary)))
-        _publish_directory(connection, summary["directory_version"], finished)
         connection.commit()
         return summary
     except BaseException:
@@ -96,18 +102,18 @@ def import_postcode_directory(engine: Engine, source, *, clock, progress=None,
 
 
 def _publish_directory(connection, version: int, occurred_at: datetime) -> None:
-    """Write the directory just swapped in to the outbox as
-    `providers.postcodes_published` parts, read back from the tables within
-    the swap's transaction so the events carry exactly what was committed.
+    """Write the directory about to be swapped in (`postcodes_next`,
+    `outcodes_next`) to the outbox as `providers.postcodes_published` parts,
+    in the swap's transaction, so the events carry exactly what is committed.
     The postcodes are streamed through a server-side cursor and written one
     part at a time: the whole directory (~1.4M postcodes) is never in memory."""
     cursor = connection.cursor()
-    cursor.execute("SELECT outcode, latitude, longitude FROM outcodes ORDER BY outcode")
+    cursor.execute("SELECT outcode, latitude, longitude FROM outcodes_next ORDER BY outcode")
     outcodes = [list(row) for row in cursor.fetchall()]
-    cursor.execute("SELECT count(*) FROM postcodes WHERE latitude IS NOT NULL")
+    cursor.execute("SELECT count(*) FROM postcodes_next WHERE latitude IS NOT NULL")
     parts = max(1, math.ceil(cursor.fetchone()[0] / PART_SIZE))
     with connection.cursor(name="postcodes_published") as rows:
-        rows.execute("SELECT postcode, latitude, longitude, la_code, sub_icb_code FROM postcodes "
+        rows.execute("SELECT postcode, latitude, longitude, la_code, sub_icb_code FROM postcodes_next "
                      "WHERE latitude IS NOT NULL ORDER BY postcode")
         for part in range(1, parts + 1):
             event = new_event("providers.postcodes_published", {
