@@ -5,6 +5,12 @@ gunicorn forks) and dropped after a transport error or a timeout, so a broker
 restart or a slow service never poisons later requests. One client shared by
 threads would deadlock; one per request would cost ~40 ms and leave a reply
 queue behind.
+
+A stopped service keeps its queue, so a call to it is routed and waits for
+the timeout. When a call times out the pool asks the broker whether anyone
+consumes that queue: nobody means the service is not running (503, not 504),
+and until a consumer is back later calls are refused at once instead of
+each waiting the whole timeout.
 """
 from __future__ import annotations
 
@@ -12,7 +18,8 @@ import os
 import socket
 import threading
 
-from amqp.exceptions import AMQPError
+from amqp.exceptions import AMQPError, NotFound
+from kombu import Connection
 from kombu.exceptions import OperationalError
 from nameko.constants import NON_PERSISTENT
 from nameko.exceptions import RpcTimeout, UnknownService
@@ -40,6 +47,7 @@ class RpcPool:
         self.amqp_uri = amqp_uri
         self.timeout = timeout
         self._local = threading.local()
+        self._stopped: set[str] = set()  # services found with no consumer
 
     def _client(self):
         local = self._local
@@ -91,18 +99,41 @@ class RpcPool:
         context.clear()
         if correlation_id:
             context["correlation_id"] = correlation_id
+        if service in self._stopped:
+            if not self._consumed(service):
+                raise self._not_running(service)
+            self._stopped.discard(service)
         try:
             return getattr(self._service(proxy, service), method)(**kwargs)
         except UnknownService:
-            raise ServiceUnavailable(f"the {service} service is not running", service=service)
+            raise self._not_running(service)
         except RpcTimeout:
             self._drop()
+            if not self._consumed(service):
+                self._stopped.add(service)
+                raise self._not_running(service)
             raise ServiceTimeout(f"the {service} service did not answer within {self.timeout:g} s",
                                  service=service)
         except TRANSPORT_ERRORS as exc:
             self._drop()
             raise ServiceUnavailable(f"lost the connection to the broker calling {service}",
                                      service=service, error=exc.__class__.__name__)
+
+    @staticmethod
+    def _not_running(service: str) -> ServiceUnavailable:
+        return ServiceUnavailable(f"the {service} service is not running", service=service)
+
+    def _consumed(self, service: str) -> bool:
+        """Whether any instance of `service` consumes its RPC queue now (an
+        unanswerable broker counts as yes: the timeout stands)."""
+        try:
+            with Connection(self.amqp_uri, connect_timeout=2) as connection:
+                _, _, consumers = connection.default_channel.queue_declare(f"rpc-{service}", passive=True)
+            return consumers > 0
+        except NotFound:  # no queue at all: never started
+            return False
+        except TRANSPORT_ERRORS:
+            return True
 
     def close(self) -> None:
         self._drop()

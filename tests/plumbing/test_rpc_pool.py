@@ -89,10 +89,30 @@ def test_a_request_nobody_took_in_time_is_not_run_later(amqp_uri, run_container)
     CountingService.calls.clear()
     with run_container(CountingService):
         assert pool.call("plumbing_counting", "count", value=1) == 1  # its queue now exists
-    with pytest.raises(ServiceTimeout):  # stopped: the queue outlives it
+    with pytest.raises(ServiceUnavailable):  # stopped: the queue outlives it, nobody consumes it
         pool.call("plumbing_counting", "count", value=2)
     eventlet.sleep(1)
     with run_container(CountingService):
         assert pool.call("plumbing_counting", "count", value=3) == 3
     pool.close()
     assert CountingService.calls == [1, 3]  # the expired request was dropped, never run
+
+
+def test_a_stopped_service_is_refused_at_once_until_it_is_back(amqp_uri, run_container):
+    import time
+
+    pool = RpcPool(amqp_uri, timeout=1)
+    with run_container(CountingService):
+        assert pool.call("plumbing_counting", "count", value=1) == 1
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable) as first:
+        pool.call("plumbing_counting", "count", value=2)
+    assert time.monotonic() - started >= 1  # found out by the timeout...
+    assert "not running" in first.value.detail and first.value.body["service"] == "plumbing_counting"
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable):
+        pool.call("plumbing_counting", "count", value=3)
+    assert time.monotonic() - started < 0.5  # ...then refused without waiting
+    with run_container(CountingService):
+        assert pool.call("plumbing_counting", "count", value=4) == 4  # back: called again
+    pool.close()
