@@ -214,7 +214,7 @@ ELSEWHERE = Principal(user_id="c2", organisation_id="council-2", roles=frozenset
 CARE_HOME = Principal(user_id="h1", organisation_id="1-100000001", roles=frozenset({Role.CARE_HOME_USER}))
 
 
-def test_manual_reminders_only_where_the_sender_may_and_naming_what_is_refused(notifications_db, sealer):
+def test_manual_reminders_only_where_the_sender_may_and_naming_what_is_refused(notifications_db, sealer, clock):
     location(notifications_db, "1-1", name="Alder House", manager_email="manager@alder.example")
     identity = Identity(by_location={"1-1": [person("Ana", "ana@alder.example")]},
                         users={"c1": person("Chris Council", "chris@barnsley.example")})
@@ -228,10 +228,14 @@ def test_manual_reminders_only_where_the_sender_may_and_naming_what_is_refused(n
     sent = manual(COUNCIL, ["1-1"])
     assert sorted(s["to"] for s in sent["reminded"]) == ["ana@alder.example", "manager@alder.example"]
     assert shown(notifications_db, "ana@alder.example")["requested by"] == "Chris Council"
+    again = manual(COUNCIL, ["1-1"])  # a second click within the hour sends nothing more
+    assert [s["already_reminded"] for s in again["reminded"]] == [True, True]
+    clock.advance(hours=1)
+    assert [s["already_reminded"] for s in manual(COUNCIL, ["1-1"])["reminded"]] == [False, False]
     with pytest.raises(Forbidden):
         manual(CARE_HOME, ["1-1"])
     for actor, ids, bad in ((ELSEWHERE, ["1-1"], "0"), (COUNCIL, ["1-1", "9-9"], "1")):
         with pytest.raises(InvalidInput) as refused:
             manual(actor, ids)
         assert list(refused.value.fields["location_ids"]) == [bad]
-    assert len(emails(notifications_db)) == 2  # refusals changed nothing
+    assert len(emails(notifications_db)) == 4  # refusals changed nothing

@@ -127,6 +127,7 @@ class _Reminded(Schema):
     location_id = fields.String()
     to = fields.String()
     notification_id = fields.String()
+    already_reminded = fields.Boolean(metadata={"description": "reminded within this hour already: not sent again"})
 
 
 class RemindersOut(Schema):

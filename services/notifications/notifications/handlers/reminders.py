@@ -3,7 +3,6 @@ monthly refresh at the start of the collection window) and manual (sent
 from the "last modified capacity" report)."""
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import select, text
@@ -114,7 +113,8 @@ def monthly_refresh(uow, *, lookup, sealer, links: rules.Links, first_day: int, 
 def manual_reminders(uow, actor: Principal, location_ids: list[str], *, lookup, sealer,
                      links: rules.Links) -> dict:
     """Remind these locations now, on behalf of `actor` (who must be allowed
-    to remind each of them). Each location's people get one email."""
+    to remind each of them). Each location's people get one email, at most
+    one an hour (asking again within the hour says `already_reminded`)."""
     if not scopes(actor, Action.SEND_REMINDERS):
         raise Forbidden("You cannot send reminders.")
     session = uow.session
@@ -132,16 +132,18 @@ def manual_reminders(uow, actor: Principal, location_ids: list[str], *, lookup, 
     requester = lookup({"user_ids": [actor.user_id]})["contacts"]
     requested_by = requester[0]["name"] if requester else "Your council or ICB"
     contacts = contacts_of(lookup, [loc["location_id"] for loc in facts])
-    request_id, sent = str(uuid.uuid4()), []
+    # One reminder per location and person an hour, however often it is asked.
+    hour, sent = uow.now().strftime("%Y-%m-%dT%H"), []
     for loc in facts:
         people = rules.with_manager([c for c in contacts if loc["location_id"] in c["location_ids"]], loc)
         for person in people:
             result = send_email(uow, sealer, {
                 "template": "manual-reminder", "to": person["email"],
-                "reference": f"manual:{request_id}:{loc['location_id']}:{person['email']}",
+                "reference": f"manual:{hour}:{loc['location_id']}:{person['email']}",
                 "personalisation": {"name": person["name"], "requested by": requested_by, "location": loc["name"],
                                     "update link": links(f"/locations/{loc['location_id']}/capacity")}},
                 sender=f"user:{actor.user_id}")
-            sent.append({"location_id": loc["location_id"], "to": person["email"], "notification_id": result["id"]})
+            sent.append({"location_id": loc["location_id"], "to": person["email"], "notification_id": result["id"],
+                         "already_reminded": result["duplicate"]})
     return {"reminded": sent, "locations_without_anyone": sorted(
         loc["location_id"] for loc in facts if not any(s["location_id"] == loc["location_id"] for s in sent))}
