@@ -71,7 +71,9 @@ class Bench:
                     "DATABASE_URL_TEMPLATE": TEMPLATE, "REDIS_URL": "redis://127.0.0.1:6379/13",
                     "VAR_DIR": str(work), "GATEWAY_BIND": f"127.0.0.1:{self.port}", "OUTBOX_INTERVAL": "0.1",
                     "ADMIN_EMAIL": ADMIN[0], "ADMIN_PASSWORD": ADMIN[1], "PYTHONWARNINGS": "ignore",
-                    "METRICS_PORT": "0"}
+                    "METRICS_PORT": "0",
+                    # only what search needs runs here (no notifications)
+                    "HEALTH_SERVICES": "identity,providers,capacity,search"}
         self.processes = ProcessGroup(ROOT, self.env, work)
 
     def manage(self, module: str, *args: str) -> None:
