@@ -170,10 +170,10 @@ class NotificationsService:
                 claimed = dispatch.claim(uow, self.delivery.sealer, settings)
                 uow.commit()
             results = list(pool.imap(lambda c: (c, dispatch.deliver(provider, c)), claimed))
-            for item, result in results:
-                with self.db.unit_of_work() as uow:
-                    status = dispatch.record(uow, item, result, settings)
-                    uow.commit()
+            with self.db.unit_of_work() as uow:  # the batch's outcomes in one commit
+                statuses = [dispatch.record(uow, item, result, settings) for item, result in results]
+                uow.commit()
+            for (item, _), status in zip(results, statuses):
                 EMAIL_ATTEMPTS.labels(status).inc()
                 log.info("email attempt", notification_id=item.notification_id, attempt=item.attempt,
                          status=status)
