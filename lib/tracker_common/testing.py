@@ -16,7 +16,7 @@ from urllib.parse import quote
 from kombu import Connection, Producer
 from sqlalchemy import MetaData, create_engine, text
 
-from .bus import EVENTS_EXCHANGE, declare_topology
+from .bus import EVENTS_EXCHANGE, declare_topology, subscription_queue_name
 from .migrations import drop_database, upgrade
 
 
@@ -248,3 +248,15 @@ def publish_messages(amqp_uri: str, messages: list[dict]) -> None:
         producer = Producer(connection.channel(), exchange=EVENTS_EXCHANGE)
         for message in messages:
             producer.publish(message, routing_key=message["type"], serializer="json", delivery_mode=2)
+
+
+def empty_subscriptions(amqp_uri: str, service: str) -> None:
+    """Purge a service's event queues (declared first if need be): broker
+    tests share a vhost, and every subscriber's queue exists from the first
+    publish on, so a service's queues hold other tests' events."""
+    from .contracts.events import SUBSCRIPTIONS
+
+    with Connection(amqp_uri) as connection:
+        declare_topology(connection)
+        for event_type in SUBSCRIPTIONS[service]:
+            connection.default_channel.queue_purge(subscription_queue_name(service, event_type))

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from capacity.models import LocationFacts
 from capacity.service import CapacityService
 from tracker_common.contracts.events import new_event
-from tracker_common.testing import publish_messages, wait_until
+from tracker_common.testing import empty_subscriptions, publish_messages, wait_until
 
 from .conftest import location_snapshot
+
+
+@pytest.fixture(autouse=True)
+def capacity_queues_empty(amqp_uri):
+    """Start from empty queues: other tests leave events in this vhost (a
+    stale bulk upload would hold a worker while it waits for providers)."""
+    empty_subscriptions(amqp_uri, "capacity")
 
 
 def snapshot_event(version: int, **fields) -> dict:
@@ -31,7 +39,7 @@ def test_duplicates_and_older_snapshots_never_regress_the_location(capacity_db, 
     before = handled()
     with run_container(CapacityService):
         publish_messages(amqp_uri, [newest, older, newest, older])  # out of order, and each twice
-        wait_until(lambda: handled() - before >= 4, timeout=20, message="all four deliveries handled")
+        wait_until(lambda: handled() - before >= 4, timeout=60, message="all four deliveries handled")
     with capacity_db.unit_of_work() as uow:
         facts = uow.session.get(LocationFacts, "1-1000000001")
         assert (facts.version, facts.name, facts.long_term_vacancy_types) == (

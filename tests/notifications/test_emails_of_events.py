@@ -4,7 +4,7 @@ away; stale reminders go once per level and never when switched off; the
 monthly refresh goes once a month; manual reminders only where allowed."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select

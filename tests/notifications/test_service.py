@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 
 import eventlet
 import pytest
-from kombu import Connection
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 
@@ -17,10 +16,8 @@ from notifications.handlers import events
 from notifications.handlers.history import get_notification
 from notifications.models import Location
 from notifications.service import NotificationsService
-from tracker_common.bus import declare_topology, subscription_queue_name
-from tracker_common.contracts.errors import InvalidInput
 from tracker_common.contracts.events import SUBSCRIPTIONS, new_event, schema_of
-from tracker_common.testing import free_port, publish_messages, wait_until
+from tracker_common.testing import empty_subscriptions, publish_messages, wait_until
 
 from .conftest import Inbox
 
@@ -28,10 +25,7 @@ from .conftest import Inbox
 @pytest.fixture(autouse=True)
 def notifications_queues_empty(amqp_uri):
     """Start from empty queues: other services' tests publish to this vhost."""
-    with Connection(amqp_uri) as connection:
-        declare_topology(connection)
-        for event_type in SUBSCRIPTIONS["notifications"]:
-            connection.default_channel.queue_purge(subscription_queue_name("notifications", event_type))
+    empty_subscriptions(amqp_uri, "notifications")
 
 
 def know_a_location(db, location_id="1-9", name="Known House"):

@@ -14,7 +14,6 @@ import json
 from datetime import datetime, timezone
 
 import pytest
-from kombu import Connection
 from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook
 from prometheus_client import REGISTRY
@@ -25,13 +24,12 @@ from search.handlers.readmodel import apply_directory_part
 from search.handlers.rebuild import rebuild
 from search.models import DirectoryPart, SearchLocation, SearchPostcode
 from search.service import SearchService
-from tracker_common.bus import declare_topology, subscription_queue_name
 from tracker_common.contracts.errors import Forbidden, InvalidInput
-from tracker_common.contracts.events import SUBSCRIPTIONS, new_event, schema_of
+from tracker_common.contracts.events import new_event, schema_of
 from tracker_common.contracts.permissions import Principal, Role
 from tracker_common.contracts.search import SearchQuery
 from tracker_common.rpc import ServiceUnavailable
-from tracker_common.testing import publish_messages, wait_until
+from tracker_common.testing import empty_subscriptions, publish_messages, wait_until
 
 from .conftest import BARNSLEY, NOW, OUTCODES, POSTCODES, capacity_return, profile, vacancy
 
@@ -52,11 +50,7 @@ def search_queues_empty(request):
     from the first publish on, so search's would hold theirs."""
     if "run_container" not in request.fixturenames:
         return
-    amqp_uri = request.getfixturevalue("amqp_uri")
-    with Connection(amqp_uri) as connection:
-        declare_topology(connection)
-        for event_type in SUBSCRIPTIONS["search"]:
-            connection.default_channel.queue_purge(subscription_queue_name("search", event_type))
+    empty_subscriptions(request.getfixturevalue("amqp_uri"), "search")
 
 
 def event(event_type: str, snapshot: dict) -> dict:

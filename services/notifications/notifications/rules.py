@@ -3,7 +3,6 @@ what may be shown of a personalisation, the per-sender rate limit, and which
 emails each event and each reminder makes, for whom."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo

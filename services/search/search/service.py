@@ -11,7 +11,6 @@ from functools import partial
 
 from nameko.rpc import rpc
 
-from tracker_common.config import env_float
 from tracker_common.contracts.errors import Forbidden, TrackerError
 from tracker_common.contracts.events import schema_of
 from tracker_common.contracts.permissions import Action, Principal, may
