@@ -73,7 +73,7 @@ def main() -> int:
     server = Controller(counter, hostname="127.0.0.1", port=port)
     server.start()
     provider = SmtpProvider("127.0.0.1", port, "Capacity Tracker <noreply@bench.example>")
-    settings = dispatch.DispatchSettings(batch=50, rate_limit_per_minute=10**9)
+    settings = dispatch.DispatchSettings(batch=50, concurrency=args.concurrency, rate_limit_per_minute=10**9)
     requests = [SendEmailRequest().load(monthly_refresh(n)) for n in range(args.emails)]
     try:
         started = time.perf_counter()
@@ -84,17 +84,9 @@ def main() -> int:
         accept_s = time.perf_counter() - started
         print(f"accepted {args.emails} emails: {accept_s:.1f} s", flush=True)
 
-        pool = GreenPool(args.concurrency)
         started = time.perf_counter()
         while counter.received < args.emails:
-            with db.unit_of_work() as uow:
-                claimed = dispatch.claim(uow, sealer, settings)
-                uow.commit()
-            results = list(pool.imap(lambda c: (c, dispatch.deliver(provider, c)), claimed))
-            with db.unit_of_work() as uow:  # as the service does: a batch's outcomes in one commit
-                for item, result in results:
-                    dispatch.record(uow, item, result, settings)
-                uow.commit()
+            dispatch.dispatch_batch(db, sealer, provider, settings)
         dispatch_s = time.perf_counter() - started
         print(f"dispatched: {dispatch_s:.1f} s", flush=True)
 

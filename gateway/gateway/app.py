@@ -40,7 +40,8 @@ class Tracker:
         self.public_key = verification_key()
         self.clock = clock_from_environment()
         self.revocations = RevocationList.from_url(settings.redis_url, token_lifetime)
-        self.services = [s for s in env("HEALTH_SERVICES", "identity,providers,capacity,search,notifications").split(",") if s]
+        self.services = [s for s in env("HEALTH_SERVICES", "identity,providers,capacity,search,notifications")
+                         .split(",") if s]
 
     def call(self, service: str, method: str, **kwargs):
         return self.rpc.call(service, method, correlation_id=getattr(g, "correlation_id", None), **kwargs)

@@ -19,7 +19,6 @@ from .logs import bind_correlation_id, clear_context, configure_logging, get_log
 from .metrics import ENTRYPOINT_CALLS, ENTRYPOINT_LATENCY
 from .outbox import OutboxRelay
 from .rpc import RpcPool
-from .snapshots import Fetch
 
 log = get_logger(__name__)
 
@@ -122,17 +121,16 @@ class RebuildWhenEmpty(DependencyProvider):
         self.stopping = True
         self.pool.close()
 
-    def _fetch(self, service: str, method: str, after: str) -> dict:
+    def _fetch(self, service: str, method: str, after: str) -> dict:  # a snapshots.Fetch
         return self.pool.call(service, method, after=after)
 
     def _run(self):
         database = next(d for d in self.container.dependencies if isinstance(d, DatabaseWithOutbox)).database
-        fetch: Fetch = self._fetch
         delay = 1.0
         while not self.stopping:
             try:
                 with database.unit_of_work() as uow:
-                    self.rebuild(uow, fetch)
+                    self.rebuild(uow, self._fetch)
                 return
             except TrackerError as exc:  # a service not up yet: try again
                 log.warning("read model rebuild postponed", reason=exc.detail, retry_in_s=delay)

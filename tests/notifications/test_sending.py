@@ -33,17 +33,8 @@ def send(db, sealer, template="user-approved", to="sam@alder.example", reference
 
 
 def run_dispatcher(db, sealer, provider, settings=SETTINGS) -> list[str]:
-    """One pass of the dispatcher: claim, deliver, record. The statuses."""
-    with db.unit_of_work() as uow:
-        claimed = dispatch.claim(uow, sealer, settings)
-        uow.commit()
-    statuses = []
-    for item in claimed:
-        result = dispatch.deliver(provider, item)
-        with db.unit_of_work() as uow:
-            statuses.append(dispatch.record(uow, item, result, settings))
-            uow.commit()
-    return statuses
+    """One pass of the dispatcher: the statuses it left."""
+    return [status for _, status in dispatch.dispatch_batch(db, sealer, provider, settings)]
 
 
 def stored(db, notification_id) -> Notification:

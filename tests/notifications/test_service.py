@@ -183,7 +183,7 @@ def test_the_scheduled_reminders_ask_capacity_and_identity_then_email(run_contai
     inbox, _ = smtp
     with run_container(FakeCapacity), run_container(FakeIdentityForLocations), \
             run_container(NotificationsService) as container:
-        with entrypoint_hook(container, "send_scheduled_reminders") as remind:
+        with entrypoint_hook(container, "remind_stale_locations") as remind:
             remind()
             remind()  # the same stale spell: nothing more
         [reminder] = inbox.wait_for("ana@alder.example")

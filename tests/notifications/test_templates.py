@@ -4,6 +4,7 @@ secrets, and rendered (subject, text, HTML) with the very values that
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime, timezone
 
 import pytest
 
@@ -51,16 +52,14 @@ def bulk_upload(**changes) -> rules.EmailRequest:
         "applied": 12, "refused": 0, "reason": None, **changes}, contacts=[LEE])
 
 
-def reminder(template: str) -> dict:
-    """A reminder's personalisation, made as the reminders handler makes it."""
+def reminders() -> list[rules.EmailRequest]:
+    """The three reminders, as the rules make them for Lee and two homes."""
     [person] = rules.group_by_recipient(LOCATIONS, [LEE])
-    if template == "capacity-reminder":
-        return {"name": person.name, "hours": 24, "locations": person.locations, "update link": LINKS("/capacity")}
-    if template == "monthly-refresh":
-        return {"name": person.name, "month": "November 2026", "window ends": "14 November 2026",
-                "locations": person.locations, "update link": LINKS("/sign-in")}
-    return {"name": person.name, "requested by": "Priya Shah", "location": "Alder House",
-            "update link": LINKS("/locations/1-101/capacity")}
+    sent_at = datetime(2026, 11, 8, 9, 0, tzinfo=timezone.utc)
+    return [rules.capacity_reminder(person, 24, sent_at=sent_at, links=LINKS),
+            rules.monthly_refresh(person, period="2026-11", month="November 2026", window_ends="14 November 2026",
+                                  links=LINKS),
+            rules.manual_reminder(LEE, LOCATIONS[1], requested_by="Priya Shah", hour="2026-11-08T09", links=LINKS)]
 
 
 def representative() -> dict[str, dict]:
@@ -82,10 +81,9 @@ def representative() -> dict[str, dict]:
         event_email("providers.contract_requested", CONTRACT, contacts=[PRIYA]),
         contract_decided("declined", "We hold no contract with Alder House."),
         bulk_upload(status="refused", applied=0, reason="The spreadsheet has no Vacancies sheet."),
+        *reminders(),
     ]
-    out = {email.template: email.personalisation for email in emails}
-    out.update({name: reminder(name) for name in ("capacity-reminder", "monthly-refresh", "manual-reminder")})
-    return out
+    return {email.template: email.personalisation for email in emails}
 
 
 def rendered(template_id: str, personalisation: dict) -> tuple[str, str, str]:

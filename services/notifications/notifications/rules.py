@@ -245,6 +245,29 @@ def group_by_recipient(locations: list[dict], contacts: list[dict]) -> list[Reci
     return [people[e] for e in sorted(people)]
 
 
+def capacity_reminder(person: Recipient, hours: int, *, sent_at: datetime, links: Links) -> EmailRequest:
+    """One person's reminder that their locations' capacity is `hours` old."""
+    return EmailRequest("capacity-reminder", person.email, {
+        "name": person.name, "hours": hours, "locations": person.locations, "update link": links("/capacity")},
+        f"stale:{hours}:{sent_at.isoformat()}:{person.email}")
+
+
+def monthly_refresh(person: Recipient, *, period: str, month: str, window_ends: str, links: Links) -> EmailRequest:
+    """One person's monthly refresh (`period` "2026-11": once a month)."""
+    return EmailRequest("monthly-refresh", person.email, {
+        "name": person.name, "month": month, "window ends": window_ends, "locations": person.locations,
+        "update link": links("/sign-in")}, f"monthly:{period}:{person.email}")
+
+
+def manual_reminder(person: dict, location: dict, *, requested_by: str, hour: str, links: Links) -> EmailRequest:
+    """A reminder asked for from a report: one per location and person in
+    each `hour` ("2026-11-23T09"), however often it is asked."""
+    return EmailRequest("manual-reminder", person["email"], {
+        "name": person["name"], "requested by": requested_by, "location": location["name"],
+        "update link": links(f"/locations/{location['location_id']}/capacity")},
+        f"manual:{hour}:{location['location_id']}:{person['email']}")
+
+
 def collection_window(now: datetime, first_day: int, last_day: int) -> tuple[str, str] | None:
     """(period "2026-11", its last day "14 November 2026") when `now` is in
     this month's collection window (UK dates), else None."""

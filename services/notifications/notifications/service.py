@@ -11,7 +11,6 @@ from datetime import timedelta
 from functools import partial
 
 import eventlet
-from eventlet.greenpool import GreenPool
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
@@ -61,6 +60,7 @@ class Delivery(DependencyProvider):
         self.sealer = message_sealer()
         self.settings = dispatch.DispatchSettings(
             batch=env_int("EMAIL_BATCH", 50),
+            concurrency=env_int("EMAIL_CONCURRENCY", 8),
             rate_limit_per_minute=env_int("EMAIL_RATE_LIMIT_PER_MINUTE", 3000),
             max_attempts=env_int("EMAIL_MAX_ATTEMPTS", 5),
             retry_base_seconds=env_float("EMAIL_RETRY_BASE_SECONDS", 30.0),
@@ -84,6 +84,14 @@ def _administrator(actor: dict) -> Principal:
     if not may(principal, Action.VIEW_NOTIFICATIONS):
         raise Forbidden("Only administrators can see the emails the system sends.")
     return principal
+
+
+def _kept(event_type: str):
+    """The subscriber that keeps `event_type`'s request for emails as a job."""
+    @subscribe(event_type)
+    def keep(self, event):
+        self.db.apply_once(event, lambda uow, data: events.keep_job(uow, event))
+    return keep
 
 
 class NotificationsService:
@@ -163,77 +171,32 @@ class NotificationsService:
     @timer(interval=env_float("EMAIL_DISPATCH_INTERVAL", 1.0))
     def dispatch_due(self):
         """Send what is due, a batch at a time, several emails at once."""
-        settings, provider = self.delivery.settings, self.delivery.provider
-        pool = GreenPool(env_int("EMAIL_CONCURRENCY", 8))
+        settings = self.delivery.settings
         while True:
-            with self.db.unit_of_work() as uow:
-                claimed = dispatch.claim(uow, self.delivery.sealer, settings)
-                uow.commit()
-            results = list(pool.imap(lambda c: (c, dispatch.deliver(provider, c)), claimed))
-            with self.db.unit_of_work() as uow:  # the batch's outcomes in one commit
-                statuses = [dispatch.record(uow, item, result, settings) for item, result in results]
-                uow.commit()
-            for (item, _), status in zip(results, statuses):
+            done = dispatch.dispatch_batch(self.db, self.delivery.sealer, self.delivery.provider, settings)
+            for item, status in done:
                 EMAIL_ATTEMPTS.labels(status).inc()
                 log.info("email attempt", notification_id=item.notification_id, attempt=item.attempt,
                          status=status)
-            if len(claimed) < settings.batch:
+            if len(done) < settings.batch:
                 with self.db.unit_of_work() as uow:
                     EMAILS_WAITING.set(dispatch.waiting(uow))
                 return
 
-    # -- events ----------------------------------------------------------------------------
-    def _keep(self, event):
-        """Keep the event's request for emails (once, whatever redelivers it)."""
-        self.db.apply_once(event, lambda uow, data: events.keep_job(uow, event))
-
-    @subscribe("identity.registration_submitted")
-    def on_registration_submitted(self, event):
-        self._keep(event)
-
-    @subscribe("identity.access_requested")
-    def on_access_requested(self, event):
-        self._keep(event)
-
-    @subscribe("identity.user_approved")
-    def on_user_approved(self, event):
-        self._keep(event)
-
-    @subscribe("identity.user_rejected")
-    def on_user_rejected(self, event):
-        self._keep(event)
-
-    @subscribe("identity.access_approved")
-    def on_access_approved(self, event):
-        self._keep(event)
-
-    @subscribe("identity.access_rejected")
-    def on_access_rejected(self, event):
-        self._keep(event)
-
-    @subscribe("identity.password_reset")
-    def on_password_reset(self, event):
-        self._keep(event)
-
-    @subscribe("identity.password_expiring")
-    def on_password_expiring(self, event):
-        self._keep(event)
-
-    @subscribe("identity.account_locked")
-    def on_account_locked(self, event):
-        self._keep(event)
-
-    @subscribe("providers.contract_requested")
-    def on_contract_requested(self, event):
-        self._keep(event)
-
-    @subscribe("providers.contract_decided")
-    def on_contract_decided(self, event):
-        self._keep(event)
-
-    @subscribe("capacity.bulk_upload_processed")
-    def on_bulk_upload_processed(self, event):
-        self._keep(event)
+    # Every event that asks for emails is kept as a job (once, whatever
+    # redelivers it); `make_emails` turns jobs into emails.
+    on_registration_submitted = _kept("identity.registration_submitted")
+    on_access_requested = _kept("identity.access_requested")
+    on_user_approved = _kept("identity.user_approved")
+    on_user_rejected = _kept("identity.user_rejected")
+    on_access_approved = _kept("identity.access_approved")
+    on_access_rejected = _kept("identity.access_rejected")
+    on_password_reset = _kept("identity.password_reset")
+    on_password_expiring = _kept("identity.password_expiring")
+    on_account_locked = _kept("identity.account_locked")
+    on_contract_requested = _kept("providers.contract_requested")
+    on_contract_decided = _kept("providers.contract_decided")
+    on_bulk_upload_processed = _kept("capacity.bulk_upload_processed")
 
     @subscribe("providers.location_updated")
     def on_location_updated(self, event):
@@ -268,24 +231,34 @@ class NotificationsService:
                 log.error("emails of an event could not be made; `python -m notifications.manage retry-jobs` "
                           "once identity answers", event_id=job_id)
 
-    # -- schedules -------------------------------------------------------------------------
+    # -- schedules (each on its own: one failing does not hold up the others) -------------
     @timer(interval=env_float("REMINDER_INTERVAL", 900.0))
-    def send_scheduled_reminders(self):
-        """Capacity not updated for 24 / 48 hours; the monthly refresh; and
-        forgetting emails past the retention period."""
+    def remind_stale_locations(self):
+        """Capacity not updated for 24 / 48 hours (capacity says which)."""
         stale = self._ask(self.capacity_rpc.stale_locations, {"older_than_hours": 24},
                           timeout=self.delivery.rpc_timeout * 3)
         with self.db.unit_of_work() as uow:
             made = reminders.stale_reminders(uow, stale, lookup=self._contacts, sealer=self.delivery.sealer,
                                              links=self.delivery.links)
             uow.commit()
+        log.info("stale capacity reminders", emails=made)
+
+    @timer(interval=env_float("REMINDER_INTERVAL", 900.0))
+    def send_monthly_refresh(self):
+        """The monthly refresh, on the first day of the collection window."""
+        first_day, last_day = self.delivery.collection_window
         with self.db.unit_of_work() as uow:
-            monthly = reminders.monthly_refresh(
-                uow, lookup=self._contacts, sealer=self.delivery.sealer, links=self.delivery.links,
-                first_day=self.delivery.collection_window[0], last_day=self.delivery.collection_window[1])
+            made = reminders.monthly_refresh(uow, lookup=self._contacts, sealer=self.delivery.sealer,
+                                             links=self.delivery.links, first_day=first_day, last_day=last_day)
             uow.commit()
+        if made:
+            log.info("monthly refresh", emails=made)
+
+    @timer(interval=3600)
+    def forget_old_emails(self):
+        """Emails past the retention period; jobs done a week ago."""
         with self.db.unit_of_work() as uow:
             forgotten = history.forget_old(uow, timedelta(days=self.delivery.history_days))
             events.forget_done_jobs(uow, timedelta(days=7))
             uow.commit()
-        log.info("scheduled reminders", stale_reminders=made, monthly_refresh=monthly, emails_forgotten=forgotten)
+        log.info("old emails forgotten", emails=forgotten)

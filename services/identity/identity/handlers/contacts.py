@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from .. import repository as repo
 from ..models import User
+from .registration import route
 
 
 def route_commissioner_request(uow, commissioner_code: str) -> tuple[str, list[User]]:
     """Whom a request to a Local Authority / Sub-ICB (a contract to approve)
-    goes to, routed as applications are (`registration._route`): the approvers
-    of the commissioner's organisation, else the System Champions aligned to
-    its code, else the administrators. API users are never reviewers (their
-    only role is API user), so they are not counted."""
+    goes to, routed as applications are: the approvers of the commissioner's
+    organisation, else the System Champions aligned to its code, else the
+    administrators."""
     approvers = [user for organisation in repo.dao_organisations_with_ons_code(uow.session, commissioner_code)
                  for user in repo.dao_active_approvers(uow.session, organisation.id, None)]
-    if approvers:
-        return "approvers", approvers
-    champions = [u for u in repo.dao_active_system_champions(uow.session, {commissioner_code}) if not u.api_user]
-    if champions:
-        return "system_champions", champions
-    return "administrators", [u for u in repo.dao_active_admins(uow.session) if not u.api_user]
+    return route(uow, approvers, {commissioner_code})
 
 
 def acting_for_locations(uow, location_ids: list[str]) -> dict[str, tuple[User, set[str]]]:

@@ -14,17 +14,24 @@ from ..passwords import generate_one_time_password, hash_password
 from .common import IdentityDeps, application_view, audit
 
 
-def _route(uow, organisation_id: str, location_id: str | None, la_code: str | None,
-           sub_icb_code: str | None) -> tuple[str, list[User]]:
-    """Approvers of the organisation, else the System Champions of the
-    location's LA / Sub-ICB, else the administrators."""
-    approvers = repo.dao_active_approvers(uow.session, organisation_id, location_id)
+def route(uow, approvers: list[User], codes: set[str]) -> tuple[str, list[User]]:
+    """Who reviews a request: its `approvers`, else the System Champions
+    aligned to `codes` (an LA / Sub-ICB), else the administrators. API users
+    never review (their only role is API user)."""
     if approvers:
         return "approvers", approvers
-    champions = repo.dao_active_system_champions(uow.session, {c for c in (la_code, sub_icb_code) if c})
+    champions = [u for u in repo.dao_active_system_champions(uow.session, codes) if not u.api_user]
     if champions:
         return "system_champions", champions
-    return "administrators", repo.dao_active_admins(uow.session)
+    return "administrators", [u for u in repo.dao_active_admins(uow.session) if not u.api_user]
+
+
+def _route(uow, organisation_id: str, location_id: str | None, la_code: str | None,
+           sub_icb_code: str | None) -> tuple[str, list[User]]:
+    """An application: the approvers of the organisation (for the location),
+    else the champions of the location's LA / Sub-ICB, else administrators."""
+    return route(uow, repo.dao_active_approvers(uow.session, organisation_id, location_id),
+                 {c for c in (la_code, sub_icb_code) if c})
 
 
 def _submit(uow, *, kind: str, user: User, organisation_id: str, location_ids: list[str], level: str,

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from eventlet.greenpool import GreenPool
 from sqlalchemy import func, or_, select
 
 from .. import rules
@@ -23,6 +24,7 @@ from ..personalisation import render_html, render_subject, render_text
 @dataclass(frozen=True)
 class DispatchSettings:
     batch: int = 50
+    concurrency: int = 8  # emails handed to the provider at once
     rate_limit_per_minute: int = 3000  # per sender, as GOV.UK Notify's default
     max_attempts: int = 5
     retry_base_seconds: float = 30.0
@@ -147,6 +149,20 @@ def _finish(session, notification: Notification, outcome: rules.Outcome, now: da
     if outcome.final:
         notification.completed_at = now
         notification.personalisation_sealed = None  # secrets are never kept once it is over
+
+
+def dispatch_batch(database, sealer, provider, settings: DispatchSettings) -> list[tuple[Claimed, str]]:
+    """One pass of the dispatcher: claim a batch (committed before anything
+    is sent), deliver it `settings.concurrency` at a time, then record the
+    outcomes in one commit. Returns each claimed email with its status."""
+    with database.unit_of_work() as uow:
+        claimed = claim(uow, sealer, settings)
+        uow.commit()
+    results = list(GreenPool(settings.concurrency).imap(lambda c: (c, deliver(provider, c)), claimed))
+    with database.unit_of_work() as uow:
+        statuses = [record(uow, item, result, settings) for item, result in results]
+        uow.commit()
+    return [(item, status) for (item, _), status in zip(results, statuses)]
 
 
 def waiting(uow) -> int:

@@ -16,16 +16,13 @@ from tracker_common.db import apply_if_newer
 
 from .. import rules
 from ..models import EmailJob, Location
-from .sending import send_email
+from .sending import send
+
 
 def keep_job(uow, event) -> None:
     """Keep an event's request for emails until its emails are made."""
-    uow.session.add(EmailJob(id=event.id, event_type=event.type, data=_json_ready(event.type, event.data),
+    uow.session.add(EmailJob(id=event.id, event_type=event.type, data=schema_of(event.type).dump(event.data),
                              status="pending", attempts=0, next_attempt_at=uow.now(), created_at=uow.now()))
-
-
-def _json_ready(event_type: str, data: dict) -> dict:
-    return schema_of(event_type).dump(data)
 
 
 def apply_location_snapshot(uow, data: dict) -> None:
@@ -39,14 +36,15 @@ def apply_location_snapshot(uow, data: dict) -> None:
     }, key="location_id")
 
 
+def facts_of(location: Location) -> dict:
+    """What the email rules need of a location."""
+    return {"location_id": location.location_id, "name": location.name, "manager_email": location.manager_email,
+            "manager_name": location.manager_name}
+
+
 def location_facts(session, location_id: str) -> dict | None:
     location = session.get(Location, location_id)
-    if location is None:
-        return None
-    return {"location_id": location.location_id, "name": location.name, "manager_email": location.manager_email,
-            "manager_name": location.manager_name, "la_code": location.la_code,
-            "sub_icb_code": location.sub_icb_code, "active": location.active,
-            "reminders_enabled": location.reminders_enabled}
+    return None if location is None else facts_of(location)
 
 
 def due_jobs(uow, limit: int) -> list[str]:
@@ -85,9 +83,7 @@ def run_job(uow, job_id: str, *, lookup, sealer, links: rules.Links, max_attempt
         Location.location_id.in_(data.get("location_ids") or []))).all())
     for request in rules.emails_for(job.event_type, job.id, data, links=links, contacts=contacts,
                                     location=location, secrets=secrets, location_names=names):
-        send_email(uow, sealer, {"template": request.template, "to": request.to,
-                                 "personalisation": request.personalisation, "reference": request.reference},
-                   sender=job.event_type.split(".")[0])
+        send(uow, sealer, request, sender=job.event_type.split(".")[0])
     job.status, job.data, job.done_at, job.next_attempt_at = "done", {}, uow.now(), None
     return job.status
 

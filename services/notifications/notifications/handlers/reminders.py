@@ -13,16 +13,15 @@ from tracker_common.contracts.permissions import Action, Principal, Target, may,
 
 from .. import rules
 from ..models import Location, ReminderSent, ScheduledRun
-from .events import location_facts
-from .sending import send_email
+from .events import facts_of
+from .sending import send
 
 LOOKUP_CHUNK = 1000
-# Only one instance runs a scheduled send at a time (the others skip it).
-_SCHEDULE_LOCK = 7_310_001
 
 
-def _only_instance(session) -> bool:
-    return session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _SCHEDULE_LOCK}).scalar()
+def _only_instance(session, schedule: str) -> bool:
+    """Whether this instance runs `schedule` now (the others skip it)."""
+    return session.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:s))"), {"s": schedule}).scalar()
 
 
 def contacts_of(lookup, location_ids: list[str]) -> list[dict]:
@@ -37,11 +36,12 @@ def contacts_of(lookup, location_ids: list[str]) -> list[dict]:
 
 def _with_managers(session, locations: list[dict]) -> list[dict]:
     """Add each location's manager (from its profile) to what capacity said of it."""
-    out = []
-    for loc in locations:
-        facts = location_facts(session, loc["location_id"]) or {}
-        out.append({**loc, "manager_email": facts.get("manager_email"), "manager_name": facts.get("manager_name")})
-    return out
+    managers = {row.location_id: row for row in session.execute(
+        select(Location.location_id, Location.manager_email, Location.manager_name)
+        .where(Location.location_id.in_([loc["location_id"] for loc in locations])))}
+    return [{**loc, "manager_email": getattr(managers.get(loc["location_id"]), "manager_email", None),
+             "manager_name": getattr(managers.get(loc["location_id"]), "manager_name", None)}
+            for loc in locations]
 
 
 def _parse(value: str | None) -> datetime | None:
@@ -54,15 +54,15 @@ def stale_reminders(uow, stale: list[dict], *, lookup, sealer, links: rules.Link
     reminders are switched off. `stale` is capacity's `stale_locations`
     answer. Returns how many emails were made."""
     session, now = uow.session, uow.now()
-    if not _only_instance(session):
+    if not _only_instance(session, "stale-reminders"):
         return 0
+    sent = set(session.execute(select(ReminderSent.location_id, ReminderSent.since, ReminderSent.level).where(
+        ReminderSent.location_id.in_([loc["location_id"] for loc in stale]))).tuples())
     due: dict[int, list[dict]] = {24: [], 48: []}
     for loc in stale:
         level = rules.stale_level(_parse(loc["last_submitted_at"]), now)
-        if level is None or not loc["reminders_enabled"]:
-            continue
         since = loc["last_submitted_at"] or "never"
-        if session.get(ReminderSent, (loc["location_id"], since, level)) is None:
+        if level is not None and loc["reminders_enabled"] and (loc["location_id"], since, level) not in sent:
             due[level].append({**loc, "since": since})
     emails = 0
     for level, locations in due.items():
@@ -71,11 +71,7 @@ def stale_reminders(uow, stale: list[dict], *, lookup, sealer, links: rules.Link
         locations = _with_managers(session, locations)
         contacts = contacts_of(lookup, [loc["location_id"] for loc in locations])
         for person in rules.group_by_recipient(locations, contacts):
-            send_email(uow, sealer, {
-                "template": "capacity-reminder", "to": person.email, "reference": (
-                    f"stale:{level}:{now.isoformat()}:{person.email}"),
-                "personalisation": {"name": person.name, "hours": level, "locations": person.locations,
-                                    "update link": links("/capacity")}}, sender="reminders")
+            send(uow, sealer, rules.capacity_reminder(person, level, sent_at=now, links=links), sender="reminders")
             emails += 1
         session.execute(pg_insert(ReminderSent).values([
             {"location_id": loc["location_id"], "since": loc["since"], "level": level, "at": now}
@@ -89,22 +85,19 @@ def monthly_refresh(uow, *, lookup, sealer, links: rules.Links, first_day: int, 
     each, listing their locations."""
     session, now = uow.session, uow.now()
     window = rules.collection_window(now, first_day, last_day)
-    if window is None or not _only_instance(session):
+    if window is None or not _only_instance(session, "monthly-refresh"):
         return 0
     period, window_ends = window
     if session.get(ScheduledRun, ("monthly-refresh", period)) is not None:
         return 0
-    locations = [location_facts(session, loc.location_id) for loc in session.scalars(
+    locations = [facts_of(loc) for loc in session.scalars(
         select(Location).where(Location.active.is_(True)).order_by(Location.location_id))]
     contacts = contacts_of(lookup, [loc["location_id"] for loc in locations]) if locations else []
     month = now.astimezone(rules.LONDON).strftime("%B %Y")
     emails = 0
     for person in rules.group_by_recipient(locations, contacts):
-        send_email(uow, sealer, {
-            "template": "monthly-refresh", "to": person.email, "reference": f"monthly:{period}:{person.email}",
-            "personalisation": {"name": person.name, "month": month, "window ends": window_ends,
-                                "locations": person.locations, "update link": links("/sign-in")}},
-            sender="reminders")
+        send(uow, sealer, rules.monthly_refresh(person, period=period, month=month, window_ends=window_ends,
+                                                links=links), sender="reminders")
         emails += 1
     session.add(ScheduledRun(name="monthly-refresh", period=period, at=now, emails=emails))
     return emails
@@ -126,24 +119,18 @@ def manual_reminders(uow, actor: Principal, location_ids: list[str], *, lookup, 
         if location is None or not location.active or not may(actor, Action.SEND_REMINDERS, target):
             refused[str(index)] = [f"No active location {location_id} that you may remind."]
         else:
-            facts.append(location_facts(session, location_id))
+            facts.append(facts_of(location))
     if refused:
         raise InvalidInput(fields={"location_ids": refused})
     requester = lookup({"user_ids": [actor.user_id]})["contacts"]
     requested_by = requester[0]["name"] if requester else "Your council or ICB"
     contacts = contacts_of(lookup, [loc["location_id"] for loc in facts])
-    # One reminder per location and person an hour, however often it is asked.
     hour, sent = uow.now().strftime("%Y-%m-%dT%H"), []
     for loc in facts:
-        people = rules.with_manager([c for c in contacts if loc["location_id"] in c["location_ids"]], loc)
-        for person in people:
-            result = send_email(uow, sealer, {
-                "template": "manual-reminder", "to": person["email"],
-                "reference": f"manual:{hour}:{loc['location_id']}:{person['email']}",
-                "personalisation": {"name": person["name"], "requested by": requested_by, "location": loc["name"],
-                                    "update link": links(f"/locations/{loc['location_id']}/capacity")}},
-                sender=f"user:{actor.user_id}")
-            sent.append({"location_id": loc["location_id"], "to": person["email"], "notification_id": result["id"],
+        for person in rules.with_manager([c for c in contacts if loc["location_id"] in c["location_ids"]], loc):
+            request = rules.manual_reminder(person, loc, requested_by=requested_by, hour=hour, links=links)
+            result = send(uow, sealer, request, sender=f"user:{actor.user_id}")
+            sent.append({"location_id": loc["location_id"], "to": request.to, "notification_id": result["id"],
                          "already_reminded": result["duplicate"]})
     return {"reminded": sent, "locations_without_anyone": sorted(
         loc["location_id"] for loc in facts if not any(s["location_id"] == loc["location_id"] for s in sent))}

@@ -58,6 +58,13 @@ def send_email(uow, sealer, request: dict, *, sender: str) -> dict:
     return {"id": notification_id, "status": rules.CREATED, "duplicate": False}
 
 
+def send(uow, sealer, request: rules.EmailRequest, *, sender: str) -> dict:
+    """`send_email` for an email the system itself asks for."""
+    return send_email(uow, sealer, {"template": request.template, "to": request.to,
+                                    "personalisation": request.personalisation, "reference": request.reference},
+                      sender=sender)
+
+
 # -- templates ------------------------------------------------------------------------------
 def install_templates(uow) -> list[str]:
     """Add the shipped templates that are not in the database yet (their
