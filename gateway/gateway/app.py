@@ -5,14 +5,15 @@ import re
 import time
 import uuid
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, g, redirect, render_template, request
 from flask_smorest import Api
+from flask_wtf.csrf import CSRFProtect
 from kombu import Connection
 from prometheus_client import Counter, Histogram
 
 from tracker_common.clock import clock_from_environment
 from tracker_common.config import env, env_int, load_settings
-from tracker_common.keys import verification_key
+from tracker_common.keys import verification_key, web_session_key
 from tracker_common.logs import bind_correlation_id, configure_logging, get_logger
 from tracker_common.revocation import RevocationList
 from tracker_common.rpc import RpcPool
@@ -40,6 +41,8 @@ class Tracker:
         self.public_key = verification_key()
         self.clock = clock_from_environment()
         self.revocations = RevocationList.from_url(settings.redis_url, token_lifetime)
+        self.public_url = env("PUBLIC_URL", "http://localhost:8000")
+        self.session_secret = web_session_key()
         self.services = [s for s in env("HEALTH_SERVICES", "identity,providers,capacity,search,notifications")
                          .split(",") if s]
 
@@ -65,8 +68,18 @@ def create_app(tracker: Tracker | None = None) -> Flask:
                 "description": "An access token from POST /api/v1/auth/token, or an API key (ctk_...)."}}},
         },
     )
-    app.extensions["tracker"] = tracker or Tracker()
+    tracker = tracker or Tracker()
+    app.extensions["tracker"] = tracker
+    app.config.update(  # the web pages' session cookie: signed, never readable by scripts
+        SECRET_KEY=tracker.session_secret,
+        SESSION_COOKIE_NAME="tracker_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=tracker.public_url.startswith("https://"),
+        WTF_CSRF_TIME_LIMIT=None,  # as long as the session: a form filled slowly still saves
+    )
     api = Api(app)
+    csrf = CSRFProtect(app)
     register_error_handlers(app)
 
     from .capacity_api import blp as capacity_blp
@@ -79,6 +92,11 @@ def create_app(tracker: Tracker | None = None) -> Flask:
     api.register_blueprint(capacity_blp)
     api.register_blueprint(search_blp)
     api.register_blueprint(notifications_blp)
+    for blueprint in (identity_blp, providers_blp, capacity_blp, search_blp, notifications_blp):
+        csrf.exempt(blueprint)  # the API takes bearer tokens, never cookies: nothing to forge
+
+    from .web import blp as web_blp
+    app.register_blueprint(web_blp)
 
     @app.before_request
     def start_request():
@@ -88,8 +106,8 @@ def create_app(tracker: Tracker | None = None) -> Flask:
         bind_correlation_id(g.correlation_id)
         if request.endpoint == "capacity.upload_bulk_update":  # the one multipart route
             request.max_content_length = 7 * 1024 * 1024
-        elif request.method in ("POST", "PUT", "PATCH") and (request.content_length or request.data) \
-                and not request.is_json:
+        elif request.method in ("POST", "PUT", "PATCH") and request.path.startswith("/api/") \
+                and (request.content_length or request.data) and not request.is_json:
             return problem(415, "unsupported_media_type", "Unsupported Media Type",
                            "Send the body as JSON with 'Content-Type: application/json'.")
 
@@ -138,6 +156,10 @@ def create_app(tracker: Tracker | None = None) -> Flask:
 
     @app.get("/")
     def index():
+        """People (browsers) start at their capacity page; programs get the API's index."""
+        if request.accept_mimetypes.accept_html and \
+                request.accept_mimetypes["text/html"] >= request.accept_mimetypes["application/json"]:
+            return redirect("/capacity")
         return {"service": "Capacity Tracker API", "docs": "/api/v1/docs",
                 "openapi": "/api/v1/openapi.json", "health": "/healthz"}
 

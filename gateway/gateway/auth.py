@@ -28,17 +28,27 @@ def _bearer_token() -> str:
 def authenticate() -> dict:
     """The verified claims of the caller (also kept on `g`)."""
     token = _bearer_token()
-    gateway = current_app.extensions["tracker"]
     if token.startswith(API_KEY_PREFIX):
-        claims = gateway.call("identity", "authenticate_api_key", key=token)
-    else:
-        claims = verify_access_token(token, public_key=gateway.public_key, now=gateway.clock.now())
-        try:
-            revoked = gateway.revocations.is_revoked(claims["sub"], int(claims["iat_ms"]))
-        except RedisError:
-            raise ServiceUnavailable("Token revocation cannot be checked (Redis is not reachable).")
-        if revoked:
-            raise NotAuthenticated("This access token has been revoked; log in again.")
+        claims = current_app.extensions["tracker"].call("identity", "authenticate_api_key", key=token)
+        return sign_in_request(claims)
+    return sign_in_request(verify_token(token))
+
+
+def verify_token(token: str) -> dict:
+    """The claims of a valid access token that has not been revoked (by a
+    password change, a deactivation, a sign-out): else NotAuthenticated."""
+    gateway = current_app.extensions["tracker"]
+    claims = verify_access_token(token, public_key=gateway.public_key, now=gateway.clock.now())
+    try:
+        revoked = gateway.revocations.is_revoked(claims["sub"], int(claims["iat_ms"]))
+    except RedisError:
+        raise ServiceUnavailable("Token revocation cannot be checked (Redis is not reachable).")
+    if revoked:
+        raise NotAuthenticated("This access token has been revoked; log in again.")
+    return claims
+
+
+def sign_in_request(claims: dict) -> dict:
     g.claims = claims
     g.principal = Principal.from_claims(claims)
     return claims

@@ -2,7 +2,8 @@
 `errors` naming each bad field. One table maps service errors to HTTP."""
 from __future__ import annotations
 
-from flask import current_app, g, jsonify
+from flask import current_app, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
@@ -55,7 +56,39 @@ def _flatten_webargs(messages) -> dict:
     return flat
 
 
+def for_a_person() -> bool:
+    """Whether the request came from a browser page (answer with HTML) rather
+    than a program using the API."""
+    if request.blueprint == "web":
+        return True
+    if request.path.startswith("/api/"):
+        return False
+    accept = request.accept_mimetypes
+    return accept.accept_html and accept["text/html"] > accept["application/json"]
+
+
+PAGES = {  # status -> (title, what to do), GOV.UK's wording for its error pages
+    400: ("Sorry, there is a problem with this request", "Go back and try again."),
+    404: ("Page not found", "If you typed the web address, check it is correct. If you pasted it, check "
+                            "you copied the entire address."),
+    405: ("Page not found", "Go back and try again."),
+    413: ("The file is too big", "Go back and choose a smaller file."),
+    500: ("Sorry, there is a problem with the service", "Try again later. It has been logged."),
+}
+
+
+def page(status: int, title: str | None = None, message: str | None = None):
+    default_title, default_message = PAGES.get(status, PAGES[500] if status >= 500 else PAGES[400])
+    return render_template("web/problem.html", title=title or default_title,
+                           message=message or default_message), status
+
+
 def handle_http_exception(error: HTTPException):
+    if for_a_person():
+        if isinstance(error, CSRFError):
+            return page(400, "This form has expired", "Go back, reload the page and try again. "
+                                                      "Nothing has been saved.")
+        return page(error.code or 500)
     data = getattr(error, "data", None) or {}
     messages = data.get("errors") or data.get("messages")
     if error.code == 400 and messages:
@@ -73,6 +106,8 @@ def handle_http_exception(error: HTTPException):
 
 def handle_tracker_error(error: TrackerError):
     status = EDGE_STATUS.get(type(error)) or http_status(error)
+    if for_a_person():
+        return page(status, type(error).title, error.detail)
     body = dict(error.body)
     code = body.pop("code", error.code)
     detail = body.pop("detail", None)
@@ -86,6 +121,8 @@ def handle_unexpected(error: Exception):
     log.error("unhandled exception", exc_info=error)
     if current_app.testing and current_app.config.get("PROPAGATE_UNEXPECTED"):
         raise error
+    if for_a_person():
+        return page(500)
     return problem(500, "internal_error", "Internal Server Error",
                    "Something went wrong on our side; it has been logged.")
 

@@ -1,6 +1,7 @@
 """Keys the services share: the Ed25519 pair that signs access tokens
 (identity holds the private half, the gateway the public one) and the
-symmetric key that seals one-time passwords on their way to notifications.
+symmetric key that seals one-time passwords on their way to notifications,
+and the gateway's secret that signs web sessions (cookies).
 
 On a developer machine they are generated on first run under VAR_DIR/keys;
 in production they come from files mounted by the platform.
@@ -8,6 +9,7 @@ in production they come from files mounted by the platform.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -33,6 +35,10 @@ def message_key_path() -> Path:
     return Path(env("MESSAGE_SECRET_KEY_FILE", str(_key_dir() / "message-secret.key")))
 
 
+def web_session_key_path() -> Path:
+    return Path(env("WEB_SESSION_KEY_FILE", str(_key_dir() / "web-session.key")))
+
+
 def _write_private(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -51,6 +57,8 @@ def ensure_keys() -> None:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     if not message.exists():
         _write_private(message, Fernet.generate_key())
+    if not web_session_key_path().exists():
+        _write_private(web_session_key_path(), secrets.token_urlsafe(48).encode())
 
 
 def signing_key() -> bytes:
@@ -65,6 +73,10 @@ def verification_key():
 
 def message_sealer() -> Fernet:
     return Fernet(message_key_path().read_bytes().strip())
+
+
+def web_session_key() -> bytes:
+    return web_session_key_path().read_bytes().strip()
 
 
 if __name__ == "__main__":

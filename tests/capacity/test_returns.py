@@ -138,6 +138,22 @@ def test_stale_locations_are_those_not_updated_within_the_threshold(capacity_db,
     assert [s["location_id"] for s in very] == ["1-1000000002"]
 
 
+def test_summaries_say_when_each_location_last_updated_for_those_the_actor_may_see(
+        capacity_db, known_location, clock):
+    known_location(ALDER)
+    known_location("1-1000000002")
+    known_location("1-2000000001", provider="1-100000002")
+    submit(capacity_db, CARER, a_return())
+    clock.advance(hours=30)
+    with capacity_db.unit_of_work() as uow:
+        mine = returns.return_summaries(uow, CARER, clock.now(), [ALDER, "1-1000000002", "1-2000000001", "1-9"])
+    assert mine == [
+        {"location_id": ALDER, "last_submitted_at": (clock.now() - timedelta(hours=30)).isoformat(),
+         "staleness": "stale_24h", "admission_status": "accepting", "vacant_accepting": 2},
+        {"location_id": "1-1000000002", "last_submitted_at": None, "staleness": "never", "admission_status": None,
+         "vacant_accepting": None}]  # another provider's home and an unknown id are left out
+
+
 def test_snapshots_page_through_every_current_return(capacity_db, known_location):
     for n in range(3):
         location_id = known_location(f"1-100000000{n}")

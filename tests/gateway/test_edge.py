@@ -3,64 +3,13 @@ edge, and the one error format. The services behind it are replaced by a
 recorder that fails the test if a refused request reaches them."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
-from redis.exceptions import ConnectionError as RedisConnectionError
 
-from gateway.app import create_app
-from tracker_common.clock import FrozenClock
 from tracker_common.contracts import errors as service_errors
-from tracker_common.contracts.permissions import Principal, Role
-from tracker_common.keys import signing_key, verification_key
+from tracker_common.contracts.permissions import Role
 from tracker_common.rpc import ServiceTimeout, ServiceUnavailable
-from tracker_common.tokens import issue_access_token
-
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-
-
-class Revocations:
-    def __init__(self):
-        self.revoked_before: dict[str, int] = {}
-        self.down = False
-
-    def is_revoked(self, user_id, issued_at_ms):
-        if self.down:
-            raise RedisConnectionError("redis is down")
-        return issued_at_ms < self.revoked_before.get(user_id, 0)
-
-
-class Services:
-    """Stands in for the RPC pool: answers what it is told, records every call."""
-
-    def __init__(self):
-        self.calls = []
-        self.answer = {}
-        self.clock = FrozenClock(NOW)
-        self.public_key = verification_key()
-        self.revocations = Revocations()
-        self.services = []
-
-    def call(self, service, method, **kwargs):
-        self.calls.append((service, method))
-        if isinstance(self.answer, Exception):
-            raise self.answer
-        return self.answer
-
-
-@pytest.fixture
-def services():
-    return Services()
-
-
-@pytest.fixture
-def client(services):
-    return create_app(services).test_client()
-
-
-def token(*roles: Role, issued: datetime = NOW, lifetime: int = 900, user_id: str = "u-1") -> str:
-    principal = Principal(user_id, "prov-a", frozenset(roles))
-    return issue_access_token(principal, private_key=signing_key(), now=issued, lifetime_seconds=lifetime)
 
 
 def auth(value: str) -> dict:
@@ -78,7 +27,7 @@ ADMIN_ONLY = [
 
 
 @pytest.mark.parametrize("method, path, body", ADMIN_ONLY, ids=[f"{m} {p}" for m, p, _ in ADMIN_ONLY])
-def test_administrator_endpoints_refuse_everyone_else_at_the_edge(client, services, method, path, body):
+def test_administrator_endpoints_refuse_everyone_else_at_the_edge(client, services, method, path, body, token):
     for roles in [(Role.CARE_HOME_USER, Role.APPROVER), (Role.NON_CARE_HOME_USER, Role.BROKER,
                                                           Role.SYSTEM_CHAMPION), (Role.API_USER,)]:
         response = client.open(path, method=method, json=body, headers=auth(token(*roles)))
@@ -89,21 +38,21 @@ def test_administrator_endpoints_refuse_everyone_else_at_the_edge(client, servic
     assert response.status_code < 300 and services.calls, response.json
 
 
-def test_an_expired_token_is_refused(client, services):
-    stale = token(Role.ADMIN, issued=NOW - timedelta(minutes=16))
+def test_an_expired_token_is_refused(client, services, token):
+    stale = token(Role.ADMIN, issued=services.clock.now() - timedelta(minutes=16))
     response = client.get("/api/v1/me", headers=auth(stale))
     assert response.status_code == 401 and "expired" in response.json["detail"]
     assert services.calls == []
 
 
-def test_a_revoked_token_is_refused_and_a_newer_one_accepted(client, services):
-    services.revocations.revoked_before["u-1"] = int((NOW - timedelta(minutes=1)).timestamp() * 1000)
-    old = token(Role.CARE_HOME_USER, issued=NOW - timedelta(minutes=2))
+def test_a_revoked_token_is_refused_and_a_newer_one_accepted(client, services, token):
+    services.revocations.revoked_before["u-1"] = int((services.clock.now() - timedelta(minutes=1)).timestamp() * 1000)
+    old = token(Role.CARE_HOME_USER, issued=services.clock.now() - timedelta(minutes=2))
     assert client.get("/api/v1/me", headers=auth(old)).status_code == 401
     assert client.get("/api/v1/me", headers=auth(token(Role.CARE_HOME_USER))).status_code == 200
 
 
-def test_without_redis_tokens_cannot_be_checked_so_requests_fail_closed(client, services):
+def test_without_redis_tokens_cannot_be_checked_so_requests_fail_closed(client, services, token):
     services.revocations.down = True
     response = client.get("/api/v1/me", headers=auth(token(Role.ADMIN)))
     assert response.status_code == 503 and response.json["code"] == "service_unavailable"

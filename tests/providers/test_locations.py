@@ -158,7 +158,7 @@ def test_a_contract_counts_only_once_the_commissioner_approves_it(directory, hom
             {"commissioner_kind": "local_authority", "commissioner_code": BARNSLEY})
 
     pending = run(directory, contracts.pending_contracts, BARNSLEY_APPROVER)
-    assert [p["location_id"] for p in pending] == [ALDER]
+    assert [(p["location_id"], p["location_name"]) for p in pending] == [(ALDER, "Alder House")]
     assert run(directory, contracts.pending_contracts, NURSE) == []
     with pytest.raises(NotFound):  # a care home cannot approve its own contract
         run(directory, contracts.decide_contract, CARER, pending[0]["id"], {"decision": "approve"})

@@ -124,6 +124,7 @@ class _ContractOut(Schema):
     commissioner_code = fields.String()
     status = fields.String(metadata={"description": "requested | approved | declined | withdrawn"})
     requested_at = fields.String()
+    location_name = fields.String(metadata={"description": "In the list of requests to decide"})
     decided_at = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
 

@@ -37,6 +37,11 @@ class StaleQuery(Schema):
     older_than_hours = fields.Integer(load_default=24, validate=validate.Range(min=1, max=24 * 365))
 
 
+class SummaryQuery(Schema):
+    location_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                               validate=validate.Length(min=1, max=200))
+
+
 class SnapshotPage(Schema):
     after = fields.String(load_default="", validate=validate.Length(max=20))
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
@@ -82,6 +87,14 @@ class CapacityService:
             result = returns.submit_other_return(uow, Principal.from_claims(actor), location_id, kind, command)
             uow.commit()
             return result
+
+    @rpc(**expected)
+    def return_summaries(self, actor, query):
+        """When each location (of those the actor may see) last sent its
+        return, how stale that is, and its admission status: for lists."""
+        location_ids = load(SummaryQuery(), query)["location_ids"]
+        with self.db.unit_of_work() as uow:
+            return returns.return_summaries(uow, Principal.from_claims(actor), self.clock.now(), location_ids)
 
     @rpc(**expected)
     def stale_locations(self, query=None):

@@ -112,6 +112,22 @@ def return_history(uow, actor: Principal, location_id: str, query: dict) -> dict
     return {"location_id": location_id, "page": query["page"], "returns": [return_view(r) for r in rows]}
 
 
+def return_summaries(uow, actor: Principal, now: datetime, location_ids: list[str]) -> list[dict]:
+    """Each location's latest return in brief, for those of `location_ids`
+    the actor may see (others are left out, as if they did not exist)."""
+    rows = uow.session.execute(
+        select(LocationFacts, CapacityReturn)
+        .outerjoin(LatestReturn, LatestReturn.location_id == LocationFacts.location_id)
+        .outerjoin(CapacityReturn, CapacityReturn.id == LatestReturn.return_id)
+        .where(LocationFacts.location_id.in_(sorted(set(location_ids))))
+        .order_by(LocationFacts.location_id)).all()
+    return [{"location_id": facts.location_id, "last_submitted_at": _iso(row.submitted_at) if row else None,
+             "staleness": staleness(row.submitted_at if row else None, now),
+             "admission_status": row.figures.get("admission_status") if row else None,
+             "vacant_accepting": row.figures.get("totals", {}).get("vacant_accepting") if row else None}
+            for facts, row in rows if may(actor, Action.VIEW_LOCATION, target_of(facts))]
+
+
 def stale_locations(uow, now: datetime, *, older_than_hours: int) -> list[dict]:
     """Active locations whose latest return is older than the threshold (or
     that never sent one), with whether reminders are switched on: for the

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tracker_common.contracts.errors import Conflict, InvalidInput, NotFound
 from tracker_common.contracts.permissions import Action, Principal, Role, Target, may
 
-from ..models import Contract, LocalAuthority, SubIcb
+from ..models import Contract, LocalAuthority, Location, SubIcb
 from .locations import location_for, location_view
 from .snapshots import publish_location
 
@@ -54,8 +54,11 @@ def pending_contracts(uow, actor: Principal) -> list[dict]:
     query = select(Contract).where(Contract.status == "requested")
     if Role.ADMIN not in actor.roles:
         query = query.where(Contract.commissioner_code.in_(sorted(actor.aligned_codes)))
-    return [_contract_view(c) for c in uow.session.scalars(query.order_by(Contract.requested_at))
-            if may(actor, Action.DECIDE_CONTRACTS, _target(c))]
+    contracts = [c for c in uow.session.scalars(query.order_by(Contract.requested_at))
+                 if may(actor, Action.DECIDE_CONTRACTS, _target(c))]
+    names = dict(uow.session.execute(select(Location.id, Location.name).where(
+        Location.id.in_(sorted({c.location_id for c in contracts})))).all()) if contracts else {}
+    return [{**_contract_view(c), "location_name": names.get(c.location_id)} for c in contracts]
 
 
 def _contract_view(contract: Contract) -> dict:

@@ -1,0 +1,134 @@
+"""The web pages people use: server-rendered HTML in GOV.UK Frontend's
+styles, working on a phone and without JavaScript. They call the services
+exactly as the API does; what differs is only the edge:
+
+- who is signed in is the access token kept in the session cookie (signed,
+  HttpOnly, SameSite=Lax, Secure behind https), checked on every page as a
+  bearer token is; when it expires or is revoked the person signs in again
+  and comes back to the page they asked for;
+- every form carries a CSRF token (Flask-WTF);
+- a refused form is shown again with GOV.UK's error summary, each message
+  linked to its field, and nothing saved.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+
+from tracker_common.contracts.errors import Forbidden, NotAuthenticated, NotFound, TrackerError
+from tracker_common.rpc import ServiceTimeout, ServiceUnavailable
+
+from ..auth import sign_in_request, verify_token
+
+blp = Blueprint("web", __name__)
+
+SIGNED_OUT_MESSAGE = "Your session has ended. Sign in again to carry on."
+
+
+def call(service: str, method: str, **kwargs):
+    return current_app.extensions["tracker"].call(service, method, **kwargs)
+
+
+def local_path(target: str | None, default: str = "/capacity") -> str:
+    """Where to go after signing in: only a path on this site (never
+    another site, whatever `next` says)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def signed_in(view):
+    """The page needs a signed-in person: else to the sign-in page, and back
+    here afterwards."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        token = session.get("token")
+        if not token:
+            return redirect(url_for("web.sign_in", next=request.full_path.rstrip("?")))
+        try:
+            sign_in_request(verify_token(token))
+        except NotAuthenticated:
+            session.clear()
+            flash(SIGNED_OUT_MESSAGE)
+            return redirect(url_for("web.sign_in", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def error_page(error: TrackerError):
+    """A service's refusal as a page (a form's field errors are shown on the
+    form instead, by the view)."""
+    if isinstance(error, NotAuthenticated):
+        session.clear()
+        flash(SIGNED_OUT_MESSAGE)
+        return redirect(url_for("web.sign_in", next=request.full_path.rstrip("?")))
+    if isinstance(error, Forbidden):
+        return render_template("web/problem.html", title="You cannot see this page",
+                               message="Your account does not give access to this. Ask your approver if "
+                                       "you need it."), 403
+    if isinstance(error, NotFound):
+        return render_template("web/problem.html", title="Page not found", message=error.detail), 404
+    if isinstance(error, (ServiceUnavailable, ServiceTimeout)):
+        return render_template("web/problem.html", title="Sorry, there is a problem with the service",
+                               message="Try again in a few minutes. Nothing you entered has been lost "
+                                       "unless you saw a message saying it was saved."), 503
+    raise error
+
+
+def field_errors(error: TrackerError, labels: dict[tuple, tuple[str, str]]) -> list[dict]:
+    """GOV.UK error summary entries from a service's nested field errors.
+
+    `labels` maps an error path (as tuple of strings) to (field id, what to
+    call it); messages on other paths are shown unlinked."""
+    found = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, path + (str(key),))
+            return
+        messages = node if isinstance(node, list) else [node]
+        field_id, name = labels.get(path, (None, None))
+        for message in messages:
+            if isinstance(message, (dict, list)):
+                walk(message, path)
+                continue
+            found.append({"id": field_id, "text": f"{name}: {message}" if name else str(message),
+                          "message": str(message)})
+
+    walk(error.fields or {}, ())
+    if not found:
+        found.append({"id": None, "text": error.detail, "message": error.detail})
+    return found
+
+
+def by_field(errors: list[dict]) -> dict[str, list[str]]:
+    messages: dict[str, list[str]] = {}
+    for entry in errors:
+        if entry["id"]:
+            messages.setdefault(entry["id"], []).append(entry["message"])
+    return messages
+
+
+def label(code: str | None) -> str:
+    """`general_residential` -> `General residential`."""
+    return (code or "").replace("_", " ").capitalize()
+
+
+@blp.app_template_filter("label")
+def _label_filter(code):
+    return label(code)
+
+
+@blp.app_context_processor
+def _page_context():
+    principal = g.get("principal")
+    return {"signed_in": principal is not None, "principal": principal}
+
+
+from . import account, capacity, approvals  # noqa: E402,F401  (the pages register on blp)

@@ -1,0 +1,101 @@
+"""Signing in and out, and changing a password (the one-time password of a
+new account, or one that has expired)."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, session, url_for
+
+from tracker_common.contracts.errors import (AccountLocked, DisclaimerAcknowledgementRequired, InvalidCredentials,
+                                             InvalidInput, PasswordChangeRequired, TermsAcceptanceRequired,
+                                             TrackerError)
+
+from . import blp, by_field, call, error_page, field_errors, local_path
+
+SIGN_IN_FIELDS = {("email",): ("email", "Email address"), ("password",): ("password", "Password")}
+PASSWORD_FIELDS = {("email",): ("email", "Email address"),
+                   ("current_password",): ("current_password", "Current password"),
+                   ("new_password",): ("new_password", "New password")}
+
+
+@blp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    next_page = local_path(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("web/sign_in.html", next=next_page, email=request.args.get("email", ""),
+                               errors=[], messages={})
+    email = request.form.get("email", "").strip()
+    payload = {"email": email, "password": request.form.get("password", "")}
+    terms_version = request.form.get("accept_terms_version", "")
+    if request.form.get("accept_terms") and terms_version.isdigit():
+        payload["accept_terms_version"] = int(terms_version)
+    if request.form.get("acknowledge_disclaimer"):
+        payload["acknowledge_disclaimer"] = True
+    context = {"next": next_page, "email": email}
+    try:
+        answer = call("identity", "authenticate", payload=payload)
+    except PasswordChangeRequired as refused:
+        flash("You need to choose a new password before you sign in."
+              if refused.body.get("reason") == "first_login" else
+              "Your password has expired. Choose a new one to sign in.")
+        return redirect(url_for("web.change_password", email=email, next=next_page))
+    except TermsAcceptanceRequired as refused:
+        errors = [{"id": "accept_terms", "text": "Read the new Terms of Use, tick to accept them and enter "
+                                                 "your password again", "message": "Tick to accept the terms"}]
+        return render_template("web/sign_in.html", errors=errors, messages=by_field(errors),
+                               terms={"version": refused.body.get("terms_version"),
+                                      "text": refused.body.get("terms_text", "")}, **context), 403
+    except DisclaimerAcknowledgementRequired as refused:
+        errors = [{"id": "acknowledge_disclaimer", "text": "This is a shared account: read the disclaimer, "
+                   "tick to confirm and enter the password again", "message": "Tick to confirm"}]
+        return render_template("web/sign_in.html", errors=errors, messages=by_field(errors),
+                               disclaimer=refused.body.get("disclaimer", ""), **context), 403
+    except (InvalidCredentials, AccountLocked) as refused:
+        errors = [{"id": "password", "text": refused.detail, "message": refused.detail}]
+        return render_template("web/sign_in.html", errors=errors, messages=by_field(errors), **context), \
+            423 if isinstance(refused, AccountLocked) else 401
+    except InvalidInput as refused:
+        errors = field_errors(refused, SIGN_IN_FIELDS)
+        return render_template("web/sign_in.html", errors=errors, messages=by_field(errors), **context), 422
+    except TrackerError as refused:
+        return error_page(refused)
+    session.clear()  # a new session for a new sign-in
+    session["token"] = answer["access_token"]
+    if answer.get("disclaimer"):
+        flash(answer["disclaimer"])
+    return redirect(next_page)
+
+
+@blp.route("/sign-out", methods=["POST"])
+def sign_out():
+    session.clear()
+    flash("You have signed out.")
+    return redirect(url_for("web.sign_in"))
+
+
+@blp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    next_page = local_path(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("web/password.html", email=request.args.get("email", ""), next=next_page,
+                               errors=[], messages={})
+    email = request.form.get("email", "").strip()
+    payload = {"email": email, "current_password": request.form.get("current_password", ""),
+               "new_password": request.form.get("new_password", "")}
+    errors = []
+    if payload["new_password"] != request.form.get("confirm_password", ""):
+        errors.append({"id": "confirm_password", "text": "Confirm new password: the two new passwords "
+                       "are not the same", "message": "The two new passwords are not the same"})
+    if not errors:
+        try:
+            call("identity", "change_password", payload=payload)
+        except (InvalidCredentials, AccountLocked) as refused:
+            errors = [{"id": "current_password", "text": refused.detail, "message": refused.detail}]
+        except InvalidInput as refused:
+            errors = field_errors(refused, PASSWORD_FIELDS)
+        except TrackerError as refused:
+            return error_page(refused)
+    if errors:
+        return render_template("web/password.html", email=email, next=next_page, errors=errors,
+                               messages=by_field(errors)), 422
+    session.clear()  # every earlier session of this person has been revoked
+    flash("Your password has been changed. Sign in with your new password.")
+    return redirect(url_for("web.sign_in", email=email, next=next_page))

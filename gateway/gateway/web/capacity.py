@@ -1,0 +1,171 @@
+"""The daily job of a care home: see which of my locations need updating,
+and update one's capacity (the "provider update"); follow a bulk upload."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from tracker_common.contracts.errors import InvalidInput, NotFound, TrackerError
+from tracker_common.contracts.vocabulary import NOT_AVAILABLE_REASONS
+
+from . import blp, by_field, call, error_page, field_errors, label, signed_in
+
+PER_PAGE = 20
+FIGURES = (("maximum_capacity", "Maximum capacity", "All the beds of this type if the home were empty"),
+           ("occupied", "Occupied", "Residents, including one in hospital whose bed is held"),
+           ("vacant_reserved", "Vacant: reserved", "Held for a new resident waiting to be admitted"),
+           ("vacant_accepting", "Vacant: accepting admissions", "Could take an admission today, "
+                                                                "block-booked beds included"),
+           ("vacant_not_available", "Vacant: not available", "Vacant but cannot take an admission"))
+PLAIN_MESSAGES = {"Missing data for required field.": "Enter a figure",
+                  "Not a valid integer.": "Enter a whole number, like 3",
+                  "Not a valid number.": "Enter an amount in pounds, like 850 or 850.50",
+                  "Field may not be null.": "Enter a figure"}
+STALENESS = {"never": ("No return yet", "red"), "fresh": (None, None),
+             "stale_24h": ("Not updated for over 24 hours", "yellow"),
+             "stale_48h": ("Not updated for over 48 hours", "red")}
+
+
+def when(iso: str | None) -> str:
+    """"24 November 2026 at 9:05am" in London time, as GOV.UK writes dates."""
+    if not iso:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.fromisoformat(iso).astimezone(ZoneInfo("Europe/London"))
+    hour = moment.strftime("%I").lstrip("0")
+    return f"{moment.day} {moment:%B %Y} at {hour}:{moment:%M}{moment.strftime('%p').lower()}"
+
+
+@blp.route("/capacity")
+@signed_in
+def capacity_overview():
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) <= 10_000 else 1
+    try:
+        listed = call("providers", "list_locations", actor=g.claims,
+                      query={"page": page, "per_page": PER_PAGE, "active": True})
+        ids = [location["id"] for location in listed["locations"]]
+        summaries = {s["location_id"]: s for s in call("capacity", "return_summaries", actor=g.claims,
+                                                       query={"location_ids": ids})} if ids else {}
+    except TrackerError as refused:
+        return error_page(refused)
+    rows = []
+    for location in listed["locations"]:
+        summary = summaries.get(location["id"], {"staleness": "never"})
+        tag, colour = STALENESS.get(summary["staleness"], (None, None))
+        rows.append({**location, "updated": when(summary.get("last_submitted_at")), "tag": tag,
+                     "tag_colour": colour, "accepting": summary.get("admission_status") == "accepting",
+                     "vacant_accepting": summary.get("vacant_accepting")})
+    pages = max(1, -(-listed["total"] // PER_PAGE))
+    return render_template("web/capacity.html", rows=rows, page=page, pages=pages, total=listed["total"])
+
+
+def _form_values(location: dict, current: dict | None) -> dict:
+    """The form's fields, filled from the current return."""
+    values: dict[str, str] = {}
+    by_type = {v["vacancy_type"]: v for v in (current or {}).get("vacancies", [])}
+    for vacancy_type in location["long_term_vacancy_types"]:
+        figures = by_type.get(vacancy_type, {})
+        values[f"{vacancy_type}-weekly_price_from"] = str(figures.get("weekly_price_from", ""))
+        for name, _, _ in FIGURES:
+            values[f"{vacancy_type}-{name}"] = str(figures.get(name, ""))
+        values[f"{vacancy_type}-not_available_reason"] = figures.get("not_available_reason") or ""
+        values[f"{vacancy_type}-flexible"] = "yes" if figures.get("flexible") else ""
+    prices = (current or {}).get("short_stay_prices", {})
+    for service in location.get("short_stay_services") or []:
+        values[f"short_stay-{service}"] = str(prices.get(service, ""))
+    return values
+
+
+def _money(text: str) -> str | None:
+    cleaned = text.strip().replace("£", "").replace(",", "")
+    return cleaned or None
+
+
+def _payload(location: dict, form) -> dict:
+    """The capacity return the form describes (empty boxes left out, so the
+    service names each one)."""
+    vacancies = []
+    for vacancy_type in location["long_term_vacancy_types"]:
+        entry = {"vacancy_type": vacancy_type, "flexible": bool(form.get(f"{vacancy_type}-flexible"))}
+        price = _money(form.get(f"{vacancy_type}-weekly_price_from", ""))
+        if price is not None:
+            entry["weekly_price_from"] = price
+        for name, _, _ in FIGURES:
+            figure = form.get(f"{vacancy_type}-{name}", "").strip()
+            if figure:
+                entry[name] = figure
+        reason = form.get(f"{vacancy_type}-not_available_reason", "")
+        entry["not_available_reason"] = reason or None
+        vacancies.append(entry)
+    prices = {}
+    for service in location.get("short_stay_services") or []:
+        prices[service] = _money(form.get(f"short_stay-{service}", ""))
+    return {"vacancies": vacancies, "short_stay_prices": prices,
+            "confirm_over_registered_capacity": bool(form.get("confirm_over_registered_capacity"))}
+
+
+def _labels(location: dict) -> dict:
+    """Error paths of a capacity return -> (field id, name in the summary)."""
+    labels = {("vacancies",): ("vacancies", "Vacancies"),
+              ("confirm_over_registered_capacity",): ("confirm_over_registered_capacity", "Registered beds")}
+    for index, vacancy_type in enumerate(location["long_term_vacancy_types"]):
+        kind = label(vacancy_type)
+        for name, title in (("weekly_price_from", "weekly price from"), ("not_available_reason", "reason"),
+                            ("vacancy_type", "vacancy type"), ("flexible", "flexible"),
+                            *((n, t.lower()) for n, t, _ in FIGURES)):
+            labels[("vacancies", str(index), name)] = (f"{vacancy_type}-{name}", f"{kind}, {title}")
+    for service in location.get("short_stay_services") or []:
+        labels[("short_stay_prices", service)] = (f"short_stay-{service}", f"{label(service)}, weekly price")
+    return labels
+
+
+@blp.route("/locations/<location_id>/capacity", methods=["GET", "POST"])
+@signed_in
+def update_capacity(location_id: str):
+    try:
+        location = call("providers", "get_location", actor=g.claims, location_id=location_id)
+        try:
+            current = call("capacity", "current_return", actor=g.claims, location_id=location_id)
+        except NotFound:
+            current = None
+    except TrackerError as refused:
+        return error_page(refused)
+    context = {"location": location, "current": current, "updated": when((current or {}).get("submitted_at")),
+               "figures": FIGURES, "reasons": NOT_AVAILABLE_REASONS}
+    if request.method == "GET":
+        return render_template("web/update_capacity.html", values=_form_values(location, current),
+                               errors=[], messages={}, confirm_over=False, **context)
+    try:
+        saved = call("capacity", "submit_capacity_return", actor=g.claims, location_id=location_id,
+                     payload=_payload(location, request.form))
+    except InvalidInput as refused:
+        errors = field_errors(refused, _labels(location))
+        for entry in errors:
+            plain = PLAIN_MESSAGES.get(entry["message"])
+            if plain:
+                entry["text"] = entry["text"].replace(entry["message"], plain)
+                entry["message"] = plain
+        confirm_over = bool(request.form.get("confirm_over_registered_capacity")) or any(
+            e["id"] == "confirm_over_registered_capacity" for e in errors)
+        return render_template("web/update_capacity.html", values=request.form, errors=errors,
+                               messages=by_field(errors), confirm_over=confirm_over, **context), 422
+    except TrackerError as refused:
+        return error_page(refused)
+    status = "accepting admissions" if saved["admission_status"] == "accepting" else "not accepting admissions"
+    flash(f"Capacity saved for {location['name']}: {status}."
+          + (" Nothing had changed: the figures are marked as still true." if saved.get("still_true") else ""))
+    return redirect(url_for("web.capacity_overview"))
+
+
+@blp.route("/capacity/bulk-uploads/<upload_id>")
+@signed_in
+def bulk_upload(upload_id: str):
+    try:
+        upload = call("capacity", "bulk_upload_status", actor=g.claims, upload_id=upload_id)
+    except TrackerError as refused:
+        return error_page(refused)
+    return render_template("web/bulk_upload.html", upload=upload, uploaded=when(upload.get("uploaded_at")),
+                           processed=when(upload.get("processed_at")))
