@@ -4,9 +4,11 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from datetime import timedelta
 
 from flask import Flask, Response, g, redirect, render_template, request
 from flask_smorest import Api
+from flask_session import Session
 from flask_wtf.csrf import CSRFProtect
 from kombu import Connection
 from prometheus_client import Counter, Histogram
@@ -19,7 +21,7 @@ from tracker_common.revocation import RevocationList
 from tracker_common.rpc import RpcPool
 
 from . import metrics as gateway_metrics
-from .errors import problem, register_error_handlers
+from .errors import for_a_person, problem, register_error_handlers
 
 log = get_logger(__name__)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
@@ -43,6 +45,7 @@ class Tracker:
         self.revocations = RevocationList.from_url(settings.redis_url, token_lifetime)
         self.public_url = env("PUBLIC_URL", "http://localhost:8000")
         self.session_secret = web_session_key()
+        self.session_store = self.revocations.client  # web sessions live in Redis, beside revocations
         self.services = [s for s in env("HEALTH_SERVICES", "identity,providers,capacity,search,notifications")
                          .split(",") if s]
 
@@ -70,14 +73,23 @@ def create_app(tracker: Tracker | None = None) -> Flask:
     )
     tracker = tracker or Tracker()
     app.extensions["tracker"] = tracker
-    app.config.update(  # the web pages' session cookie: signed, never readable by scripts
+    app.config.update(
+        # Web pages: the session (the access token, the CSRF secret) is kept
+        # in Redis; the browser holds only its random id, in a cookie scripts
+        # cannot read. Signing out deletes it, so a copied cookie is worthless.
         SECRET_KEY=tracker.session_secret,
+        SESSION_TYPE="redis",
+        SESSION_REDIS=tracker.session_store,
+        SESSION_KEY_PREFIX="tracker:web-session:",
+        SESSION_PERMANENT=False,  # the cookie ends with the browser
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=env_int("WEB_SESSION_HOURS", 8)),  # kept in Redis
         SESSION_COOKIE_NAME="tracker_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=tracker.public_url.startswith("https://"),
         WTF_CSRF_TIME_LIMIT=None,  # as long as the session: a form filled slowly still saves
     )
+    Session(app)
     api = Api(app)
     csrf = CSRFProtect(app)
     register_error_handlers(app)
@@ -157,8 +169,7 @@ def create_app(tracker: Tracker | None = None) -> Flask:
     @app.get("/")
     def index():
         """People (browsers) start at their capacity page; programs get the API's index."""
-        if request.accept_mimetypes.accept_html and \
-                request.accept_mimetypes["text/html"] >= request.accept_mimetypes["application/json"]:
+        if for_a_person():
             return redirect("/capacity")
         return {"service": "Capacity Tracker API", "docs": "/api/v1/docs",
                 "openapi": "/api/v1/openapi.json", "health": "/healthz"}

@@ -3,9 +3,11 @@ as each test says and records every call (a refused request must never reach
 them). Tokens are real, signed with the test keys."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 import pytest
+import redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from gateway.app import create_app
@@ -44,6 +46,7 @@ class Services:
         self.services = []
         self.public_url = "http://localhost:8000"
         self.session_secret = b"a secret for tests only"
+        self.session_store = redis.Redis.from_url(os.environ["REDIS_URL"])  # the test database of Redis
 
     def call(self, service, method, **kwargs):
         self.calls.append((service, method))

@@ -197,11 +197,24 @@ def test_an_ended_session_signs_in_again_and_returns(browser, backend, spoil, to
     assert ("providers", "get_location") not in backend.calls
 
 
-def test_sign_out_ends_the_session(browser, backend, token):
+def test_sign_out_ends_the_session_and_a_copy_of_its_cookie_is_worthless(browser, backend, token):
     sign_in(browser, backend, token)
+    cookie = browser.get_cookie("tracker_session").value
+    assert token(Role.CARE_HOME_USER).split(".")[0] not in cookie  # only an id: the token stays on the server
+    backend.answers[("providers", "list_locations")] = {"total": 0, "page": 1, "per_page": 20, "locations": []}
+    assert browser.get("/capacity").status_code == 200
     response = browser.post("/sign-out", data={"csrf_token": csrf_of(browser, "/sign-in")})
     assert response.headers["Location"] == "/sign-in"
     assert browser.get("/capacity").status_code == 302
+    browser.set_cookie("tracker_session", cookie)  # replayed by someone who copied it
+    assert browser.get("/capacity").status_code == 302
+
+
+def test_signing_in_gives_a_new_session_id(browser, backend, token):
+    browser.get("/sign-in")
+    before = browser.get_cookie("tracker_session").value
+    sign_in(browser, backend, token)
+    assert browser.get_cookie("tracker_session").value != before
 
 
 # -- changing a password ------------------------------------------------------------------------
@@ -309,11 +322,11 @@ def test_saving_sends_the_return_the_form_describes(browser, backend, token):
     assert sent["payload"] == {
         "vacancies": [
             {"vacancy_type": "general_residential", "flexible": False, "weekly_price_from": "1050",
-             "maximum_capacity": "20", "occupied": "16", "vacant_reserved": "1", "vacant_accepting": "3",
-             "vacant_not_available": "0", "not_available_reason": None},
+             "maximum_capacity": 20, "occupied": 16, "vacant_reserved": 1, "vacant_accepting": 3,
+             "vacant_not_available": 0, "not_available_reason": None},
             {"vacancy_type": "dementia_nursing", "flexible": True, "weekly_price_from": "1100.00",
-             "maximum_capacity": "10", "occupied": "8", "vacant_reserved": "0", "vacant_accepting": "0",
-             "vacant_not_available": "2", "not_available_reason": "refurbishment"}],
+             "maximum_capacity": 10, "occupied": 8, "vacant_reserved": 0, "vacant_accepting": 0,
+             "vacant_not_available": 2, "not_available_reason": "refurbishment"}],
         "short_stay_prices": {"respite_care": "925.50"}, "confirm_over_registered_capacity": False}
     backend.answers[("providers", "list_locations")] = {"total": 0, "page": 1, "per_page": 20, "locations": []}
     assert notices(browser.get("/capacity")) == ["Capacity saved for Willow House: accepting admissions."]
@@ -325,10 +338,12 @@ def test_a_refused_return_names_each_field_keeps_what_was_typed_and_saves_nothin
     backend.answers[("capacity", "current_return")] = CURRENT
     data = form_of(page(browser.get(f"/locations/{HOME}/capacity")))
     data.update({"general_residential-occupied": "", "dementia_nursing-occupied": "12",
+                 "general_residential-vacant_reserved": "two",
                  "dementia_nursing-weekly_price_from": "90"})
     backend.answers[("capacity", "submit_capacity_return")] = service_errors.InvalidInput(
         "The capacity return breaks the rules; nothing was saved.", fields={
-            "vacancies": {"0": {"occupied": ["Missing data for required field."]},
+            "vacancies": {"0": {"occupied": ["Missing data for required field."],
+                                "vacant_reserved": ["Not a valid integer."]},
                           "1": {"maximum_capacity": ["Occupied, reserved, accepting and not available add up to "
                                                      "14, more than the maximum capacity of 10."],
                                 "weekly_price_from": ["The weekly price must be above £100.00."]}},
@@ -336,8 +351,11 @@ def test_a_refused_return_names_each_field_keeps_what_was_typed_and_saves_nothin
                                                  "registered with CQC."]})
     response = browser.post(f"/locations/{HOME}/capacity", data=data)
     assert response.status_code == 422
+    sent = backend.sent_to("capacity", "submit_capacity_return")["payload"]["vacancies"][0]
+    assert "occupied" not in sent and sent["vacant_reserved"] == "two"  # for the service to name
     assert summary(response) == [
         ("general_residential-occupied", "General residential, occupied: Enter a figure"),
+        ("general_residential-vacant_reserved", "General residential, vacant: reserved: Enter a whole number, like 3"),
         ("dementia_nursing-maximum_capacity", "Dementia nursing, maximum capacity: Occupied, reserved, accepting "
                                               "and not available add up to 14, more than the maximum capacity of 10."),
         ("dementia_nursing-weekly_price_from", "Dementia nursing, weekly price from: The weekly price must be "
@@ -424,7 +442,8 @@ def test_a_contract_already_decided_says_so(browser, backend, token):
 def test_browsers_get_pages_and_programs_get_problem_details(browser):
     assert browser.get("/", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}).headers["Location"] \
         == "/capacity"
-    assert browser.get("/", headers={"Accept": "application/json"}).get_json()["docs"] == "/api/v1/docs"
+    for accept in ("application/json", "*/*"):  # what programs and curl send
+        assert browser.get("/", headers={"Accept": accept}).get_json()["docs"] == "/api/v1/docs"
     missing = browser.get("/no-such-page", headers={"Accept": "text/html"})
     assert missing.status_code == 404 and page(missing).h1.get_text(strip=True) == "Page not found"
     api = browser.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})

@@ -2,10 +2,11 @@
 styles, working on a phone and without JavaScript. They call the services
 exactly as the API does; what differs is only the edge:
 
-- who is signed in is the access token kept in the session cookie (signed,
-  HttpOnly, SameSite=Lax, Secure behind https), checked on every page as a
-  bearer token is; when it expires or is revoked the person signs in again
-  and comes back to the page they asked for;
+- who is signed in is the access token kept in their session, which lives
+  in Redis (the browser holds only its random id, in an HttpOnly, SameSite=Lax
+  cookie, Secure behind https); it is checked on every page as a bearer
+  token is; when it expires or is revoked the person signs in again and
+  comes back to the page they asked for; signing out deletes the session;
 - every form carries a CSRF token (Flask-WTF);
 - a refused form is shown again with GOV.UK's error summary, each message
   linked to its field, and nothing saved.

@@ -2,7 +2,7 @@
 new account, or one that has expired)."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 
 from tracker_common.contracts.errors import (AccountLocked, DisclaimerAcknowledgementRequired, InvalidCredentials,
                                              InvalidInput, PasswordChangeRequired, TermsAcceptanceRequired,
@@ -57,8 +57,9 @@ def sign_in():
         return render_template("web/sign_in.html", errors=errors, messages=by_field(errors), **context), 422
     except TrackerError as refused:
         return error_page(refused)
-    session.clear()  # a new session for a new sign-in
+    session.clear()
     session["token"] = answer["access_token"]
+    current_app.session_interface.regenerate(session)  # a new id for a new sign-in: none fixed in advance
     if answer.get("disclaimer"):
         flash(answer["disclaimer"])
     return redirect(next_page)

@@ -2,6 +2,7 @@
 and update one's capacity (the "provider update"); follow a bulk upload."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -95,8 +96,8 @@ def _payload(location: dict, form) -> dict:
             entry["weekly_price_from"] = price
         for name, _, _ in FIGURES:
             figure = form.get(f"{vacancy_type}-{name}", "").strip()
-            if figure:
-                entry[name] = figure
+            if figure:  # a whole number is sent as one; anything else as typed, for the service to name
+                entry[name] = int(figure) if re.fullmatch(r"-?[0-9]{1,9}", figure) else figure
         reason = form.get(f"{vacancy_type}-not_available_reason", "")
         entry["not_available_reason"] = reason or None
         vacancies.append(entry)
