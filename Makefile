@@ -53,6 +53,7 @@ admin:
 run: install services keys bus migrate seed admin  ## install everything and run the whole system
 	@echo
 	@echo "Capacity Tracker is starting: gateway on http://localhost:8000"
+	@echo "  Web pages:    http://localhost:8000/sign-in"
 	@echo "  API docs:     http://localhost:8000/api/v1/docs"
 	@echo "  OpenAPI:      http://localhost:8000/api/v1/openapi.json"
 	@echo "  Health:       http://localhost:8000/healthz"

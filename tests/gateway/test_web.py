@@ -76,7 +76,9 @@ def test_a_page_asks_for_sign_in_and_comes_back_after_it(browser, backend, token
     target = urlsplit(response.headers["Location"])
     assert target.path == "/sign-in" and parse_qs(target.query)["next"] == ["/capacity?page=2"]
 
-    form = page(browser.get(response.headers["Location"])).find("form")
+    shown = page(browser.get(response.headers["Location"]))
+    assert shown.select("#navigation") == []  # nothing to offer before signing in
+    form = shown.find("form")
     assert form.find("input", {"name": "next"})["value"] == "/capacity?page=2"
     backend.answers[("identity", "authenticate")] = {"access_token": token(Role.CARE_HOME_USER),
                                                      "token_type": "bearer", "expires_in": 900}
@@ -455,3 +457,16 @@ def test_the_api_needs_no_csrf_token_and_still_wants_json(browser, backend, toke
     assert browser.post("/api/v1/auth/token", json={"email": "casey@care.example",
                                                     "password": "Heron-Valley-Beacon-27"}).status_code == 200
     assert browser.post("/api/v1/auth/token", data={"email": "casey@care.example"}).status_code == 415
+
+
+@pytest.mark.parametrize("role, offered", [
+    (Role.CARE_HOME_USER, ["Capacity"]),
+    (Role.APPROVER, ["Applications", "Contracts"]),
+    (Role.BROKER, ["Capacity", "Contracts"]),
+    (Role.ADMIN, ["Capacity", "Applications", "Contracts"])])
+def test_the_header_offers_only_what_the_person_may_do(browser, backend, token, role, offered):
+    sign_in(browser, backend, token, role)
+    backend.answers[("identity", "list_pending_applications")] = []
+    shown = page(browser.get("/applications"))
+    assert [a.get_text(strip=True) for a in shown.select("#navigation a")] == offered
+    assert shown.select_one("#navigation button").get_text(strip=True) == "Sign out"

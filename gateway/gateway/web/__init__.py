@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from tracker_common.contracts.errors import Forbidden, NotAuthenticated, NotFound, TrackerError
+from tracker_common.contracts.permissions import Action, scopes
 from tracker_common.rpc import ServiceTimeout, ServiceUnavailable
 
 from ..auth import sign_in_request, verify_token
@@ -128,8 +129,12 @@ def _label_filter(code):
 
 @blp.app_context_processor
 def _page_context():
+    """What the header offers: only what the person may do."""
     principal = g.get("principal")
-    return {"signed_in": principal is not None, "principal": principal}
+    may_do = {action: principal is not None and bool(scopes(principal, action))
+              for action in (Action.EDIT_LOCATION, Action.APPROVE_USERS, Action.DECIDE_CONTRACTS)}
+    return {"signed_in": principal is not None, "may_update": may_do[Action.EDIT_LOCATION],
+            "may_approve": may_do[Action.APPROVE_USERS], "may_decide_contracts": may_do[Action.DECIDE_CONTRACTS]}
 
 
 from . import account, capacity, approvals  # noqa: E402,F401  (the pages register on blp)
