@@ -94,10 +94,13 @@ class Bench:
         self.manage("providers.manage", "load-geography")
 
     def start(self, name: str, **env) -> None:
+        """`name`: a service, "gateway", or another instance of a service
+        ("search-2": the same service, sharing its queue)."""
         if name == "gateway":
             command = [PYTHON, "-m", "gunicorn", "-c", "gateway/gunicorn.conf.py", "gateway.wsgi:app"]
         else:
-            command = [PYTHON, "-m", "nameko", "run", "--config", "deploy/nameko.yaml", f"{name}.service"]
+            service = name.split("-", 1)[0]
+            command = [PYTHON, "-m", "nameko", "run", "--config", "deploy/nameko.yaml", f"{service}.service"]
         self.processes.start(name, command, **env)
 
     def wait_healthy(self) -> None:
@@ -263,6 +266,8 @@ def set_up_through_the_gateway(bench: Bench, token: str, homes: list[dict]) -> N
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--search-instances", type=int, default=1,
+                        help="search processes side by side (they share its queue)")
     parser.add_argument("--requests", type=int, default=500, help="searches per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--size", default="full", help="synthetic England size (full: 30,200 locations)")
@@ -279,7 +284,8 @@ def main() -> int:
         bench.manage("tracker_common.keys")
     else:
         bench.prepare(data)
-    for name in ("identity", "providers", "capacity", "search", "gateway"):
+    searches = ["search"] + [f"search-{n}" for n in range(2, args.search_instances + 1)]
+    for name in ("identity", "providers", "capacity", *searches, "gateway"):
         bench.start(name)
     try:
         bench.wait_healthy()
@@ -326,8 +332,10 @@ def main() -> int:
         directory = (postcodes, outcodes)
         for size in (1_000, 10_000, 100_000):
             url = sized_read_model(size, profiles, directory, rng, now)
-            bench.processes.stop("search")
-            bench.start("search", DATABASE_URL_TEMPLATE=url.replace("search_", "{service}_"))
+            for name in searches:
+                bench.processes.stop(name)
+            for name in searches:
+                bench.start(name, DATABASE_URL_TEMPLATE=url.replace("search_", "{service}_"))
             bench.wait_healthy()
             run_clients(args.clients, mix[:200], http_call(bench.base, token, "/api/v1/search/vacancies"))
             latencies = []
@@ -341,6 +349,7 @@ def main() -> int:
 
     result = {
         "locations": total, "listed_care_homes": eligible, "clients": args.clients,
+        "search_instances": args.search_instances,
         "searches": len(figures["search"]),
         "search_p50_ms": round(percentile(figures["search"], 50), 2),
         "search_p95_ms": round(percentile(figures["search"], 95), 2),
