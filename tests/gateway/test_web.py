@@ -308,11 +308,16 @@ def form_of(shown: BeautifulSoup) -> dict:
     return data
 
 
-def test_saving_sends_the_return_the_form_describes(browser, backend, token):
+def the_filled_form(browser, backend, token) -> dict:
+    """Signed in, the capacity form of HOME as the page fills it from CURRENT."""
     sign_in(browser, backend, token)
     backend.answers[("providers", "get_location")] = LOCATION
     backend.answers[("capacity", "current_return")] = CURRENT
-    data = form_of(page(browser.get(f"/locations/{HOME}/capacity")))
+    return form_of(page(browser.get(f"/locations/{HOME}/capacity")))
+
+
+def test_saving_sends_the_return_the_form_describes(browser, backend, token):
+    data = the_filled_form(browser, backend, token)
     data.update({"general_residential-occupied": "16", "general_residential-vacant_accepting": "3",
                  "general_residential-weekly_price_from": "£1,050", "short_stay-respite_care": " 925.50 "})
     backend.answers[("capacity", "submit_capacity_return")] = lambda **kwargs: {
@@ -335,10 +340,7 @@ def test_saving_sends_the_return_the_form_describes(browser, backend, token):
 
 
 def test_a_refused_return_names_each_field_keeps_what_was_typed_and_saves_nothing(browser, backend, token):
-    sign_in(browser, backend, token)
-    backend.answers[("providers", "get_location")] = LOCATION
-    backend.answers[("capacity", "current_return")] = CURRENT
-    data = form_of(page(browser.get(f"/locations/{HOME}/capacity")))
+    data = the_filled_form(browser, backend, token)
     data.update({"general_residential-occupied": "", "dementia_nursing-occupied": "12",
                  "general_residential-vacant_reserved": "two",
                  "dementia_nursing-weekly_price_from": "90"})
