@@ -168,9 +168,9 @@ def create_app(tracker: Tracker | None = None) -> Flask:
 
     @app.get("/")
     def index():
-        """People (browsers) start at their capacity page; programs get the API's index."""
+        """People (browsers) start at the page for their job; programs get the API's index."""
         if for_a_person():
-            return redirect("/capacity")
+            return redirect("/start")
         return {"service": "Capacity Tracker API", "docs": "/api/v1/docs",
                 "openapi": "/api/v1/openapi.json", "health": "/healthz"}
 

@@ -3,6 +3,8 @@ answers each (service, method) as the test says and records what it was
 sent. Pages are read back with an HTML parser, as a browser would."""
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -99,7 +101,7 @@ def test_after_sign_in_only_pages_of_this_site_are_followed(browser, backend, ta
                                                      "token_type": "bearer", "expires_in": 900}
     response = browser.post("/sign-in", data={"email": "casey@care.example", "password": "Heron-Valley-Beacon-27",
                                               "next": target, "csrf_token": csrf_of(browser, "/sign-in")})
-    assert response.headers["Location"] == "/capacity"
+    assert response.headers["Location"] == "/start"
 
 
 def test_a_form_without_its_csrf_token_is_refused_and_nothing_is_called(browser, backend):
@@ -445,7 +447,7 @@ def test_a_contract_already_decided_says_so(browser, backend, token):
 # -- one site, two audiences -------------------------------------------------------------------------
 def test_browsers_get_pages_and_programs_get_problem_details(browser):
     assert browser.get("/", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}).headers["Location"] \
-        == "/capacity"
+        == "/start"
     for accept in ("application/json", "*/*"):  # what programs and curl send
         assert browser.get("/", headers={"Accept": accept}).get_json()["docs"] == "/api/v1/docs"
     missing = browser.get("/no-such-page", headers={"Accept": "text/html"})
@@ -464,11 +466,135 @@ def test_the_api_needs_no_csrf_token_and_still_wants_json(browser, backend, toke
 @pytest.mark.parametrize("role, offered", [
     (Role.CARE_HOME_USER, ["Capacity"]),
     (Role.APPROVER, ["Applications", "Contracts"]),
-    (Role.BROKER, ["Capacity", "Contracts"]),
-    (Role.ADMIN, ["Capacity", "Applications", "Contracts"])])
+    (Role.NON_CARE_HOME_USER, ["Find vacancies"]),
+    (Role.BROKER, ["Find vacancies", "Capacity", "Contracts"]),
+    (Role.ADMIN, ["Find vacancies", "Capacity", "Applications", "Contracts"])])
 def test_the_header_offers_only_what_the_person_may_do(browser, backend, token, role, offered):
     sign_in(browser, backend, token, role)
     backend.answers[("identity", "list_pending_applications")] = []
     shown = page(browser.get("/applications"))
     assert [a.get_text(strip=True) for a in shown.select("#navigation a")] == offered
     assert shown.select_one("#navigation button").get_text(strip=True) == "Sign out"
+
+
+# -- services ------------------------------------------------------------------------------------------
+def test_the_services_page_shows_what_is_offered_and_saves_the_choice(browser, backend, token):
+    sign_in(browser, backend, token)
+    backend.answers[("providers", "get_location")] = {**LOCATION, "languages": ["English", "Polish"]}
+    shown = page(browser.get(f"/locations/{HOME}/services"))
+    ticked = [i["value"] for i in shown.select("input[type=checkbox][checked]")]
+    assert ticked == ["dementia_nursing", "general_residential", "respite_care"]
+    assert shown.find(id="languages")["value"] == "Polish"
+
+    backend.answers[("providers", "update_services")] = lambda **kwargs: LOCATION
+    response = browser.post(f"/locations/{HOME}/services", data={
+        "long_term_vacancy_types": ["general_nursing", "general_residential"], "short_stay_services": [],
+        "languages": "Polish, Urdu ,", "csrf_token": csrf_of(browser, "/sign-in")})
+    assert response.headers["Location"] == f"/locations/{HOME}/capacity"
+    assert backend.sent_to("providers", "update_services")["payload"] == {
+        "long_term_vacancy_types": ["general_nursing", "general_residential"], "short_stay_services": [],
+        "languages": ["Polish", "Urdu"]}
+
+
+def test_services_without_a_vacancy_type_are_refused_on_the_first_box(browser, backend, token):
+    sign_in(browser, backend, token)
+    backend.answers[("providers", "get_location")] = LOCATION
+    backend.answers[("providers", "update_services")] = service_errors.InvalidInput(fields={
+        "long_term_vacancy_types": ["Choose at least one long term vacancy type."],
+        "languages": {"0": ["String does not match expected pattern."]}})
+    response = browser.post(f"/locations/{HOME}/services", data={
+        "short_stay_services": ["respite_care"], "languages": "42", "csrf_token": csrf_of(browser, "/sign-in")})
+    assert response.status_code == 422
+    assert summary(response) == [
+        ("long_term_vacancy_types", "Long term vacancy types: Choose at least one long term vacancy type."),
+        ("languages", "Languages, 42: String does not match expected pattern.")]
+    shown = page(response)
+    assert shown.find(id="long_term_vacancy_types") is not None  # where the summary's link leads
+    assert [i["value"] for i in shown.select("input[type=checkbox][checked]")] == ["respite_care"]
+    assert shown.find(id="languages")["value"] == "42"
+
+
+
+@pytest.mark.parametrize("role, lands_on", [(Role.NON_CARE_HOME_USER, "/search"), (Role.CARE_HOME_USER, "/capacity"),
+                                            (Role.BROKER, "/capacity")])
+def test_each_person_lands_on_the_page_of_their_job(browser, backend, token, role, lands_on):
+    sign_in(browser, backend, token, role)
+    assert browser.get("/start").headers["Location"] == lands_on
+
+
+# -- search ---------------------------------------------------------------------------------------------
+FOUND = {"page": 1, "per_page": 20, "has_more": True, "searched_at": "2026-03-02T09:00:00+00:00",
+         "origin": {"postcode": "LS1 4AP", "precision": "postcode", "latitude": 53.8, "longitude": -1.55},
+         "results": [{
+             "location_id": "1-1", "name": "Willow House", "distance_miles": 1.234, "telephone": "0113 496 0001",
+             "address": {"street_address": "1 Park Row", "address_line_2": None, "city": "Leeds",
+                         "postcode": "LS1 5AB"}, "cqc": {"overall_rating": "Good"}, "admission_status": "accepting",
+             "total_accepting": 3, "last_updated": "2026-02-28T10:00:00+00:00", "stale": True,
+             "vacancies": [{"vacancy_type": "dementia_nursing", "weekly_price_from": "1100.00",
+                            "vacant_accepting": 3, "flexible": True}],
+             "short_stay_prices": {"respite_care": "900.00"}, "out_of_hours_admissions": True,
+             "notes": [{"text": "Hoist in every room"}]}]}
+
+
+def test_a_search_from_a_postcode_lists_homes_and_keeps_the_search_in_the_address(browser, backend, token):
+    sign_in(browser, backend, token, Role.NON_CARE_HOME_USER)
+    assert page(browser.get("/search")).find(id="postcode")["value"] == ""
+    backend.answers[("search", "find_vacancies")] = lambda **kwargs: json.dumps(FOUND)
+    response = browser.get("/search?postcode=ls14ap&radius_miles=10&vacancy_types=dementia_nursing"
+                           "&max_weekly_price=%C2%A31,200&funding_sources=local_authority&accepting_today=true")
+    assert response.status_code == 200
+    sent = backend.sent_to("search", "find_vacancies")["query"]
+    assert (sent["postcode"], sent["radius_miles"], sent["vacancy_types"], sent["max_weekly_price"],
+            sent["funding_sources"]) == ("LS1 4AP", 10.0, ["dementia_nursing"], "1200.00", ["local_authority"])
+    shown = page(response)
+    card = shown.select_one('[data-result="1-1"]').get_text(" ", strip=True)
+    for expected in ("Willow House", "1.2 miles", "3 accepting admissions", "Dementia nursing: 3 from £1100.00 a week "
+                     "(flexible)", "Respite care: from £900.00 a week", "Not updated for over 48 hours",
+                     "1 Park Row, Leeds, LS1 5AB", "Good", "Hoist in every room"):
+        assert expected in card, expected
+    assert shown.select_one('[data-result="1-1"] a[href^="tel:"]')["href"] == "tel:01134960001"
+    assert shown.find(id="radius_miles")["value"] == "10"  # the form keeps the search
+    following = shown.select_one("a[rel=next]")["href"]
+    assert "page=2" in following and "postcode=ls14ap" in following
+    assert shown.find("a", string="CSV")["href"].startswith("/search/export.csv?postcode=ls14ap")
+
+
+def test_a_bad_search_names_each_field_and_asks_nothing(browser, backend, token):
+    sign_in(browser, backend, token, Role.NON_CARE_HOME_USER)
+    response = browser.get("/search?radius_miles=10&stay=short_stay&vacancy_types=general_nursing")
+    assert response.status_code == 422
+    assert {field for field, _ in summary(response)} == {"postcode", "radius_miles", "vacancy_types"}
+    absurd = browser.get("/search?postcode=LS1+4AP&radius_miles=1000")
+    assert summary(absurd) == [("radius_miles", "Within: Must be greater than or equal to 0.1 and less than or "
+                                                "equal to 500.")]
+    assert page(absurd).find(id="radius_miles")["value"] == "1000"
+    assert ("search", "find_vacancies") not in backend.calls
+
+
+def test_an_unknown_postcode_is_named_by_the_service(browser, backend, token):
+    sign_in(browser, backend, token, Role.NON_CARE_HOME_USER)
+    backend.answers[("search", "find_vacancies")] = service_errors.InvalidInput(
+        fields={"postcode": ["No postcode ZZ99 9ZZ is known, nor its district."]})
+    response = browser.get("/search?postcode=ZZ99+9ZZ")
+    assert summary(response) == [("postcode", "Postcode: No postcode ZZ99 9ZZ is known, nor its district.")]
+
+
+def test_care_home_users_cannot_search(browser, backend, token):
+    sign_in(browser, backend, token, Role.CARE_HOME_USER)
+    for path in ("/search?postcode=LS1+4AP", "/search/export.csv?postcode=LS1+4AP"):
+        response = browser.get(path)
+        assert response.status_code == 403
+    assert ("search", "find_vacancies") not in backend.calls and ("search", "export_vacancies") not in backend.calls
+
+
+def test_a_search_downloads_as_a_file(browser, backend, token):
+    sign_in(browser, backend, token, Role.NON_CARE_HOME_USER)
+    backend.answers[("search", "export_vacancies")] = lambda **kwargs: {
+        "content": base64.b64encode(b"name,distance\r\nWillow House,1.2\r\n").decode(), "content_type": "text/csv",
+        "file_name": "vacancies.csv", "rows": 1, "truncated": False}
+    response = browser.get("/search/export.csv?postcode=LS1+4AP&vacancy_types=dementia_nursing")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="vacancies.csv"'
+    assert response.data.splitlines()[1] == b"Willow House,1.2"
+    assert backend.sent_to("search", "export_vacancies")["query"]["format"] == "csv"
+    assert browser.get("/search/export.pdf?postcode=LS1+4AP").status_code == 422

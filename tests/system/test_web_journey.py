@@ -107,8 +107,14 @@ def test_a_care_home_manager_signs_in_from_the_email_and_updates_capacity(system
     # Her home is listed, never updated.
     card = page(signed_in).find(attrs={"data-location": home["id"]})
     assert card is not None and "No return yet" in card.get_text()
-    form = browser.visit(f"/locations/{home['id']}/capacity")
-    assert form.status_code == 200
+    # The services it offers (set up by the administrator above) are ticked;
+    # saving them as they are leads on to the capacity form.
+    services = browser.visit(f"/locations/{home['id']}/services")
+    assert [i["value"] for i in page(services).select("input[type=checkbox][checked]")] == [
+        "general_residential", "respite_care"]
+    form = browser.submit(services, {})
+    assert urlsplit(form.url).path == f"/locations/{home['id']}/capacity"
+    assert f"Services saved for {home['name']}." in form.text
 
     # Wrong figures: each named, nothing saved. Four more beds than CQC
     # registered need confirming.

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from tracker_common.contracts.errors import Forbidden, NotAuthenticated, NotFound, TrackerError
-from tracker_common.contracts.permissions import Action, scopes
+from tracker_common.contracts.permissions import Action, may, scopes
 from tracker_common.rpc import ServiceTimeout, ServiceUnavailable
 
 from ..auth import sign_in_request, verify_token
@@ -33,7 +33,7 @@ def call(service: str, method: str, **kwargs):
     return current_app.extensions["tracker"].call(service, method, **kwargs)
 
 
-def local_path(target: str | None, default: str = "/capacity") -> str:
+def local_path(target: str | None, default: str = "/start") -> str:
     """Where to go after signing in: only a path on this site (never
     another site, whatever `next` says)."""
     if not target:
@@ -60,6 +60,15 @@ def signed_in(view):
             return redirect(url_for("web.sign_in", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
     return wrapper
+
+
+@blp.route("/start")
+@signed_in
+def start():
+    """Where a person lands: discharge teams on the search, care homes and
+    everyone else who updates locations on their locations."""
+    return redirect(url_for("web.find_vacancies") if may(g.principal, Action.FIND_CAPACITY) and not
+                    scopes(g.principal, Action.EDIT_LOCATION) else url_for("web.capacity_overview"))
 
 
 def error_page(error: TrackerError):
@@ -132,9 +141,11 @@ def _page_context():
     """What the header offers: only what the person may do."""
     principal = g.get("principal")
     may_do = {action: principal is not None and bool(scopes(principal, action))
-              for action in (Action.EDIT_LOCATION, Action.APPROVE_USERS, Action.DECIDE_CONTRACTS)}
+              for action in (Action.EDIT_LOCATION, Action.APPROVE_USERS, Action.DECIDE_CONTRACTS,
+                             Action.FIND_CAPACITY)}
     return {"signed_in": principal is not None, "may_update": may_do[Action.EDIT_LOCATION],
+            "may_search": may_do[Action.FIND_CAPACITY],
             "may_approve": may_do[Action.APPROVE_USERS], "may_decide_contracts": may_do[Action.DECIDE_CONTRACTS]}
 
 
-from . import account, capacity, approvals  # noqa: E402,F401  (the pages register on blp)
+from . import account, approvals, capacity, search  # noqa: E402,F401  (the pages register on blp)

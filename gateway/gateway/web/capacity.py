@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import flash, g, redirect, render_template, request, url_for
 
 from tracker_common.contracts.errors import InvalidInput, NotFound, TrackerError
-from tracker_common.contracts.vocabulary import NOT_AVAILABLE_REASONS
+from tracker_common.contracts.vocabulary import LONG_TERM_VACANCY_TYPES, NOT_AVAILABLE_REASONS, SHORT_STAY_SERVICES
 
 from . import blp, by_field, call, error_page, field_errors, label, signed_in
 
@@ -159,6 +159,41 @@ def update_capacity(location_id: str):
     flash(f"Capacity saved for {location['name']}: {status}."
           + (" Nothing had changed: the figures are marked as still true." if saved.get("still_true") else ""))
     return redirect(url_for("web.capacity_overview"))
+
+
+@blp.route("/locations/<location_id>/services", methods=["GET", "POST"])
+@signed_in
+def update_services(location_id: str):
+    """What the location offers: the vacancy types its capacity form asks
+    for, the short stay services that need a price, its languages."""
+    try:
+        location = call("providers", "get_location", actor=g.claims, location_id=location_id)
+    except TrackerError as refused:
+        return error_page(refused)
+    context = {"location": location, "long_term": LONG_TERM_VACANCY_TYPES, "short_stay": SHORT_STAY_SERVICES}
+    if request.method == "GET":
+        chosen = {"long_term_vacancy_types": location.get("long_term_vacancy_types") or [],
+                  "short_stay_services": location.get("short_stay_services") or [],
+                  "languages": ", ".join(l for l in location.get("languages") or [] if l != "English")}
+        return render_template("web/services.html", chosen=chosen, errors=[], messages={}, **context)
+    languages = [l.strip() for l in request.form.get("languages", "").split(",") if l.strip()]
+    payload = {"long_term_vacancy_types": request.form.getlist("long_term_vacancy_types"),
+               "short_stay_services": request.form.getlist("short_stay_services"), "languages": languages}
+    try:
+        call("providers", "update_services", actor=g.claims, location_id=location_id, payload=payload)
+    except InvalidInput as refused:
+        labels = {("long_term_vacancy_types",): ("long_term_vacancy_types", "Long term vacancy types"),
+                  ("short_stay_services",): ("short_stay_services", "Short stay services"),
+                  ("languages",): ("languages", "Languages"),
+                  **{("languages", str(i)): ("languages", f"Languages, {name}") for i, name in enumerate(languages)}}
+        errors = field_errors(refused, labels)
+        chosen = {**payload, "languages": request.form.get("languages", "")}
+        return render_template("web/services.html", chosen=chosen, errors=errors, messages=by_field(errors),
+                               **context), 422
+    except TrackerError as refused:
+        return error_page(refused)
+    flash(f"Services saved for {location['name']}.")
+    return redirect(url_for("web.update_capacity", location_id=location_id))
 
 
 @blp.route("/capacity/bulk-uploads/<upload_id>")
