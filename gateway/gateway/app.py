@@ -43,6 +43,7 @@ class Tracker:
         self.public_key = verification_key()
         self.clock = clock_from_environment()
         self.revocations = RevocationList.from_url(settings.redis_url, token_lifetime)
+        self.token_lifetime = token_lifetime
         self.public_url = env("PUBLIC_URL", "http://localhost:8000")
         self.session_secret = web_session_key()
         self.session_store = self.revocations.client  # web sessions live in Redis, beside revocations

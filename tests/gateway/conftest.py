@@ -44,6 +44,7 @@ class Services:
         self.public_key = verification_key()
         self.revocations = Revocations()
         self.services = []
+        self.token_lifetime = 900
         self.public_url = "http://localhost:8000"
         self.session_secret = b"a secret for tests only"
         self.session_store = redis.Redis.from_url(os.environ["REDIS_URL"])  # the test database of Redis

@@ -201,6 +201,54 @@ def test_an_ended_session_signs_in_again_and_returns(browser, backend, spoil, to
     assert ("providers", "get_location") not in backend.calls
 
 
+def test_an_active_session_renews_its_token_past_half_its_life(browser, backend, token):
+    sign_in(browser, backend, token)
+    backend.answers[("providers", "list_locations")] = {"total": 0, "page": 1, "per_page": 20, "locations": []}
+    backend.clock.advance(minutes=7)
+    browser.get("/capacity")
+    assert ("identity", "renew_token") not in backend.calls  # more than half its life left
+    backend.clock.advance(minutes=1)
+    fresh = token(Role.CARE_HOME_USER, issued=backend.clock.now())
+    backend.answers[("identity", "renew_token")] = {"access_token": fresh, "token_type": "bearer", "expires_in": 900}
+    assert browser.get("/capacity").status_code == 200
+    assert backend.sent_to("identity", "renew_token")["token"] != fresh
+    backend.clock.advance(minutes=10)  # the first token has ended; the renewed one (past half its life) serves
+    assert browser.get("/capacity").status_code == 200
+    assert backend.sent_to("identity", "renew_token")["token"] == fresh
+
+
+def test_however_active_a_session_ends_after_its_hours(browser, backend, token):
+    sign_in(browser, backend, token)
+    backend.answers[("providers", "list_locations")] = {"total": 0, "page": 1, "per_page": 20, "locations": []}
+    for _ in range(8 * 6):  # a request every ten minutes for eight hours, each renewing the token
+        backend.clock.advance(minutes=10)
+        backend.answers[("identity", "renew_token")] = {
+            "access_token": token(Role.CARE_HOME_USER, issued=backend.clock.now()), "token_type": "bearer",
+            "expires_in": 900}
+        assert browser.get("/capacity").status_code == 200
+    backend.clock.advance(minutes=1)
+    assert urlsplit(browser.get("/capacity").headers["Location"]).path == "/sign-in"
+
+
+def test_a_session_identity_will_not_renew_ends(browser, backend, token):
+    sign_in(browser, backend, token)
+    backend.clock.advance(minutes=8)
+    backend.answers[("identity", "renew_token")] = service_errors.NotAuthenticated("Sign in again.")
+    response = browser.get("/capacity")
+    assert urlsplit(response.headers["Location"]).path == "/sign-in"
+    assert ("providers", "list_locations") not in backend.calls
+
+
+def test_a_session_lives_on_while_identity_cannot_renew_it(browser, backend, token):
+    sign_in(browser, backend, token)
+    backend.answers[("providers", "list_locations")] = {"total": 0, "page": 1, "per_page": 20, "locations": []}
+    backend.clock.advance(minutes=8)
+    backend.answers[("identity", "renew_token")] = ServiceUnavailable("the identity service is not running")
+    assert browser.get("/capacity").status_code == 200
+    backend.clock.advance(minutes=8)  # and ends with its token
+    assert browser.get("/capacity").status_code == 302
+
+
 def test_sign_out_ends_the_session_and_a_copy_of_its_cookie_is_worthless(browser, backend, token):
     sign_in(browser, backend, token)
     cookie = browser.get_cookie("tracker_session").value

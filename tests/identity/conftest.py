@@ -15,7 +15,7 @@ from identity.handlers import IdentityDeps
 from identity.models import Base, User, outbox, processed_events
 from identity.passwords import PasswordPolicy, hash_password
 from tracker_common.clock import FrozenClock
-from tracker_common.keys import message_sealer, signing_key
+from tracker_common.keys import message_sealer, signing_key, verification_key
 from tracker_common.testing import empty_database, migrated_database_url
 
 MIGRATIONS = Path(identity.__file__).parent / "migrations"
@@ -46,6 +46,9 @@ class FakeRevocations:
     def revoke_user_tokens(self, user_id: str, before_ms: int) -> None:
         self.revoked[user_id] = before_ms
 
+    def is_revoked(self, user_id: str, issued_at_ms: int) -> bool:
+        return issued_at_ms < self.revoked.get(user_id, 0)
+
 
 @pytest.fixture
 def revocations():
@@ -55,7 +58,7 @@ def revocations():
 @pytest.fixture
 def deps(revocations):
     return IdentityDeps(policy=PasswordPolicy(), signing_key=signing_key(), sealer=message_sealer(),
-                        revocations=revocations, token_lifetime_seconds=900)
+                        revocations=revocations, token_lifetime_seconds=900, verification_key=verification_key())
 
 
 REFERENCE = {

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from identity import handlers
 from identity.handlers.common import GENERIC_ACCOUNT_DISCLAIMER
-from identity.models import AuditEntry, PasswordHistory
+from identity.models import AuditEntry, PasswordHistory, User
 from identity.passwords import verify_password
 from tracker_common.contracts.errors import (AccountLocked, DisclaimerAcknowledgementRequired, Forbidden,
-                                             InvalidCredentials, InvalidInput, PasswordChangeRequired,
-                                             TermsAcceptanceRequired)
+                                             InvalidCredentials, InvalidInput, NotAuthenticated,
+                                             PasswordChangeRequired, TermsAcceptanceRequired)
 from tracker_common.keys import verification_key
 from tracker_common.tokens import verify_access_token
 
@@ -277,6 +277,60 @@ def test_the_token_carries_the_locations_and_alignment(identity_db, deps, create
     create_user(email="champ@barnsley.gov.uk", organisation_id="la-E08000016", roles=["system_champion"])
     claims = claims_of(login(identity_db, deps, email="champ@barnsley.gov.uk"), clock)
     assert (claims["all_locations"], claims["aligned"]) == (True, ["E08000016"])
+
+
+# -- renewing a web session's token ---------------------------------------------------------------
+def renew(identity_db, deps, token):
+    with identity_db.unit_of_work() as uow:
+        return handlers.renew_access_token(uow, deps, token)
+
+
+def test_a_valid_token_is_renewed_with_the_permissions_as_they_are_now(identity_db, deps, create_user, clock,
+                                                                       principal):
+    user_id = create_user(email=EMAIL)
+    token = login(identity_db, deps)["access_token"]
+    admin = principal(create_user(email="admin@tracker.example", organisation_id="ct-national", admin=True))
+    with identity_db.unit_of_work() as uow:
+        handlers.grant_permissions(uow, deps, admin, user_id, {"roles": ["broker"]})
+        uow.commit()
+    clock.advance(minutes=10)
+    deps.revocations.revoked.clear()  # (a grant revokes earlier tokens: see the next test)
+    renewed = claims_of(renew(identity_db, deps, token), clock)
+    assert renewed["sub"] == user_id and "broker" in renewed["roles"]
+    assert renewed["exp"] == int(clock.now().timestamp()) + 900
+
+
+@pytest.mark.parametrize("spoil", ["expired", "revoked", "forged", "deactivated", "locked", "must change password",
+                                   "password expired", "new terms"])
+def test_a_token_is_not_renewed_when_its_holder_should_sign_in_again(identity_db, deps, create_user, clock,
+                                                                    principal, spoil):
+    user_id = create_user(email=EMAIL)
+    token = login(identity_db, deps)["access_token"]
+    if spoil == "expired":
+        clock.advance(minutes=15)
+    elif spoil == "revoked":
+        clock.advance(seconds=1)
+        deps.revocations.revoke_user_tokens(user_id, int(clock.now().timestamp() * 1000))
+    elif spoil == "forged":
+        header, body, signature = token.split(".")
+        token = f"{header}.{body}.{signature[::-1]}"
+    elif spoil == "new terms":
+        admin = principal(create_user(email="admin@tracker.example", organisation_id="ct-national", admin=True))
+        publish_terms(identity_db, admin)
+    else:
+        with identity_db.unit_of_work() as uow:
+            user = uow.session.get(User, user_id)
+            if spoil == "deactivated":
+                user.status = "deactivated"
+            elif spoil == "locked":
+                user.locked_until = uow.now() + timedelta(hours=24)
+            elif spoil == "password expired":
+                user.password_changed_at = uow.now() - timedelta(days=91)
+            else:
+                user.must_change_password = True
+            uow.commit()
+    with pytest.raises(NotAuthenticated):
+        renew(identity_db, deps, token)
 
 
 # -- changing a password ----------------------------------------------------------------------

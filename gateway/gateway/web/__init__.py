@@ -20,11 +20,13 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from tracker_common.contracts.errors import Forbidden, NotAuthenticated, NotFound, TrackerError
 from tracker_common.contracts.permissions import Action, may, scopes
+from tracker_common.logs import get_logger
 from tracker_common.rpc import ServiceTimeout, ServiceUnavailable
 
 from ..auth import sign_in_request, verify_token
 
 blp = Blueprint("web", __name__)
+log = get_logger(__name__)
 
 SIGNED_OUT_MESSAGE = "Your session has ended. Sign in again to carry on."
 
@@ -53,13 +55,41 @@ def signed_in(view):
         if not token:
             return redirect(url_for("web.sign_in", next=request.full_path.rstrip("?")))
         try:
-            sign_in_request(verify_token(token))
+            claims = verify_token(token)
+            if session_ended():
+                raise NotAuthenticated("The session has lasted as long as a session may.")
+            sign_in_request(renewed(claims) or claims)
         except NotAuthenticated:
             session.clear()
             flash(SIGNED_OUT_MESSAGE)
             return redirect(url_for("web.sign_in", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
     return wrapper
+
+
+def session_ended() -> bool:
+    """However active, a session ends WEB_SESSION_HOURS after signing in."""
+    now = current_app.extensions["tracker"].clock.now().timestamp()
+    return now - session.get("signed_in_at", 0) > current_app.permanent_session_lifetime.total_seconds()
+
+
+def renewed(claims: dict) -> dict | None:
+    """While a person keeps using the pages, their session lasts: past half
+    its life the access token is exchanged for a fresh one (identity checks
+    the account again). Raises NotAuthenticated when identity says to sign in
+    again; if identity cannot answer, the current token serves until it ends."""
+    tracker = current_app.extensions["tracker"]
+    if claims["exp"] - tracker.clock.now().timestamp() > tracker.token_lifetime / 2:
+        return None
+    try:
+        answer = call("identity", "renew_token", token=session["token"])
+    except NotAuthenticated:
+        raise
+    except Exception as failed:  # renewal is a convenience: never the reason a page fails
+        log.warning("web session not renewed", error=failed.__class__.__name__)
+        return None
+    session["token"] = answer["access_token"]
+    return verify_token(answer["access_token"])
 
 
 @blp.route("/start")

@@ -59,6 +59,7 @@ def sign_in():
         return error_page(refused)
     session.clear()
     session["token"] = answer["access_token"]
+    session["signed_in_at"] = current_app.extensions["tracker"].clock.now().timestamp()
     current_app.session_interface.regenerate(session)  # a new id for a new sign-in: none fixed in advance
     if answer.get("disclaimer"):
         flash(answer["disclaimer"])

@@ -5,7 +5,7 @@ from eventlet import tpool
 from nameko.extensions import DependencyProvider
 
 from tracker_common.config import env_int, load_settings
-from tracker_common.keys import message_sealer, signing_key
+from tracker_common.keys import message_sealer, signing_key, verification_key
 from tracker_common.revocation import RevocationList
 
 from .handlers import IdentityDeps
@@ -20,6 +20,7 @@ def identity_deps_from_environment() -> IdentityDeps:
         sealer=message_sealer(),
         revocations=RevocationList.from_url(load_settings().redis_url, lifetime),
         token_lifetime_seconds=lifetime,
+        verification_key=verification_key(),
     )
 
 

@@ -2,7 +2,7 @@
 case, return plain data. Errors are `tracker_common.contracts.errors` types."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,10 @@ expected = {"expected_exceptions": TrackerError}
 
 class _ApiKey(Schema):
     key = fields.String(required=True)
+
+
+class _Token(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=4096))
 
 
 class IdentityService:
@@ -84,6 +88,13 @@ class IdentityService:
         command = load(bodies.PasswordChangeRequest(), payload)
         with self.db.unit_of_work() as uow:
             handlers.change_password(uow, self.settings, command)
+
+    @rpc(**expected)
+    def renew_token(self, token):
+        """A fresh access token for the holder of a valid one (web sessions)."""
+        command = load(_Token(), {"token": token})
+        with self.db.unit_of_work() as uow:
+            return handlers.renew_access_token(uow, self.settings, command["token"])
 
     @rpc(**expected)
     def authenticate_api_key(self, key):

@@ -2,7 +2,7 @@
 needed, `IdentityDeps` and the acting `Principal`). No nameko here."""
 from .accounts import (audit_trail, authenticate, change_password, current_terms, deactivate_user,
                        ensure_administrator, grant_permissions, list_users, me, publish_terms,
-                       reset_password, send_password_expiry_reminders)
+                       renew_access_token, reset_password, send_password_expiry_reminders)
 from .api_keys import (authenticate_api_key, create_api_key, create_api_user, list_api_keys,
                        revoke_api_key)
 from .common import IdentityDeps

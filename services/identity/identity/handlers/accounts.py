@@ -6,12 +6,12 @@ import math
 import uuid
 from datetime import timedelta
 
-from tracker_common.contracts.errors import (AccountLocked, Conflict,
+from tracker_common.contracts.errors import (AccountLocked, Conflict, NotAuthenticated,
                                              DisclaimerAcknowledgementRequired, Forbidden,
                                              InvalidCredentials, InvalidInput, NotFound,
                                              PasswordChangeRequired, TermsAcceptanceRequired)
 from tracker_common.contracts.permissions import Action, Principal, Role, may
-from tracker_common.tokens import issue_access_token
+from tracker_common.tokens import issue_access_token, verify_access_token
 
 from .. import repository as repo
 from ..models import PasswordHistory, PasswordReminder, TermsVersion, User
@@ -104,6 +104,30 @@ def authenticate(uow, deps: IdentityDeps, command: dict) -> dict:
     if user.generic:
         response["disclaimer"] = GENERIC_ACCOUNT_DISCLAIMER
     return response
+
+
+def renew_access_token(uow, deps: IdentityDeps, token: str) -> dict:
+    """A fresh access token for the holder of a valid one (a web session
+    kept alive while its person is active), with their permissions as they
+    are now. Refused (NotAuthenticated: sign in again) when the token is not
+    valid or has been revoked, or the account is no longer one that may
+    sign in without its password: deactivated, locked, its password to be
+    changed, new Terms of Use to accept."""
+    now = uow.now()
+    claims = verify_access_token(token, public_key=deps.verification_key, now=now)
+    if deps.revocations.is_revoked(claims["sub"], int(claims["iat_ms"])):
+        raise NotAuthenticated("This access token has been revoked; log in again.")
+    user = repo.dao_get_user(uow.session, claims["sub"])
+    terms = repo.dao_current_terms(uow.session)
+    if user is None or user.status != "active" or user.api_user or not user.password_hash \
+            or (user.locked_until and now < user.locked_until) or user.must_change_password \
+            or user.password_changed_at is None \
+            or now >= user.password_changed_at + timedelta(days=deps.policy.max_age_days) \
+            or (terms and user.accepted_terms_version != terms.version):
+        raise NotAuthenticated("Sign in again.")
+    return {"access_token": issue_access_token(principal_of(uow, user), private_key=deps.signing_key, now=now,
+                                               lifetime_seconds=deps.token_lifetime_seconds),
+            "token_type": "bearer", "expires_in": deps.token_lifetime_seconds}
 
 
 def _set_password(uow, deps: IdentityDeps, user: User, new_password: str, *, field: str) -> None:

@@ -25,6 +25,8 @@ GENERIC_ACCOUNT_DISCLAIMER = (
 class Revocations(Protocol):
     def revoke_user_tokens(self, user_id: str, before_ms: int) -> None: ...
 
+    def is_revoked(self, user_id: str, issued_at_ms: int) -> bool: ...
+
 
 class Sealer(Protocol):
     def encrypt(self, data: bytes) -> bytes: ...
@@ -37,6 +39,7 @@ class IdentityDeps:
     sealer: Sealer
     revocations: Revocations
     token_lifetime_seconds: int
+    verification_key: object = None  # identity's public key: checks a token brought back for renewal
 
 
 def iso(value: datetime | None) -> str | None:
