@@ -47,10 +47,21 @@ def fresh_database(url: str, migrations_dir=None, metadata: MetaData | None = No
         engine.dispose()
 
 
-def truncate_all(engine, metadata: MetaData) -> None:
+def truncate_all(engine, metadata: MetaData, attempts: int = 3) -> None:
+    """Empty every table. A service running beside the test (its outbox
+    relay, a consumer) may hold a lock the TRUNCATE needs in the other
+    order: PostgreSQL then aborts one of the two, and emptying is tried again."""
+    from sqlalchemy.exc import OperationalError
+
     names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        except OperationalError as failed:
+            if "deadlock detected" not in str(failed) or attempt == attempts:
+                raise
 
 
 def drain(amqp_uri: str, queue_name: str, timeout: float = 0.5, limit: int = 1000) -> list:

@@ -16,6 +16,7 @@ from identity.service import IdentityService
 from tracker_common.contracts.errors import InvalidInput
 from tracker_common.contracts.identity import ContactList
 from tracker_common.rpc import RpcPool
+from tracker_common.testing import empty_subscriptions
 
 from .helpers import call
 
@@ -28,7 +29,10 @@ BARNSLEY, SUB_BARNSLEY, CITY_OF_LONDON = "E08000016", "E38000006", "E09000001"
 @pytest.fixture(scope="module")
 def identity_rpc(identity_database_url, amqp_uri):
     """One real identity service for the module (stopping one takes ~2 s;
-    each test still starts from an emptied database) and a client of it."""
+    each test still starts from an emptied database) and a client of it.
+    Its event queues are emptied first: they hold other tests' events, which
+    it would apply while a test empties the database (a deadlock)."""
+    empty_subscriptions(amqp_uri, "identity")
     container = ServiceContainer(IdentityService, {"AMQP_URI": amqp_uri, "max_workers": 4,
                                                    "serializer": "json", "OUTBOX_INTERVAL": 0.1})
     container.start()
