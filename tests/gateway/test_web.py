@@ -602,6 +602,7 @@ def test_a_search_from_a_postcode_lists_homes_and_keeps_the_search_in_the_addres
         assert expected in card, expected
     assert shown.select_one('[data-result="1-1"] a[href^="tel:"]')["href"] == "tel:01134960001"
     assert shown.find(id="radius_miles")["value"] == "10"  # the form keeps the search
+    assert shown.find("details").has_attr("open")  # a price and funding were asked: "More filters" shows them
     following = shown.select_one("a[rel=next]")["href"]
     assert "page=2" in following and "postcode=ls14ap" in following
     assert shown.find("a", string="CSV")["href"].startswith("/search/export.csv?postcode=ls14ap")
@@ -616,6 +617,7 @@ def test_a_bad_search_names_each_field_and_asks_nothing(browser, backend, token)
     assert summary(absurd) == [("radius_miles", "Within: Must be greater than or equal to 0.1 and less than or "
                                                 "equal to 500.")]
     assert page(absurd).find(id="radius_miles")["value"] == "1000"
+    assert not page(absurd).find("details").has_attr("open")  # nothing asked among the other filters
     assert ("search", "find_vacancies") not in backend.calls
 
 

@@ -156,9 +156,12 @@ def by_field(errors: list[dict]) -> dict[str, list[str]]:
     return messages
 
 
+NAMES = {"sub_icb": "Sub-ICB", "local_authority": "Local Authority", "personal_health_budget": "Personal health budget"}
+
+
 def label(code: str | None) -> str:
-    """`general_residential` -> `General residential`."""
-    return (code or "").replace("_", " ").capitalize()
+    """`general_residential` -> `General residential` (and proper names as they are written)."""
+    return NAMES.get(code or "") or (code or "").replace("_", " ").capitalize()
 
 
 @blp.app_template_filter("label")
