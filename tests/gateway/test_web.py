@@ -342,6 +342,43 @@ def test_the_capacity_form_is_filled_with_the_current_figures(browser, backend, 
     assert "1 March 2026 at 8:30am" in shown.get_text()
 
 
+def test_figures_sent_after_the_session_ended_wait_for_their_person_to_sign_in_again(browser, backend, token):
+    data = the_filled_form(browser, backend, token)
+    data["general_residential-occupied"] = "19"
+    backend.clock.advance(minutes=20)  # the form was left open: the session ended meanwhile
+    response = browser.post(f"/locations/{HOME}/capacity", data=data)
+    assert ("capacity", "submit_capacity_return") not in backend.calls
+    assert parse_qs(urlsplit(response.headers["Location"]).query)["next"] == [f"/locations/{HOME}/capacity"]
+    assert notices(browser.get(response.headers["Location"])) == [
+        "Your session has ended. Sign in again to carry on. What you entered has been kept."]
+
+    backend.answers[("identity", "authenticate")] = {"access_token": token(Role.CARE_HOME_USER,
+                                                                           issued=backend.clock.now()),
+                                                     "token_type": "bearer", "expires_in": 900}
+    signed = browser.post("/sign-in", data={"email": "casey@care.example", "password": "Heron-Valley-Beacon-27",
+                                            "next": f"/locations/{HOME}/capacity",
+                                            "csrf_token": csrf_of(browser, "/sign-in")})
+    back = browser.get(signed.headers["Location"])
+    assert page(back).find(id="general_residential-occupied")["value"] == "19"
+    assert notices(back) == ["The figures you entered before signing in again are below: check them and save."]
+    again = page(browser.get(f"/locations/{HOME}/capacity"))  # once only: then the current figures
+    assert again.find(id="general_residential-occupied")["value"] == "17"
+
+
+def test_kept_figures_are_not_shown_to_someone_else_signing_in(browser, backend, token):
+    data = the_filled_form(browser, backend, token)
+    data["general_residential-occupied"] = "19"
+    backend.clock.advance(minutes=20)
+    browser.post(f"/locations/{HOME}/capacity", data=data)
+    backend.answers[("identity", "authenticate")] = {"access_token": token(Role.ADMIN, issued=backend.clock.now(),
+                                                                           user_id="u-2"),
+                                                     "token_type": "bearer", "expires_in": 900}
+    browser.post("/sign-in", data={"email": "admin@tracker.example", "password": "Heron-Valley-Beacon-27",
+                                   "csrf_token": csrf_of(browser, "/sign-in")})
+    shown = page(browser.get(f"/locations/{HOME}/capacity"))
+    assert shown.find(id="general_residential-occupied")["value"] == "17"
+
+
 def test_a_location_without_a_return_gets_an_empty_form(browser, backend, token):
     sign_in(browser, backend, token)
     backend.answers[("providers", "get_location")] = LOCATION

@@ -17,6 +17,7 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from werkzeug.datastructures import MultiDict
 
 from tracker_common.contracts.errors import Forbidden, NotAuthenticated, NotFound, TrackerError
 from tracker_common.contracts.permissions import Action, may, scopes
@@ -60,11 +61,32 @@ def signed_in(view):
                 raise NotAuthenticated("The session has lasted as long as a session may.")
             sign_in_request(renewed(claims) or claims)
         except NotAuthenticated:
+            kept = keep_form(session.get("user_id"))
             session.clear()
-            flash(SIGNED_OUT_MESSAGE)
-            return redirect(url_for("web.sign_in", next=request.full_path.rstrip("?")))
+            if kept:
+                session["kept_form"] = kept
+            flash(SIGNED_OUT_MESSAGE + (" What you entered has been kept." if kept else ""))
+            return redirect(url_for("web.sign_in", next=request.path if kept else request.full_path.rstrip("?")))
         return view(*args, **kwargs)
     return wrapper
+
+
+def keep_form(user_id: str | None) -> dict | None:
+    """A form sent just after the session ended is kept (in the session, on
+    the server) for the same person to find again once signed back in."""
+    if request.method != "POST" or not user_id:
+        return None
+    return {"user_id": user_id, "path": request.path,
+            "form": {k: v for k, v in request.form.to_dict(flat=False).items() if k != "csrf_token"}}
+
+
+def kept_form() -> MultiDict | None:
+    """The form this page kept for its person, once (see keep_form)."""
+    kept = session.get("kept_form")
+    if not kept or kept["path"] != request.path or kept["user_id"] != g.claims["sub"]:
+        return None
+    session.pop("kept_form")
+    return MultiDict([(k, v) for k, values in kept["form"].items() for v in values])
 
 
 def session_ended() -> bool:

@@ -8,6 +8,7 @@ from tracker_common.contracts.errors import (AccountLocked, DisclaimerAcknowledg
                                              InvalidInput, PasswordChangeRequired, TermsAcceptanceRequired,
                                              TrackerError)
 
+from ..auth import verify_token
 from . import blp, by_field, call, error_page, field_errors, local_path
 
 SIGN_IN_FIELDS = {("email",): ("email", "Email address"), ("password",): ("password", "Password")}
@@ -57,9 +58,13 @@ def sign_in():
         return render_template("web/sign_in.html", errors=errors, messages=by_field(errors), **context), 422
     except TrackerError as refused:
         return error_page(refused)
+    kept = session.get("kept_form")
     session.clear()
     session["token"] = answer["access_token"]
+    session["user_id"] = verify_token(answer["access_token"])["sub"]
     session["signed_in_at"] = current_app.extensions["tracker"].clock.now().timestamp()
+    if kept and kept["user_id"] == session["user_id"]:  # only for whoever typed it
+        session["kept_form"] = kept
     current_app.session_interface.regenerate(session)  # a new id for a new sign-in: none fixed in advance
     if answer.get("disclaimer"):
         flash(answer["disclaimer"])

@@ -10,7 +10,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from tracker_common.contracts.errors import InvalidInput, NotFound, TrackerError
 from tracker_common.contracts.vocabulary import LONG_TERM_VACANCY_TYPES, NOT_AVAILABLE_REASONS, SHORT_STAY_SERVICES
 
-from . import blp, by_field, call, error_page, field_errors, label, signed_in
+from . import blp, by_field, call, error_page, field_errors, kept_form, label, signed_in
 
 PER_PAGE = 20
 FIGURES = (("maximum_capacity", "Maximum capacity", "All the beds of this type if the home were empty"),
@@ -137,8 +137,12 @@ def update_capacity(location_id: str):
     context = {"location": location, "current": current, "updated": when((current or {}).get("submitted_at")),
                "figures": FIGURES, "reasons": NOT_AVAILABLE_REASONS}
     if request.method == "GET":
-        return render_template("web/update_capacity.html", values=_form_values(location, current),
-                               errors=[], messages={}, confirm_over=False, **context)
+        kept = kept_form()
+        if kept:
+            flash("The figures you entered before signing in again are below: check them and save.")
+        return render_template("web/update_capacity.html", values=kept or _form_values(location, current),
+                               errors=[], messages={}, confirm_over=bool(kept and kept.get(
+                                   "confirm_over_registered_capacity")), **context)
     try:
         saved = call("capacity", "submit_capacity_return", actor=g.claims, location_id=location_id,
                      payload=_payload(location, request.form))
