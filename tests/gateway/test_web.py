@@ -550,10 +550,10 @@ def test_the_api_needs_no_csrf_token_and_still_wants_json(browser, backend, toke
 
 @pytest.mark.parametrize("role, offered", [
     (Role.CARE_HOME_USER, ["Capacity"]),
-    (Role.APPROVER, ["Applications", "Contracts"]),
+    (Role.APPROVER, ["Applications", "People", "Contracts"]),
     (Role.NON_CARE_HOME_USER, ["Find vacancies"]),
     (Role.BROKER, ["Find vacancies", "Capacity", "Contracts"]),
-    (Role.ADMIN, ["Find vacancies", "Capacity", "Applications", "Contracts"])])
+    (Role.ADMIN, ["Find vacancies", "Capacity", "Applications", "People", "Contracts"])])
 def test_the_header_offers_only_what_the_person_may_do(browser, backend, token, role, offered):
     sign_in(browser, backend, token, role)
     backend.answers[("identity", "list_pending_applications")] = []
@@ -685,3 +685,45 @@ def test_a_search_downloads_as_a_file(browser, backend, token):
     assert response.data.splitlines()[1] == b"Willow House,1.2"
     assert backend.sent_to("search", "export_vacancies")["query"]["format"] == "csv"
     assert browser.get("/search/export.pdf?postcode=LS1+4AP").status_code == 422
+
+
+
+# -- people ---------------------------------------------------------------------------------------------
+PEOPLE = [{"id": "u-7", "name": "Robin Reed", "email": "robin@care.example", "level": "standard", "status": "active",
+           "generic": False, "api_user": False, "last_login_at": "2026-03-01T16:20:00+00:00", "locked_until": None},
+          {"id": "u-8", "name": "Feed", "email": "feed@care.example", "level": "standard", "status": "active",
+           "generic": False, "api_user": True, "last_login_at": None, "locked_until": None},
+          {"id": "u-9", "name": "Sam Left", "email": "sam@care.example", "level": "standard", "status": "deactivated",
+           "generic": False, "api_user": False, "last_login_at": None, "locked_until": None}]
+
+
+def test_approvers_see_their_organisations_people_and_act_for_them(browser, backend, token):
+    sign_in(browser, backend, token, Role.APPROVER)
+    backend.answers[("identity", "list_users")] = PEOPLE
+    shown = page(browser.get("/users"))
+    assert backend.sent_to("identity", "list_users")["organisation_id"] == "prov-a"
+    assert [card["data-user"] for card in shown.select("[data-user]")] == ["u-7", "u-9"]  # API users are not people
+    robin = shown.select_one('[data-user="u-7"]')
+    assert "1 March 2026 at 4:20pm" in robin.get_text(" ", strip=True)
+    assert shown.select_one('[data-user="u-9"] form') is None  # nothing to do for someone deactivated
+
+    backend.answers[("identity", "reset_password")] = lambda **kwargs: {}
+    response = browser.post("/users/u-7/password-reset", data={"name": "Robin Reed",
+                                                                "csrf_token": csrf_of(browser, "/users")})
+    assert backend.sent_to("identity", "reset_password")["user_id"] == "u-7"
+    assert notices(browser.get(response.headers["Location"])) == [
+        "Robin Reed has been emailed a new one-time password."]
+
+    backend.answers[("identity", "deactivate_user")] = service_errors.Conflict("You cannot deactivate your own account.")
+    response = browser.post("/users/u-1/deactivation", data={"name": "Me", "csrf_token": csrf_of(browser, "/users")})
+    shown = page(browser.get(response.headers["Location"]))
+    assert shown.select_one(".govuk-error-summary").get_text(" ", strip=True).endswith(
+        "You cannot deactivate your own account.")
+    assert browser.post("/users/u-7/promotion", data={"csrf_token": csrf_of(browser, "/users")}).status_code == 404
+
+
+def test_people_pages_are_refused_where_identity_refuses(browser, backend, token):
+    sign_in(browser, backend, token, Role.CARE_HOME_USER)
+    backend.answers[("identity", "reset_password")] = service_errors.NotFound("No such user.")
+    response = browser.post("/users/u-7/password-reset", data={"csrf_token": csrf_of(browser, "/sign-in")})
+    assert response.status_code == 404

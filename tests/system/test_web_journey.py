@@ -180,6 +180,15 @@ def test_an_administrator_decides_a_contract_from_the_link_in_the_email(system, 
     assert f"Contract with {home['name']} approved" in approved.text
     assert page(approved).find(id=f"contract-{contract_id}") is None
 
+    # The administrator's own organisation's people, themselves among them.
+    people = browser.visit("/users")
+    assert admin_email in page(people).get_text()
+    forms = page(people).select("main form")
+    mine = next(i for i, f in enumerate(forms) if f["action"].endswith("/deactivation")
+                and admin_email in f.find_parent(attrs={"data-user": True}).get_text())
+    refused = browser.submit(people, {}, form=mine)
+    assert "You cannot deactivate your own account." in refused.text
+
     def in_the_location():
         contracts = system.api("GET", f"/api/v1/locations/{home['id']}", token=admin).json()["contracts"]
         return next((c for c in contracts if c["id"] == contract_id and c["status"] == "approved"), None)

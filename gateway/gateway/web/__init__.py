@@ -197,10 +197,10 @@ def _page_context():
     principal = g.get("principal")
     may_do = {action: principal is not None and bool(scopes(principal, action))
               for action in (Action.EDIT_LOCATION, Action.APPROVE_USERS, Action.DECIDE_CONTRACTS,
-                             Action.FIND_CAPACITY)}
+                             Action.FIND_CAPACITY, Action.MANAGE_USERS)}
     return {"signed_in": principal is not None, "may_update": may_do[Action.EDIT_LOCATION],
-            "may_search": may_do[Action.FIND_CAPACITY],
+            "may_search": may_do[Action.FIND_CAPACITY], "may_manage_users": may_do[Action.MANAGE_USERS],
             "may_approve": may_do[Action.APPROVE_USERS], "may_decide_contracts": may_do[Action.DECIDE_CONTRACTS]}
 
 
-from . import account, approvals, capacity, search  # noqa: E402,F401  (the pages register on blp)
+from . import account, approvals, capacity, search, users  # noqa: E402,F401  (the pages register on blp)
