@@ -727,3 +727,58 @@ def test_people_pages_are_refused_where_identity_refuses(browser, backend, token
     backend.answers[("identity", "reset_password")] = service_errors.NotFound("No such user.")
     response = browser.post("/users/u-7/password-reset", data={"csrf_token": csrf_of(browser, "/sign-in")})
     assert response.status_code == 404
+
+
+# -- applying for an account ----------------------------------------------------------------------------
+PLACES = [{"organisation_id": "prov-a", "organisation_name": "Alder Care", "location_id": "1-100",
+           "location_name": "Alder House", "postcode": "S70 1AA"},
+          {"organisation_id": "prov-a", "organisation_name": "Alder Care", "location_id": None,
+           "location_name": None, "postcode": None}]
+
+
+def test_applying_finds_the_home_then_sends_the_application(browser, backend):
+    backend.answers[("identity", "find_places")] = lambda **kwargs: PLACES
+    shown = page(browser.get("/register?place=alder"))
+    assert backend.sent_to("identity", "find_places")["query"] == {"text": "alder"}
+    labels = [label.get_text(" ", strip=True) for label in shown.select("label.govuk-radios__label")][:2]
+    assert labels == ["Alder House, S70 1AA", "Alder Care (all its locations)"]
+
+    backend.answers[("identity", "register")] = lambda **kwargs: {"id": "app-1", "routed_to": "system_champions"}
+    response = browser.post("/register", data={
+        "place": "alder", "choice": "prov-a|1-100", "name": "Robin Reed", "email": "robin@alder-care.example",
+        "level": "standard", "job_title": "", "csrf_token": page(browser.get("/register?place=alder")).find(
+            "input", {"name": "csrf_token"})["value"]})
+    assert response.status_code == 200
+    assert backend.sent_to("identity", "register")["payload"] == {
+        "name": "Robin Reed", "email": "robin@alder-care.example", "organisation_id": "prov-a",
+        "location_id": "1-100", "level": "standard", "job_title": None}
+    assert "the System Champions of your area" in page(response).find(id="next-steps").get_text()
+
+
+def test_an_application_refused_keeps_what_was_typed_and_names_each_field(browser, backend):
+    backend.answers[("identity", "find_places")] = lambda **kwargs: PLACES
+    csrf = page(browser.get("/register?place=alder")).find("input", {"name": "csrf_token"})["value"]
+    response = browser.post("/register", data={"place": "alder", "name": "Robin", "email": "robin@gmail.example",
+                                               "level": "standard", "csrf_token": csrf})
+    assert response.status_code == 422
+    assert summary(response) == [("choice", "Where you work: choose your care home or organisation")]
+    assert ("identity", "register") not in backend.calls
+
+    backend.answers[("identity", "register")] = service_errors.Conflict(
+        "An account or application already exists for this email address.")
+    response = browser.post("/register", data={"place": "alder", "choice": "prov-a|", "name": "Robin",
+                                               "email": "robin@alder-care.example", "level": "approver",
+                                               "csrf_token": csrf})
+    assert summary(response) == [(None, "An account or application already exists for this email address.")]
+    assert backend.sent_to("identity", "register")["payload"]["location_id"] is None  # all its locations
+    shown = page(response)
+    assert shown.find(id="email")["value"] == "robin@alder-care.example"
+    assert shown.find("input", {"value": "prov-a|"}).has_attr("checked")
+    assert shown.find(id="level-approver").has_attr("checked")
+
+
+def test_a_search_that_finds_nothing_says_so(browser, backend):
+    backend.answers[("identity", "find_places")] = lambda **kwargs: []
+    shown = page(browser.get("/register?place=zzz"))
+    assert "Nothing matches" in shown.find(id="nothing-found").get_text()
+    assert shown.find("input", {"name": "choice"}) is None

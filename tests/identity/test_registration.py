@@ -390,3 +390,22 @@ def test_a_former_system_champion_can_no_longer_decide(identity_db, deps, create
     with pytest.raises(NotFound):
         decide(identity_db, deps, former, application["id"])
     assert user_row(identity_db, application["user_id"]).status == "pending"
+
+
+# -- the application form's search ----------------------------------------------------------------
+def places(identity_db, text):
+    with identity_db.unit_of_work() as uow:
+        return [(p["organisation_id"], p["location_id"]) for p in handlers.find_places(uow, text)]
+
+
+@pytest.mark.parametrize("text, found", [
+    ("alder", [("prov-a", "1-100"), ("prov-a", "1-101"), ("prov-a", None)]),  # homes first, then organisations
+    ("s70 1a", [("prov-a", "1-100"), ("prov-a", "1-101")]),  # a postcode, however spaced
+    ("S701AB", [("prov-a", "1-101")]),
+    ("council", [("la-E08000016", None)]),
+    ("support", []),  # the administrators' own organisation is not applied to
+    ("100%", []),  # wildcards are plain characters
+    ("_", []),
+])
+def test_people_applying_find_their_home_or_organisation(identity_db, reference, text, found):
+    assert places(identity_db, text) == found

@@ -1,5 +1,6 @@
-"""A care home manager on the web pages, against the real system: the link
-in the approval email leads to the sign-in page; the one-time password is
+"""A care home manager on the web pages, against the real system: she
+applies for an account, finding her home by its postcode; the link in the
+approval email leads to the sign-in page; the one-time password is
 changed there; the capacity form refuses a wrong figure (saving nothing),
 then saves; the location's page, the API and the search read model agree.
 An approver decides a contract from the link in their email."""
@@ -76,11 +77,19 @@ def test_a_care_home_manager_signs_in_from_the_email_and_updates_capacity(system
         "short_stay_services": ["respite_care"],
         "long_term_vacancy_types": ["general_residential"]}).status_code == 200
     email = f"morgan.{unique()}@care.example"
-    application = system.api("POST", "/api/v1/registrations", json={
-        "name": "Morgan Manager", "email": email, "organisation_id": home["provider_id"], "level": "standard",
-        "location_id": home["id"]})
-    assert application.status_code == 201, application.text
-    assert system.api("POST", f"/api/v1/applications/{application.json()['id']}/decision", token=admin,
+
+    # She applies on the web: finds her home by its postcode, "My Care Home".
+    applying = Browser(system)
+    found = applying.visit(f"/register?place={home['postcode']}")
+    choice = f"{home['provider_id']}|{home['id']}"
+    assert page(found).find("input", {"name": "choice", "value": choice}) is not None, found.text
+    sent = applying.submit(found, {"choice": choice, "name": "Morgan Manager", "email": email, "level": "standard"},
+                           form=1)  # (the first is the search)
+    assert sent.status_code == 200 and "Application sent" in sent.text
+    application = next(a for a in system.api("GET", "/api/v1/applications", token=admin).json()["applications"]
+                       if a["email"] == email)
+    assert application["location_ids"] == [home["id"]]
+    assert system.api("POST", f"/api/v1/applications/{application['id']}/decision", token=admin,
                       json={"decision": "approve"}).status_code == 200
     [welcome] = system.emails(email, subject="Your Capacity Tracker account is ready")
     one_time = re.search(r"one-time password: (\S+)", welcome["text"]).group(1)

@@ -1,12 +1,12 @@
-"""Signing in and out, and changing a password (the one-time password of a
-new account, or one that has expired)."""
+"""Applying for an account, signing in and out, and changing a password
+(the one-time password of a new account, or one that has expired)."""
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 
-from tracker_common.contracts.errors import (AccountLocked, DisclaimerAcknowledgementRequired, InvalidCredentials,
-                                             InvalidInput, PasswordChangeRequired, TermsAcceptanceRequired,
-                                             TrackerError)
+from tracker_common.contracts.errors import (AccountLocked, Conflict, DisclaimerAcknowledgementRequired,
+                                             InvalidCredentials, InvalidInput, PasswordChangeRequired,
+                                             TermsAcceptanceRequired, TrackerError)
 
 from ..auth import verify_token
 from . import blp, by_field, call, error_page, field_errors, local_path
@@ -106,3 +106,47 @@ def change_password():
     session.clear()  # every earlier session of this person has been revoked
     flash("Your password has been changed. Sign in with your new password.")
     return redirect(url_for("web.sign_in", email=email, next=next_page))
+
+
+REGISTRATION_FIELDS = {("name",): ("name", "Full name"), ("email",): ("email", "Email address"),
+                       ("organisation_id",): ("choice", "Where you work"), ("location_id",): ("choice", "Where you work"),
+                       ("level",): ("level", "Level"), ("job_title",): ("job_title", "Job title")}
+REVIEWERS = {"approvers": "your organisation's approvers",
+             "system_champions": "the System Champions of your area",
+             "administrators": "the Capacity Tracker's administrators"}
+
+
+@blp.route("/register", methods=["GET", "POST"])
+def register():
+    """Apply for an account: find the care home or organisation you work
+    for, then say who you are; the application goes to its reviewers."""
+    place = request.values.get("place", "").strip()
+    values = request.form if request.method == "POST" else {}
+    errors = []
+    try:
+        options = call("identity", "find_places", query={"text": place}) if len(place) >= 2 else []
+    except InvalidInput as refused:
+        options, errors = [], field_errors(refused, {("text",): ("place", "Where you work")})
+    except TrackerError as refused:
+        return error_page(refused)
+    if request.method == "POST" and not errors:
+        organisation_id, _, location_id = request.form.get("choice", "").partition("|")
+        payload = {"name": request.form.get("name", "").strip(), "email": request.form.get("email", "").strip(),
+                   "organisation_id": organisation_id, "location_id": location_id or None,
+                   "level": request.form.get("level", ""), "job_title": request.form.get("job_title", "").strip() or None}
+        if not organisation_id:
+            errors = [{"id": "choice", "text": "Where you work: choose your care home or organisation",
+                       "message": "Choose your care home or organisation"}]
+        else:
+            try:
+                application = call("identity", "register", payload=payload)
+            except (InvalidInput, Conflict) as refused:
+                errors = field_errors(refused, REGISTRATION_FIELDS)
+            except TrackerError as refused:
+                return error_page(refused)
+            else:
+                return render_template("web/registered.html", email=payload["email"],
+                                       reviewers=REVIEWERS.get(application.get("routed_to"), "its reviewers"))
+    status = 422 if errors else 200
+    return render_template("web/register.html", place=place, options=options, values=values, errors=errors,
+                           messages=by_field(errors)), status

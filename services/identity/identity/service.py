@@ -25,6 +25,10 @@ class _ApiKey(Schema):
     key = fields.String(required=True)
 
 
+class _PlaceQuery(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=2, max=100))
+
+
 class _Token(Schema):
     token = fields.String(required=True, validate=validate.Length(min=1, max=4096))
 
@@ -88,6 +92,14 @@ class IdentityService:
         command = load(bodies.PasswordChangeRequest(), payload)
         with self.db.unit_of_work() as uow:
             handlers.change_password(uow, self.settings, command)
+
+    @rpc(**expected)
+    def find_places(self, query):
+        """Care homes (by name or postcode) and organisations (by name) to
+        apply to: the public application form's search."""
+        text = load(_PlaceQuery(), query)["text"]
+        with self.db.unit_of_work() as uow:
+            return handlers.find_places(uow, text)
 
     @rpc(**expected)
     def renew_token(self, token):

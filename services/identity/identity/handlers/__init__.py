@@ -8,6 +8,7 @@ from .api_keys import (authenticate_api_key, create_api_key, create_api_user, li
 from .common import IdentityDeps
 from .contacts import resolve_contacts
 from .reference import apply_location_snapshot, apply_organisation_snapshot
-from .registration import decide_application, list_pending_applications, register, request_location_access
+from .registration import (decide_application, find_places, list_pending_applications, register,
+                           request_location_access)
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import func, select
+
 from tracker_common.contracts.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tracker_common.contracts.permissions import Action, Principal, Role, Target, may
 
 from .. import repository as repo
 from ..due_diligence import application_flags
-from ..models import Application, User
+from ..models import Application, Location, Organisation, User
 from ..passwords import generate_one_time_password, hash_password
 from .common import IdentityDeps, application_view, audit
 
@@ -57,6 +59,29 @@ def _submit(uow, *, kind: str, user: User, organisation_id: str, location_ids: l
          "reviewers": [{"user_id": r.id, "email": r.email, "name": r.name} for r in reviewers]},
         actor_id=user.id)
     return application
+
+
+def find_places(uow, text: str, limit: int = 10) -> list[dict]:
+    """Where someone applying for an account may work, for the application
+    form: care homes by name or postcode (the home is then "My Care Home"),
+    and organisations by name. Public information (CQC publishes it)."""
+    words = text.strip()
+    squeezed = words.replace(" ", "").upper()
+    homes = uow.session.execute(
+        select(Location, Organisation.name).join(Organisation, Organisation.id == Location.organisation_id)
+        .where(Location.active.is_(True))
+        .where(Location.name.icontains(words, autoescape=True)
+               | func.replace(Location.postcode, " ", "").startswith(squeezed, autoescape=True))
+        .order_by(Location.name, Location.id).limit(limit)).all()
+    organisations = uow.session.scalars(
+        select(Organisation).where(Organisation.kind != "national")
+        .where(Organisation.name.icontains(words, autoescape=True))
+        .order_by(Organisation.name, Organisation.id).limit(limit)).all()
+    return ([{"organisation_id": home.organisation_id, "organisation_name": organisation_name,
+              "location_id": home.id, "location_name": home.name, "postcode": home.postcode}
+             for home, organisation_name in homes]
+            + [{"organisation_id": o.id, "organisation_name": o.name, "location_id": None, "location_name": None,
+                "postcode": None} for o in organisations])
 
 
 def register(uow, command: dict) -> dict:
