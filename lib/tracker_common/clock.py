@@ -1,4 +1,5 @@
-"""Time, injectable: rules take a clock so tests never sleep.
+"""Time, injectable: rules take a clock so tests never sleep; and times
+written for people, in UK time as GOV.UK writes them.
 
 `OffsetClock` lets a test move a running service's time forward by writing a
 number of seconds to a file named by `CLOCK_OFFSET_FILE`; without that
@@ -10,6 +11,9 @@ import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
 
 
 class Clock(Protocol):
@@ -51,3 +55,14 @@ class OffsetClock:
 def clock_from_environment() -> Clock:
     path = os.environ.get("CLOCK_OFFSET_FILE")
     return OffsetClock(Path(path)) if path else SystemClock()
+
+
+def london_time(at: datetime) -> str:
+    """"2:05pm on 23 November 2026", UK time, as GOV.UK writes times."""
+    local = at.astimezone(LONDON)
+    return f"{local.strftime('%I:%M%p').lstrip('0').lower()} on {local.day} {local.strftime('%B %Y')}"
+
+
+def london_date(at: datetime) -> str:
+    local = at.astimezone(LONDON)
+    return f"{local.day} {local.strftime('%B %Y')}"

@@ -271,3 +271,31 @@ def empty_subscriptions(amqp_uri: str, service: str) -> None:
         declare_topology(connection)
         for event_type in SUBSCRIPTIONS[service]:
             connection.default_channel.queue_purge(subscription_queue_name(service, event_type))
+
+
+# -- reading web pages as a browser would (BeautifulSoup, a test dependency) ----------------
+def page(response):
+    """A page (a Flask test response, a requests response, or HTML text), parsed."""
+    from bs4 import BeautifulSoup
+
+    text = response.get_data(as_text=True) if hasattr(response, "get_data") else getattr(response, "text", response)
+    return BeautifulSoup(text, "html.parser")
+
+
+def error_summary(response) -> list[tuple[str | None, str]]:
+    """GOV.UK's error summary: (the field id it links to, its text) of each entry."""
+    box = page(response).find(class_="govuk-error-summary")
+    if box is None:
+        return []
+    return [((item.a["href"].lstrip("#") if item.a else None), item.get_text(" ", strip=True))
+            for item in box.find_all("li")]
+
+
+def notices(response) -> list[str]:
+    """The notification banner's messages (what was done)."""
+    return [p.get_text(strip=True) for p in page(response).select(".govuk-notification-banner__heading")]
+
+
+def csrf_token(response) -> str:
+    """The CSRF token a page's forms carry."""
+    return page(response).find("input", {"name": "csrf_token"})["value"]

@@ -79,3 +79,31 @@ def token():
         principal = Principal(user_id, "prov-a", frozenset(roles))
         return issue_access_token(principal, private_key=signing_key(), now=issued, lifetime_seconds=lifetime)
     return issue
+
+
+# -- the web pages ------------------------------------------------------------------------------
+@pytest.fixture
+def backend(services):
+    """For the web pages: every call a page makes must be answered by the test."""
+    services.answer = AssertionError("the page called a service the test did not expect")
+    return services
+
+
+@pytest.fixture
+def browser(client):
+    return client
+
+
+@pytest.fixture
+def sign_in(browser, backend, token):
+    """sign_in(*roles, lifetime=900): signed in on the web pages (a care home user by default)."""
+    from tracker_common.testing import csrf_token
+
+    def _sign_in(*roles: Role, lifetime: int = 900) -> None:
+        backend.answers[("identity", "authenticate")] = {
+            "access_token": token(*(roles or (Role.CARE_HOME_USER,)), lifetime=lifetime),
+            "token_type": "bearer", "expires_in": lifetime}
+        response = browser.post("/sign-in", data={"email": "casey@care.example", "password": "Heron-Valley-Beacon-27",
+                                                  "csrf_token": csrf_token(browser.get("/sign-in"))})
+        assert response.status_code == 302, response.get_data(as_text=True)
+    return _sign_in

@@ -11,9 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from bs4 import BeautifulSoup
 
-from tracker_common.testing import wait_until
+from tracker_common.testing import error_summary, page, wait_until
 
 pytestmark = pytest.mark.system
 
@@ -50,7 +49,7 @@ class Browser:
                button: tuple[str, str] | None = None) -> requests.Response:
         """Fill in and send a form of the page, as a browser does: every
         field it holds (hidden ones too), changed by `fields`."""
-        html = BeautifulSoup(response.text, "html.parser")
+        html = page(response)
         chosen = html.select("main form")[form]
         data = {i["name"]: i.get("value", "") for i in chosen.select("input[name]")
                 if i.get("type") != "checkbox" or i.has_attr("checked")}
@@ -62,12 +61,8 @@ class Browser:
         return self.request("POST", chosen["action"], data=data)
 
 
-def page(response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
-
-
 def summary(response) -> list[str]:
-    return [li.get_text(" ", strip=True) for li in page(response).select(".govuk-error-summary li")]
+    return [text for _, text in error_summary(response)]
 
 
 def test_a_care_home_manager_signs_in_from_the_email_and_updates_capacity(system, unique):

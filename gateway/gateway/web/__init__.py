@@ -13,12 +13,14 @@ exactly as the API does; what differs is only the edge:
 """
 from __future__ import annotations
 
+from datetime import datetime
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.datastructures import MultiDict
 
+from tracker_common.clock import london_time
 from tracker_common.contracts.errors import Forbidden, NotAuthenticated, NotFound, TrackerError
 from tracker_common.contracts.permissions import Action, may, scopes
 from tracker_common.logs import get_logger
@@ -179,6 +181,16 @@ def by_field(errors: list[dict]) -> dict[str, list[str]]:
 
 
 NAMES = {"sub_icb": "Sub-ICB", "local_authority": "Local Authority", "personal_health_budget": "Personal health budget"}
+
+
+def pounds(text: str) -> str | None:
+    """An amount as people type it ("£1,050") as the API takes it ("1050")."""
+    return text.strip().replace("£", "").replace(",", "") or None
+
+
+def when(iso: str | None) -> str:
+    """An ISO time as GOV.UK writes it, in UK time ("" for none)."""
+    return london_time(datetime.fromisoformat(iso)) if iso else ""
 
 
 def label(code: str | None) -> str:

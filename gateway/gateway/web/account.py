@@ -124,7 +124,7 @@ def register():
     values = request.form if request.method == "POST" else {}
     errors = []
     try:
-        options = call("identity", "find_places", query={"text": place}) if len(place) >= 2 else []
+        options = call("identity", "find_places", query={"text": place}) if place else []
     except InvalidInput as refused:
         options, errors = [], field_errors(refused, {("text",): ("place", "Where you work")})
     except TrackerError as refused:

@@ -3,14 +3,13 @@ and update one's capacity (the "provider update"); follow a bulk upload."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from flask import flash, g, redirect, render_template, request, url_for
 
 from tracker_common.contracts.errors import InvalidInput, NotFound, TrackerError
 from tracker_common.contracts.vocabulary import LONG_TERM_VACANCY_TYPES, NOT_AVAILABLE_REASONS, SHORT_STAY_SERVICES
 
-from . import blp, by_field, call, error_page, field_errors, kept_form, label, signed_in
+from . import blp, by_field, call, error_page, field_errors, kept_form, label, pounds, signed_in, when
 
 PER_PAGE = 20
 FIGURES = (("maximum_capacity", "Maximum capacity", "All the beds of this type if the home were empty"),
@@ -26,17 +25,6 @@ PLAIN_MESSAGES = {"Missing data for required field.": "Enter a figure",
 STALENESS = {"never": ("No return yet", "red"), "fresh": (None, None),
              "stale_24h": ("Not updated for over 24 hours", "yellow"),
              "stale_48h": ("Not updated for over 48 hours", "red")}
-
-
-def when(iso: str | None) -> str:
-    """"24 November 2026 at 9:05am" in London time, as GOV.UK writes dates."""
-    if not iso:
-        return ""
-    from zoneinfo import ZoneInfo
-
-    moment = datetime.fromisoformat(iso).astimezone(ZoneInfo("Europe/London"))
-    hour = moment.strftime("%I").lstrip("0")
-    return f"{moment.day} {moment:%B %Y} at {hour}:{moment:%M}{moment.strftime('%p').lower()}"
 
 
 @blp.route("/capacity")
@@ -80,18 +68,13 @@ def _form_values(location: dict, current: dict | None) -> dict:
     return values
 
 
-def _money(text: str) -> str | None:
-    cleaned = text.strip().replace("£", "").replace(",", "")
-    return cleaned or None
-
-
 def _payload(location: dict, form) -> dict:
     """The capacity return the form describes (empty boxes left out, so the
     service names each one)."""
     vacancies = []
     for vacancy_type in location["long_term_vacancy_types"]:
         entry = {"vacancy_type": vacancy_type, "flexible": bool(form.get(f"{vacancy_type}-flexible"))}
-        price = _money(form.get(f"{vacancy_type}-weekly_price_from", ""))
+        price = pounds(form.get(f"{vacancy_type}-weekly_price_from", ""))
         if price is not None:
             entry["weekly_price_from"] = price
         for name, _, _ in FIGURES:
@@ -103,7 +86,7 @@ def _payload(location: dict, form) -> dict:
         vacancies.append(entry)
     prices = {}
     for service in location.get("short_stay_services") or []:
-        prices[service] = _money(form.get(f"short_stay-{service}", ""))
+        prices[service] = pounds(form.get(f"short_stay-{service}", ""))
     return {"vacancies": vacancies, "short_stay_prices": prices,
             "confirm_over_registered_capacity": bool(form.get("confirm_over_registered_capacity"))}
 

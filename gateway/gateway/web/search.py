@@ -15,8 +15,7 @@ from tracker_common.contracts.permissions import Action, may
 from tracker_common.contracts.search import RATINGS, UPDATED_WITHIN, ExportQuery, SearchQuery
 from tracker_common.contracts.vocabulary import FUNDING_SOURCES, LONG_TERM_VACANCY_TYPES, SHORT_STAY_SERVICES
 
-from . import blp, by_field, call, error_page, field_errors, signed_in
-from .capacity import when
+from . import blp, by_field, call, error_page, field_errors, pounds, signed_in, when
 
 SEARCH_QUERY, EXPORT_QUERY = SearchQuery(), ExportQuery()
 LISTS = ("vacancy_types", "ratings", "funding_sources")
@@ -40,7 +39,7 @@ def _asked() -> dict:
         elif request.args.get(name, "").strip():
             asked[name] = request.args[name].strip()
     if "max_weekly_price" in asked:
-        asked["max_weekly_price"] = asked["max_weekly_price"].replace("£", "").replace(",", "")
+        asked["max_weekly_price"] = pounds(asked["max_weekly_price"])
     return asked
 
 

@@ -7,8 +7,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from tracker_common.contracts.errors import Conflict, NotFound, TrackerError
 
-from . import blp, call, error_page, signed_in
-from .capacity import when
+from . import blp, call, error_page, signed_in, when
 
 ACTIONS = {"password-reset": ("reset_password", "{name} has been emailed a new one-time password."),
            "deactivation": ("deactivate_user", "{name} is deactivated: they can no longer sign in.")}

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+
+from tracker_common.clock import LONDON, london_date, london_time
 
 # -- statuses -----------------------------------------------------------------------------
 # GOV.UK Notify's: `sending` while a provider has it or a retry is due;
@@ -17,7 +18,6 @@ FINAL = frozenset({DELIVERED, PERMANENT_FAILURE, TEMPORARY_FAILURE, TECHNICAL_FA
 FAILURE_STATUS = {"temporary": TEMPORARY_FAILURE, "permanent": PERMANENT_FAILURE, "technical": TECHNICAL_FAILURE}
 
 HIDDEN = "(hidden)"
-LONDON = ZoneInfo("Europe/London")
 
 
 def retry_delay(attempts: int, base: float, cap: float) -> timedelta:
@@ -85,17 +85,6 @@ class Links:
 
     def __call__(self, path: str) -> str:
         return self.base.rstrip("/") + path
-
-
-def london_time(at: datetime) -> str:
-    """"2:05pm on 23 November 2026", UK time, as GOV.UK writes times."""
-    local = at.astimezone(LONDON)
-    return f"{local.strftime('%I:%M%p').lstrip('0').lower()} on {local.day} {local.strftime('%B %Y')}"
-
-
-def london_date(at: datetime) -> str:
-    local = at.astimezone(LONDON)
-    return f"{local.day} {local.strftime('%B %Y')}"
 
 
 def _days(n: int) -> str:

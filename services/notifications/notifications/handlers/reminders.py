@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from tracker_common.clock import LONDON
 from tracker_common.contracts.errors import Forbidden, InvalidInput
 from tracker_common.contracts.permissions import Action, Principal, Target, may, scopes
 
@@ -93,7 +94,7 @@ def monthly_refresh(uow, *, lookup, sealer, links: rules.Links, first_day: int, 
     locations = [facts_of(loc) for loc in session.scalars(
         select(Location).where(Location.active.is_(True)).order_by(Location.location_id))]
     contacts = contacts_of(lookup, [loc["location_id"] for loc in locations]) if locations else []
-    month = now.astimezone(rules.LONDON).strftime("%B %Y")
+    month = now.astimezone(LONDON).strftime("%B %Y")
     emails = 0
     for person in rules.group_by_recipient(locations, contacts):
         send(uow, sealer, rules.monthly_refresh(person, period=period, month=month, window_ends=window_ends,
