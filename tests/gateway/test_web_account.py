@@ -344,3 +344,12 @@ def test_a_search_that_finds_nothing_says_so(browser, backend):
     shown = page(browser.get("/register?place=zzz"))
     assert "Nothing matches" in shown.find(id="nothing-found").get_text()
     assert shown.find("input", {"name": "choice"}) is None
+
+
+def test_a_search_too_short_to_ask_is_named_on_its_box(browser, backend):
+    backend.answers[("identity", "find_places")] = service_errors.InvalidInput(
+        fields={"text": ["Length must be between 2 and 100."]})
+    response = browser.get("/register?place=a")
+    assert response.status_code == 422
+    assert error_summary(response) == [("place", "Where you work: Length must be between 2 and 100.")]
+    assert page(response).find(id="nothing-found") is None
