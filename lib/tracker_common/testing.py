@@ -143,16 +143,16 @@ class TcpProxy:
                 pass
 
     def cut(self) -> None:
-        if self._listener is not None:
-            try:
-                self._listener.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            self._listener.close()
-            self._listener = None
+        # The listening socket is shut down (which wakes its accept) and
+        # closed with the rest, once its thread has finished: closed at once,
+        # its thread would keep a stale reader on a descriptor number that
+        # PostgreSQL's next connection may get.
+        listener, self._listener = self._listener, None
         with self._lock:
             sockets, self._connections = self._connections, []
             threads, self._threads = self._threads, []
+        if listener is not None:
+            sockets.insert(0, listener)
         for s in sockets:
             try:
                 s.shutdown(socket.SHUT_RDWR)
@@ -168,6 +168,9 @@ class TcpProxy:
                 s.close()
             except OSError:
                 pass
+        stuck = [thread for thread in threads if thread.is_alive()]
+        if stuck:
+            raise RuntimeError(f"{len(stuck)} proxy thread(s) still blocked after the cut")
 
     def restore(self) -> None:
         self.start()
