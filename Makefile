@@ -36,6 +36,7 @@ migrate:
 	@$(BIN)/python -m capacity.manage migrate
 	@$(BIN)/python -m search.manage migrate
 	@$(BIN)/python -m notifications.manage migrate
+	@$(BIN)/python -m reporting.manage migrate
 
 DEMO_DATA := $(VAR_DIR)/synthetic-$(DEMO_SIZE)
 DEMO_SIZE ?= small

@@ -47,7 +47,7 @@ class Tracker:
         self.public_url = env("PUBLIC_URL", "http://localhost:8000")
         self.session_secret = web_session_key()
         self.session_store = self.revocations.client  # web sessions live in Redis, beside revocations
-        self.services = [s for s in env("HEALTH_SERVICES", "identity,providers,capacity,search,notifications")
+        self.services = [s for s in env("HEALTH_SERVICES", "identity,providers,capacity,search,notifications,reporting")
                          .split(",") if s]
 
     def call(self, service: str, method: str, **kwargs):
@@ -99,13 +99,15 @@ def create_app(tracker: Tracker | None = None) -> Flask:
     from .identity_api import blp as identity_blp
     from .providers_api import blp as providers_blp
     from .notifications_api import blp as notifications_blp
+    from .reports_api import blp as reports_blp
     from .search_api import blp as search_blp
     api.register_blueprint(identity_blp)
     api.register_blueprint(providers_blp)
     api.register_blueprint(capacity_blp)
     api.register_blueprint(search_blp)
     api.register_blueprint(notifications_blp)
-    for blueprint in (identity_blp, providers_blp, capacity_blp, search_blp, notifications_blp):
+    api.register_blueprint(reports_blp)
+    for blueprint in (identity_blp, providers_blp, capacity_blp, search_blp, notifications_blp, reports_blp):
         csrf.exempt(blueprint)  # the API takes bearer tokens, never cookies: nothing to forge
 
     from .web import blp as web_blp

@@ -2,6 +2,10 @@
 page: the pieces every read model's rebuild shares."""
 from __future__ import annotations
 
+import argparse
+import json
+import sys
+from pathlib import Path
 from typing import Callable, Iterator
 
 from marshmallow import ValidationError
@@ -38,3 +42,42 @@ def valid_snapshots(snapshots: list[dict], event_type: str) -> list[dict]:
             continue
         valid.append(snapshot)
     return valid
+
+
+def read_model_commands(service: str, migrations_dir: Path, rebuild: Callable[..., dict], tables: tuple,
+                        argv=None) -> int:
+    """The operator commands of a service that keeps a read model:
+    `migrate`, and `rebuild [--reset]` (refill it from the owning services'
+    snapshots, in one transaction: a failed rebuild changes nothing)."""
+    from .clock import clock_from_environment
+    from .config import env_float, load_settings
+    from .contracts.errors import TrackerError
+    from .db import Database
+    from .migrations import upgrade
+    from .rpc import RpcPool
+
+    parser = argparse.ArgumentParser(prog=f"python -m {service}.manage")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help=f"create or upgrade the {service} database")
+    rebuild_parser = commands.add_parser("rebuild", help="refill the read model from the owning services")
+    rebuild_parser.add_argument("--reset", action="store_true", help="forget the current read model first")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    if args.command == "migrate":
+        upgrade(migrations_dir, settings.database_url(service))
+        print(f"{service}: database is up to date")
+        return 0
+    pool = RpcPool(settings.amqp_uri, env_float("REBUILD_RPC_TIMEOUT", 60.0))
+    database = Database(settings.database_url(service), tables, clock_from_environment(), pool_size=1)
+    try:
+        with database.unit_of_work() as uow:
+            counts = rebuild(uow, lambda source, method, after: pool.call(source, method, after=after),
+                             reset=args.reset)
+    except TrackerError as exc:
+        print(f"{service}: rebuild failed, nothing changed: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        pool.close()
+        database.dispose()
+    print(f"{service}: read model rebuilt {json.dumps(counts)}")
+    return 0

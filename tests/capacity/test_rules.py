@@ -10,9 +10,9 @@ import pytest
 from marshmallow import ValidationError
 
 from capacity.rules import (MINIMUM_WEEKLY_PRICE, LocationFacts, ReturnRefused, check_capacity_return,
-                            check_home_care_return, check_workforce_return, same_figures, staleness)
+                            check_home_care_return, check_workforce_return, same_figures)
 from tracker_common.contracts.capacity import (CapacityReturnRequest, HomeCareReturnRequest, VacancyFigures,
-                                               VisitingReturnRequest, WorkforceReturnRequest)
+                                               VisitingReturnRequest, WorkforceReturnRequest, staleness)
 
 ALDER = LocationFacts(location_id="1-1000000001", kind="care_home",
                       long_term_vacancy_types=("dementia_residential", "general_residential"),

@@ -8,6 +8,7 @@ registered beds...) and the rules across fields are in the capacity service
 from __future__ import annotations
 
 import decimal
+from datetime import datetime, timedelta
 
 from marshmallow import Schema, fields, validate
 
@@ -169,3 +170,18 @@ class BulkUploadRequest(Schema):
 class BulkTemplateQuery(Schema):
     provider_id = fields.String(validate=validate.Length(max=20))
     la_code = fields.String(validate=validate.Regexp(r"^E\d{8}$"))
+
+
+# -- staleness (capacity, reports and pages all say it the same way) ------------------
+def staleness(last_submitted_at: datetime | None, now: datetime, *, thresholds_hours=(24, 48)) -> str:
+    """How old a location's latest return is: "never" (no return), "fresh",
+    or "stale_<h>h" for the largest threshold it is strictly older than
+    (by default "stale_24h" after 24 hours, "stale_48h" after 48)."""
+    if last_submitted_at is None:
+        return "never"
+    age = now - last_submitted_at
+    label = "fresh"
+    for hours in sorted(thresholds_hours):
+        if age > timedelta(hours=hours):
+            label = f"stale_{hours}h"
+    return label

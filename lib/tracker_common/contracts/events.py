@@ -215,6 +215,23 @@ class PostcodesPublished(_Data):
                                          fields.Float())), required=True)
 
 
+class GeographyPublished(_Data):
+    """England's geography with its names, as providers hold it, announced
+    whenever it is loaded: reports roll up along it and show its names.
+    Rows are compact tuples; `version` orders announcements (a newer one
+    replaces what an older one said)."""
+
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    # (code, name)
+    nhs_regions = fields.List(fields.Tuple((fields.String(), fields.String())), required=True)
+    # (code, name, nhs_region_code)
+    icbs = fields.List(fields.Tuple((fields.String(), fields.String(), fields.String())), required=True)
+    # (code, name, icb_code)
+    sub_icbs = fields.List(fields.Tuple((fields.String(), fields.String(), fields.String())), required=True)
+    # (code, name)
+    local_authorities = fields.List(fields.Tuple((fields.String(), fields.String())), required=True)
+
+
 class ContractRequested(_Data):
     contract_id = fields.String(required=True)
     location_id = fields.String(required=True)
@@ -311,6 +328,7 @@ EVENTS: dict[str, type[Schema]] = {
     "providers.organisation_updated": OrganisationUpdated,
     "providers.location_updated": LocationUpdated,
     "providers.postcodes_published": PostcodesPublished,
+    "providers.geography_published": GeographyPublished,
     "providers.contract_requested": ContractRequested,
     "providers.contract_decided": ContractDecided,
     "capacity.return_submitted": ReturnSubmitted,
@@ -335,6 +353,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "identity.password_reset", "identity.password_expiring", "identity.account_locked",
         "providers.contract_requested", "providers.contract_decided", "capacity.bulk_upload_processed",
         "providers.location_updated"),
+    # reporting's read model: locations, every return (history) and the geography's names
+    "reporting": ("providers.location_updated", "capacity.return_submitted", "providers.geography_published"),
 }
 
 

@@ -11,7 +11,6 @@ them). Messages about the return as a whole are under "_schema"."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from marshmallow.error_store import merge_errors
@@ -268,18 +267,3 @@ def check_home_care_return(facts: LocationFacts, command: dict) -> dict:
             "extra_care_hours_available_per_week":
                 Decimal(str(command["extra_care_hours_available_per_week"])).quantize(TENTHS),
             "issues": issues}
-
-
-# -- staleness -------------------------------------------------------------------------
-def staleness(last_submitted_at: datetime | None, now: datetime, *, thresholds_hours=(24, 48)) -> str:
-    """How old a location's latest return is: "never" (no return), "fresh",
-    or "stale_<h>h" for the largest threshold it is strictly older than
-    (by default "stale_24h" after 24 hours, "stale_48h" after 48)."""
-    if last_submitted_at is None:
-        return "never"
-    age = now - last_submitted_at
-    label = "fresh"
-    for hours in sorted(thresholds_hours):
-        if age > timedelta(hours=hours):
-            label = f"stale_{hours}h"
-    return label

@@ -43,7 +43,7 @@ class SummaryQuery(Schema):
 
 
 class SnapshotPage(Schema):
-    after = fields.String(load_default="", validate=validate.Length(max=20))
+    after = fields.String(load_default="", validate=validate.Length(max=36))  # a location id or a return id
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
 
 
@@ -112,6 +112,18 @@ class CapacityService:
         schema = schema_of("capacity.return_submitted")
         with self.db.unit_of_work() as uow:
             result = returns.snapshot_page(uow, page["after"], page["limit"])
+        result["snapshots"] = [schema.dump(s) for s in result["snapshots"]]
+        return result
+
+    @rpc(**expected)
+    def return_history_snapshots(self, after="", limit=500):
+        """Every return ever accepted, oldest id first, page by page, as
+        `capacity.return_submitted` carries it (`next` is the `after` of the
+        following page, None at the end)."""
+        page = load(SnapshotPage(), {"after": after, "limit": limit})
+        schema = schema_of("capacity.return_submitted")
+        with self.db.unit_of_work() as uow:
+            result = returns.history_snapshot_page(uow, page["after"], page["limit"])
         result["snapshots"] = [schema.dump(s) for s in result["snapshots"]]
         return result
 

@@ -148,6 +148,16 @@ class ProvidersService:
         return result
 
     @rpc(**expected)
+    def geography_snapshots(self, after=""):
+        """England's geography with its names, as
+        `providers.geography_published` carries it: one page, served like
+        every other snapshot RPC (`after` is there for that, and unused)."""
+        schema = EVENTS["providers.geography_published"]()
+        with self.db.unit_of_work() as uow:
+            snapshot = schema.dump(geography.geography_snapshot(uow.session, uow.now()))
+        return {"snapshots": [snapshot], "next": None}
+
+    @rpc(**expected)
     def postcode_snapshots(self, after="", limit=5000):
         """The postcode directory and its version, page by page, as
         `providers.postcodes_published` carries it (`next` is the `after` of

@@ -1,5 +1,3 @@
-"""The reporting service: a read model of capacity over time, utilisation reports, exports.
-
-Not built yet (see the issue tracker): this package only reserves the name,
-so nothing here runs or answers.
-"""
+"""The reporting service: utilisation over time, when locations last updated,
+the public bed state and data exports, from its own read model of locations
+and every capacity return."""

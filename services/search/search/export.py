@@ -16,14 +16,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-Cell = str | int | float | None
+from tracker_common.spreadsheets import Cell, cell_text, fit_columns, safe
+
 Result = dict[str, Any]
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # Only the codes that title-casing gets wrong; label() title-cases the rest.
@@ -172,16 +171,9 @@ COLUMNS: tuple[tuple[str, Callable[[Result], Cell]], ...] = (
 )
 
 
-def _safe(value: Cell) -> Cell:
-    """Text that a spreadsheet could run as a formula gets a leading quote; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _rows(results: list[Result], clean: Callable[[Cell], Cell] = lambda value: value) -> list[list[Cell]]:
     """The cells of every result, cleaned first, then made safe (cleaning could expose an "=")."""
-    return [[_safe(clean(cell(result))) for _, cell in COLUMNS] for result in results]
+    return [[safe(clean(cell(result))) for _, cell in COLUMNS] for result in results]
 
 
 def to_csv(results: list[Result], criteria: dict, generated_at: datetime) -> bytes:
@@ -219,18 +211,6 @@ def _criteria_rows(criteria: dict) -> list[tuple[str, Cell]]:
     return rows
 
 
-def _cell_text(value: Cell) -> Cell:
-    """openpyxl refuses control characters (a pasted vertical tab in a note): drop them."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-
-
-def _fit_columns(sheet, rows: list[list[Cell]], minimum: int = 10, maximum: int = 50) -> None:
-    """Widths from the longest text in each column (first lines only), within reason."""
-    for index, column in enumerate(zip(*rows), start=1):
-        longest = max(len(str(value).split("\n")[0]) if value is not None else 0 for value in column)
-        sheet.column_dimensions[get_column_letter(index)].width = max(minimum, min(maximum, longest + 2))
-
-
 def to_xlsx(results: list[Result], criteria: dict, generated_at: datetime) -> bytes:
     """The results as an Excel workbook: sheet "Vacancies" (bold, frozen header row and
     an autofilter, so a nurse can sort and filter at once) and sheet "Search" (what was
@@ -239,7 +219,7 @@ def to_xlsx(results: list[Result], criteria: dict, generated_at: datetime) -> by
     sheet = workbook.active
     sheet.title = "Vacancies"
     headers: list[Cell] = [header for header, _ in COLUMNS]
-    rows = _rows(results, _cell_text)
+    rows = _rows(results, cell_text)
     for row in (headers, *rows):
         sheet.append(row)
     bold = Font(bold=True)
@@ -249,12 +229,12 @@ def to_xlsx(results: list[Result], criteria: dict, generated_at: datetime) -> by
         cell.number_format = "0.0"  # shown with one decimal, kept a number for sorting
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(rows) + 1}"
-    _fit_columns(sheet, [headers, *rows])
+    fit_columns(sheet, [headers, *rows])
 
     search = workbook.create_sheet("Search")
     search.append(["Criterion", "Value"])
     for name, value in _criteria_rows(criteria):
-        search.append([name, _safe(_cell_text(value))])
+        search.append([name, safe(cell_text(value))])
     search.append(["Generated", f"{_utc_text(generated_at)} UTC"])
     search.append(["Results", len(results)])
     for cell in search[1]:

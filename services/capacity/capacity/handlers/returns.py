@@ -11,8 +11,10 @@ from tracker_common.contracts.errors import Forbidden, InvalidInput, NotFound
 from tracker_common.contracts.permissions import Action, Principal, may
 
 from ..models import CapacityReturn, LatestReturn, LocationFacts, OtherReturn
+from tracker_common.contracts.capacity import staleness
+
 from ..rules import (ReturnRefused, check_capacity_return, check_home_care_return, check_workforce_return,
-                     same_figures, staleness)
+                     same_figures)
 from .reference import rule_facts, target_of
 
 
@@ -145,6 +147,13 @@ def stale_locations(uow, now: datetime, *, older_than_hours: int) -> list[dict]:
             for facts, submitted in rows]
 
 
+def _snapshot(row: CapacityReturn, facts: LocationFacts) -> dict:
+    """A return as `capacity.return_submitted` carries it."""
+    return {**row.figures, "return_id": row.id, "location_id": row.location_id, "sequence": row.sequence,
+            "submitted_at": row.submitted_at, "still_true": row.still_true, "source": row.source,
+            "provider_id": facts.provider_id, "la_code": facts.la_code, "sub_icb_code": facts.sub_icb_code}
+
+
 def snapshot_page(uow, after: str, limit: int) -> dict:
     """The current return of every location, `limit` at a time after `after`
     (for rebuilding read models)."""
@@ -152,11 +161,19 @@ def snapshot_page(uow, after: str, limit: int) -> dict:
         select(CapacityReturn, LocationFacts).join(LatestReturn, LatestReturn.return_id == CapacityReturn.id)
         .join(LocationFacts, LocationFacts.location_id == CapacityReturn.location_id)
         .where(CapacityReturn.location_id > after).order_by(CapacityReturn.location_id).limit(limit)).all()
-    snapshots = [{**row.figures, "return_id": row.id, "location_id": row.location_id, "sequence": row.sequence,
-                  "submitted_at": row.submitted_at, "still_true": row.still_true, "source": row.source,
-                  "provider_id": facts.provider_id, "la_code": facts.la_code, "sub_icb_code": facts.sub_icb_code}
-                 for row, facts in rows]
-    return {"snapshots": snapshots, "next": rows[-1][0].location_id if len(rows) == limit else None}
+    return {"snapshots": [_snapshot(row, facts) for row, facts in rows],
+            "next": rows[-1][0].location_id if len(rows) == limit else None}
+
+
+def history_snapshot_page(uow, after: str, limit: int) -> dict:
+    """Every return ever accepted, `limit` at a time after the return id
+    `after` (for rebuilding read models that keep history, such as reports)."""
+    rows = uow.session.execute(
+        select(CapacityReturn, LocationFacts)
+        .join(LocationFacts, LocationFacts.location_id == CapacityReturn.location_id)
+        .where(CapacityReturn.id > after).order_by(CapacityReturn.id).limit(limit)).all()
+    return {"snapshots": [_snapshot(row, facts) for row, facts in rows],
+            "next": rows[-1][0].id if len(rows) == limit else None}
 
 
 # -- workforce, visiting, home care ----------------------------------------------------

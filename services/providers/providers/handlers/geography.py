@@ -66,9 +66,26 @@ def load_geography(uow, geography: dict) -> dict[str, int]:
         {"code": la["code"], "name": la["name"], "kind": la["kind"],
          "ons_region_code": la.get("ons_region_code"), "ons_region_name": la.get("ons_region_name")}
         for la in geography["local_authorities"]], "code")
+    uow.record_event("providers.geography_published", geography_snapshot(session, uow.now()))
     return {"nhs_regions": len(geography["nhs_regions"]), "icbs": len(geography["icbs"]),
             "sub_icbs": len(geography["sub_icbs"]), "local_authorities": len(geography["local_authorities"]),
             "organisations_announced": announced}
+
+
+def geography_snapshot(session: Session, now) -> dict:
+    """The geography with its names, as `providers.geography_published`
+    carries it. Versioned by the time it is read, so that an older
+    announcement still on its way never replaces it."""
+    return {
+        "version": int(now.timestamp()),
+        "nhs_regions": [tuple(r) for r in session.execute(select(NhsRegion.code, NhsRegion.name)
+                                                          .order_by(NhsRegion.code))],
+        "icbs": [tuple(r) for r in session.execute(select(Icb.code, Icb.name, Icb.nhs_region_code).order_by(Icb.code))],
+        "sub_icbs": [tuple(r) for r in session.execute(select(SubIcb.code, SubIcb.name, SubIcb.icb_code)
+                                                       .order_by(SubIcb.code))],
+        "local_authorities": [tuple(r) for r in session.execute(select(LocalAuthority.code, LocalAuthority.name)
+                                                                .order_by(LocalAuthority.code))],
+    }
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,111 @@
+"""Queries of the reports: validated by the gateway (query string) and again
+by the reporting service.
+
+Utilisation sets any two dimensions against each other ("vacancy type by
+Local Authority", "location by vacancy type", "month by vacancy type" for the
+chart over time), for one month or a range of months, within a geography."""
+from __future__ import annotations
+
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from .search import ONS_CODE
+
+DIMENSIONS = ("month", "vacancy_type", "location", "provider", "kind", "local_authority", "sub_icb", "icb",
+              "nhs_region")
+MAX_MONTHS = 36
+MAX_ROWS_PER_PAGE = 500
+EXPORT_LIMIT = 50_000
+FORMATS = ("csv", "xlsx")
+
+
+class Month(fields.String):
+    """A calendar month written "2026-11", loaded as its first day."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        try:
+            year, month = text.split("-")
+            if len(year) != 4 or len(month) != 2:
+                raise ValueError
+            return date(int(year), int(month), 1)
+        except ValueError:
+            raise ValidationError("Not a month: write it as 2026-11.")
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else f"{value:%Y-%m}"
+
+
+def months_apart(first: date, last: date) -> int:
+    """How many calendar months `first`..`last` spans, both included."""
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+class _Geography(Schema):
+    """Only locations within these areas (all that are given)."""
+
+    nhs_region_code = fields.String(validate=ONS_CODE, metadata={"description": "NHS region (E40...)"})
+    icb_code = fields.String(validate=ONS_CODE, metadata={"description": "Integrated Care Board (E54...)"})
+    sub_icb_code = fields.String(validate=ONS_CODE, metadata={"description": "Sub-ICB location (E38...)"})
+    la_code = fields.String(validate=ONS_CODE, metadata={"description": "Local Authority"})
+
+
+def _page():
+    return fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+
+
+def _per_page(default: int):
+    return fields.Integer(load_default=default, validate=validate.Range(min=1, max=MAX_ROWS_PER_PAGE))
+
+
+class UtilisationQuery(_Geography):
+    rows = fields.String(required=True, validate=validate.OneOf(DIMENSIONS),
+                         metadata={"description": "What each row is"})
+    columns = fields.String(load_default=None, validate=validate.OneOf(DIMENSIONS),
+                            metadata={"description": "What each column is (none: one column, the total)"})
+    from_month = Month(load_default=None, metadata={"description": "First month, 2026-11 (default: this month)"})
+    to_month = Month(load_default=None, metadata={"description": "Last month (default: the first month)"})
+    page = _page()
+    per_page = _per_page(100)
+
+    @validates_schema
+    def _consistent(self, data, **kwargs):
+        errors = {}
+        if data.get("columns") and data["columns"] == data.get("rows"):
+            errors["columns"] = ["Choose a different dimension for the columns than for the rows."]
+        first, last = data.get("from_month"), data.get("to_month")
+        if first and last:
+            if last < first:
+                errors["to_month"] = ["The last month is before the first."]
+            elif months_apart(first, last) > MAX_MONTHS:
+                errors["to_month"] = [f"At most {MAX_MONTHS} months at a time."]
+            elif last != first and "month" not in (data.get("rows"), data.get("columns")):
+                # A location's months would be added together.
+                errors["to_month"] = ["For more than one month, put month on the rows or the columns."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class LastModifiedQuery(_Geography):
+    not_updated_for_hours = fields.Integer(
+        load_default=None, validate=validate.Range(min=1, max=24 * 366),
+        metadata={"description": "Only locations not updated for this long (and those never updated)"})
+    page = _page()
+    per_page = _per_page(50)
+
+
+class BedStateQuery(Schema):
+    """One Local Authority or one Sub-ICB (exactly one)."""
+
+    la_code = fields.String(validate=ONS_CODE)
+    sub_icb_code = fields.String(validate=ONS_CODE)
+
+    @validates_schema
+    def _one_area(self, data, **kwargs):
+        if bool(data.get("la_code")) == bool(data.get("sub_icb_code")):
+            raise ValidationError("Give one Local Authority (la_code) or one Sub-ICB (sub_icb_code).", "la_code")
+
+
+class ExportQuery(_Geography):
+    format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS))

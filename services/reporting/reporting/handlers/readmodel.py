@@ -1,0 +1,106 @@
+"""Keeping the read model: profiles from providers, every return from
+capacity, the geography's names from providers. Each snapshot is applied
+only when newer than what is held (the location's version, the return's
+sequence, the geography's version), in single upserts, so redelivered,
+reordered or replayed events, concurrent consumers and rebuilds interleaved
+with events never make it go back.
+
+Snapshots arrive JSON-ready (as on the wire)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from ..models import Area, MonthlyPosition, ReportLocation
+from ..rules import month_of, position
+
+GEOGRAPHY_LOCK = 74_301  # advisory lock: applying a geography
+PROFILE = ("name", "provider_id", "provider_name", "kind", "postcode", "la_code", "sub_icb_code", "icb_code",
+           "nhs_region_code", "active", "reminders_enabled")
+
+
+def _newest(snapshots: list[dict], key, version) -> list[dict]:
+    """One snapshot a key, its newest: an upsert may touch a row only once."""
+    newest: dict = {}
+    for snapshot in snapshots:
+        held = newest.get(key(snapshot))
+        if held is None or version(snapshot) > version(held):
+            newest[key(snapshot)] = snapshot
+    return [newest[k] for k in sorted(newest)]  # in key order: concurrent upserts never deadlock
+
+
+def apply_location_snapshots(session: Session, snapshots: list[dict]) -> None:
+    rows = [{"location_id": s["location_id"], "location_version": s["version"], "name": s["name"],
+             "provider_id": s["organisation_id"], "provider_name": s.get("provider_name"), "kind": s.get("kind"),
+             "postcode": s["postcode"], "la_code": s["la_code"], "sub_icb_code": s["sub_icb_code"],
+             "icb_code": s.get("icb_code"), "nhs_region_code": s.get("nhs_region_code"), "active": s["active"],
+             "reminders_enabled": s.get("reminders_enabled", True)}
+            for s in _newest(snapshots, lambda s: s["location_id"], lambda s: s["version"])]
+    if not rows:
+        return
+    statement = insert(ReportLocation).values(rows)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["location_id"],
+        set_={c: statement.excluded[c] for c in ("location_version", *PROFILE)},
+        where=ReportLocation.location_version < statement.excluded.location_version))
+
+
+def apply_return_snapshots(session: Session, snapshots: list[dict]) -> None:
+    """A return is the location's latest when newer than the one held, and
+    its position in its month when newer than that month's."""
+    latest = _newest(snapshots, lambda s: s["location_id"], lambda s: s["sequence"])
+    if not latest:
+        return
+    rows = [{"location_id": s["location_id"], "return_sequence": s["sequence"],
+             "last_updated_at": datetime.fromisoformat(s["submitted_at"]), "vacancies": position(s["vacancies"]),
+             "admission_status": s["admission_status"], "provider_id": s["provider_id"], "la_code": s["la_code"],
+             "sub_icb_code": s["sub_icb_code"]} for s in latest]
+    statement = insert(ReportLocation).values(rows)
+    no_profile_yet = ReportLocation.location_version == 0
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["location_id"],
+        set_={**{c: statement.excluded[c] for c in ("return_sequence", "last_updated_at", "vacancies",
+                                                    "admission_status")},
+              # until the profile arrives, the return's own alignment stands in
+              **{c: case((no_profile_yet, statement.excluded[c]), else_=getattr(ReportLocation, c))
+                 for c in ("provider_id", "la_code", "sub_icb_code")}},
+        where=ReportLocation.return_sequence < statement.excluded.return_sequence))
+
+    def month_key(s):
+        return (s["location_id"], month_of(datetime.fromisoformat(s["submitted_at"])))
+
+    months = [{"location_id": s["location_id"], "month": month_key(s)[1], "sequence": s["sequence"],
+               "submitted_at": datetime.fromisoformat(s["submitted_at"]), "vacancies": position(s["vacancies"])}
+              for s in _newest(snapshots, month_key, lambda s: s["sequence"])]
+    statement = insert(MonthlyPosition).values(months)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["location_id", "month"],
+        set_={c: statement.excluded[c] for c in ("sequence", "submitted_at", "vacancies")},
+        where=MonthlyPosition.sequence < statement.excluded.sequence))
+
+
+def apply_geography(session: Session, geography: dict) -> None:
+    """Names and parents of every area; a newer geography replaces an older
+    one, and what it no longer holds goes."""
+    version = geography["version"]
+    rows = [{"code": code, "kind": "nhs_region", "name": name, "parent_code": None, "version": version}
+            for code, name in geography["nhs_regions"]]
+    rows += [{"code": code, "kind": "icb", "name": name, "parent_code": parent, "version": version}
+             for code, name, parent in geography["icbs"]]
+    rows += [{"code": code, "kind": "sub_icb", "name": name, "parent_code": parent, "version": version}
+             for code, name, parent in geography["sub_icbs"]]
+    rows += [{"code": code, "kind": "local_authority", "name": name, "parent_code": None, "version": version}
+             for code, name in geography["local_authorities"]]
+    session.execute(select(func.pg_advisory_xact_lock(GEOGRAPHY_LOCK)))  # one geography at a time
+    if (session.scalar(select(func.max(Area.version))) or 0) > version:
+        return  # a newer geography is held
+    for start in range(0, len(rows), 1_000):
+        statement = insert(Area).values(rows[start:start + 1_000])
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["code"], set_={c: statement.excluded[c] for c in ("kind", "name", "parent_code",
+                                                                               "version")},
+            where=Area.version <= statement.excluded.version))
+    session.execute(delete(Area).where(Area.version < version))

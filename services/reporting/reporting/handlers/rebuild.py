@@ -1,0 +1,55 @@
+"""Rebuilding the read model from the owning services' snapshots: providers'
+locations and geography, and every return capacity ever accepted, page by
+page.
+
+The rebuild is one transaction: reports keep reading the old model until it
+commits, and a rebuild that fails changes nothing. It applies snapshots with
+the same newer-only rule as events, so events consumed meanwhile are never
+undone by an older snapshot."""
+from __future__ import annotations
+
+from sqlalchemy import delete, exists, func, select
+
+from tracker_common.logs import get_logger
+from tracker_common.snapshots import Fetch, pages, valid_snapshots
+
+from ..models import Area, MonthlyPosition, ReportLocation
+from .readmodel import apply_geography, apply_location_snapshots, apply_return_snapshots
+
+log = get_logger(__name__)
+REBUILD_LOCK = 74_302  # advisory lock: one rebuild at a time, whatever the number of instances
+SOURCES = (  # what, from whom, checked as which event, applied how
+    ("locations", "providers", "location_snapshots", "providers.location_updated", apply_location_snapshots),
+    ("returns", "capacity", "return_history_snapshots", "capacity.return_submitted", apply_return_snapshots),
+)
+
+
+def is_empty(session) -> bool:
+    return not session.scalar(select(exists().where(ReportLocation.location_id.isnot(None)))) \
+        and not session.scalar(select(exists().where(Area.code.isnot(None))))
+
+
+def rebuild(uow, fetch: Fetch, *, reset: bool = False, only_if_empty: bool = False) -> dict:
+    """Refill the read model from snapshots (`reset`: forget it first).
+    Returns counts; {"skipped": True} when `only_if_empty` and it is not."""
+    session = uow.session
+    session.execute(select(func.pg_advisory_xact_lock(REBUILD_LOCK)))
+    if only_if_empty and not is_empty(session):
+        return {"skipped": True}
+    if reset:
+        for model in (ReportLocation, MonthlyPosition, Area):
+            session.execute(delete(model))
+    counts = {"locations": 0, "returns": 0, "areas": 0, "refused": 0}
+    for kind, service, method, event_type, apply in SOURCES:
+        for page in pages(fetch, service, method):
+            valid = valid_snapshots(page["snapshots"], event_type)
+            counts["refused"] += len(page["snapshots"]) - len(valid)
+            apply(session, valid)
+            counts[kind] += len(valid)
+    for page in pages(fetch, "providers", "geography_snapshots"):
+        for geography in valid_snapshots(page["snapshots"], "providers.geography_published"):
+            apply_geography(session, geography)
+    counts["areas"] = session.scalar(select(func.count()).select_from(Area))
+    uow.commit()
+    log.info("read model rebuilt", reset=reset, **counts)
+    return counts

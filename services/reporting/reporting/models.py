@@ -1,0 +1,74 @@
+"""The reporting service's read model (in its own database), built only from
+providers' and capacity events and rebuilt from their snapshots."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, MetaData, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from tracker_common.db import NAMING_CONVENTION, plumbing_tables
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+outbox, processed_events = plumbing_tables(Base.metadata)
+TZ = DateTime(timezone=True)
+
+
+class ReportLocation(Base):
+    """A location as reports see it: where it sits in the geography (from its
+    latest profile) and its latest capacity return (each applied only when
+    newer). A return may arrive before the profile: the row is then keyed
+    only, and the return's own alignment stands in until the profile comes."""
+
+    __tablename__ = "report_locations"
+    location_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    location_version: Mapped[int] = mapped_column(Integer, server_default="0")
+    name: Mapped[str | None] = mapped_column(String(300))
+    provider_id: Mapped[str | None] = mapped_column(String(20), index=True)
+    provider_name: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str | None] = mapped_column(String(20))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    la_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    sub_icb_code: Mapped[str | None] = mapped_column(String(9), index=True)
+    icb_code: Mapped[str | None] = mapped_column(String(9))
+    nhs_region_code: Mapped[str | None] = mapped_column(String(9))
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    return_sequence: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_updated_at: Mapped[datetime | None] = mapped_column(TZ)
+    # [{vacancy_type, maximum_capacity, occupied, vacant, vacant_accepting, flexible}]
+    vacancies: Mapped[list] = mapped_column(JSONB, server_default="[]")
+    admission_status: Mapped[str | None] = mapped_column(String(20))
+
+
+class MonthlyPosition(Base):
+    """A location's position in a calendar month (London time): its last
+    return submitted that month. Utilisation over months is read from here,
+    so a month is never counted twice for a location that updated daily."""
+
+    __tablename__ = "monthly_positions"
+    location_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the first of the month
+    sequence: Mapped[int] = mapped_column(Integer)
+    submitted_at: Mapped[datetime] = mapped_column(TZ)
+    vacancies: Mapped[list] = mapped_column(JSONB)  # as ReportLocation.vacancies
+
+
+Index("ix_monthly_positions_month", MonthlyPosition.month)
+
+
+class Area(Base):
+    """A place in England's geography and its name: NHS regions, ICBs,
+    Sub-ICBs (each with its parent) and Local Authorities."""
+
+    __tablename__ = "areas"
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # nhs_region | icb | sub_icb | local_authority
+    name: Mapped[str] = mapped_column(String(160))
+    parent_code: Mapped[str | None] = mapped_column(String(9))
+    version: Mapped[int] = mapped_column(BigInteger)
