@@ -9,7 +9,7 @@ from flask import current_app, g, request
 from redis.exceptions import RedisError
 
 from tracker_common.contracts.errors import Forbidden, NotAuthenticated
-from tracker_common.contracts.permissions import Action, Principal, Target, may
+from tracker_common.contracts.permissions import Action, Principal, Target, may, scopes
 from tracker_common.rpc import ServiceUnavailable
 from tracker_common.tokens import verify_access_token
 
@@ -65,4 +65,11 @@ def login_required(view):
 def require_permission(action: Action, target: Target = Target()) -> None:
     """Edge check (services check again where the data is)."""
     if not may(g.principal, action, target):
+        raise Forbidden()
+
+
+def require_some_scope(action: Action) -> None:
+    """Edge check of an action held only over some locations (a care home
+    user's own, an analyst's aligned ones): the service narrows it."""
+    if not scopes(g.principal, action):
         raise Forbidden()

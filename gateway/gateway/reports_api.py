@@ -13,7 +13,7 @@ from tracker_common.contracts.permissions import Action
 from tracker_common.contracts.reporting import (EXPORT_LIMIT, BedStateQuery, ExportQuery, LastModifiedQuery,
                                                 UtilisationQuery)
 
-from .auth import require_permission
+from .auth import require_some_scope
 from .docs import errors, secured
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
@@ -129,7 +129,7 @@ def utilisation(query):
     or, with month on the rows or columns, a range of months (the chart over
     time: rows=month&columns=vacancy_type). A location counts in a month by
     its last return that month. Care home users cannot see it."""
-    require_permission(Action.VIEW_FULL_REPORTS)
+    require_some_scope(Action.VIEW_FULL_REPORTS)
     return reporting("utilisation", actor=g.claims, query=UTILISATION.dump(query))
 
 
@@ -142,7 +142,7 @@ def last_modified(query):
     """When each location last updated its capacity, never and oldest first
     (care home users see their own locations). Send reminders with
     `POST /api/v1/notifications/reminders`."""
-    require_permission(Action.VIEW_ACTIVITY_REPORTS)
+    require_some_scope(Action.VIEW_ACTIVITY_REPORTS)
     return reporting("last_modified", actor=g.claims, query=LAST_MODIFIED.dump(query))
 
 
@@ -165,7 +165,7 @@ def bed_state(query):
 def export_capacity(query):
     """The latest capacity of every location aligned to you (extended
     reporting; administrators: all), `format=csv` or `format=xlsx`."""
-    require_permission(Action.EXPORT_DATA)
+    require_some_scope(Action.EXPORT_DATA)
     exported = reporting("export_capacity", actor=g.claims, query=EXPORT.dump(query))
     return Response(base64.b64decode(exported["content"]), mimetype=exported["content_type"], headers={
         "Content-Disposition": f'attachment; filename="{exported["file_name"]}"',

@@ -65,7 +65,7 @@ class System:
         assert done.returncode == 0, done.stdout + done.stderr
 
     def prepare(self, demo_data: Path) -> None:
-        for service in ("identity", "providers", "capacity", "search", "notifications"):
+        for service in ("identity", "providers", "capacity", "search", "notifications", "reporting"):
             drop_database(self.database_template.format(service=service))
         import redis
         redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
@@ -75,6 +75,7 @@ class System:
         self.manage("capacity", "migrate")
         self.manage("search", "migrate")
         self.manage("notifications", "migrate")
+        self.manage("reporting", "migrate")
         self.manage("providers", "load-geography")
         self.manage("providers", "import-postcodes", str(demo_data / "ONSPD.csv"))
         self.manage("providers", "import-cqc", str(demo_data / "HSCA_Active_Locations.csv"))
@@ -266,6 +267,7 @@ def system(tmp_path_factory):
     system.start("search")
     system.start("mail")
     system.start("notifications")
+    system.start("reporting")
     system.start("gateway")
     try:
         system.wait_healthy()
