@@ -9,6 +9,7 @@ from flask import Response, current_app, g
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
 
+from tracker_common.contracts.identity import LastLoginPage, LastLoginQuery
 from tracker_common.contracts.permissions import Action
 from tracker_common.contracts.reporting import (EXPORT_LIMIT, BedStateQuery, ExportQuery, LastModifiedQuery,
                                                 UtilisationQuery)
@@ -144,6 +145,18 @@ def last_modified(query):
     `POST /api/v1/notifications/reminders`."""
     require_some_scope(Action.VIEW_ACTIVITY_REPORTS)
     return reporting("last_modified", actor=g.claims, query=LAST_MODIFIED.dump(query))
+
+
+@blp.route("/last-login", methods=["GET"])
+@secured(blp)
+@blp.arguments(LastLoginQuery, location="query", unknown=RAISE)
+@blp.response(200, LastLoginPage)
+@errors(blp, 401, 403, 404, 422)
+def last_login(query):
+    """When each person of an organisation (yours by default) last signed
+    in, those who never did first (care home users: their own organisation)."""
+    require_some_scope(Action.VIEW_ACTIVITY_REPORTS)
+    return current_app.extensions["tracker"].call("identity", "last_logins", actor=g.claims, query=query)
 
 
 @blp.route("/bed-state", methods=["GET"])

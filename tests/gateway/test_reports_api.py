@@ -75,3 +75,16 @@ def test_the_export_is_a_file_to_download(client, services, token):
     assert answer.status_code == 200 and answer.data == b"Location ID\r\n"
     assert answer.headers["Content-Disposition"] == 'attachment; filename="capacity-20260302-0900.csv"'
     assert (answer.headers["X-Locations"], answer.headers["X-Truncated"]) == ("2", "false")
+
+
+def test_last_login_is_answered_by_identity_for_those_holding_activity_reports(client, services, token):
+    services.answer = {"organisation_id": "prov-a", "organisation_name": "Alder Care", "users": [], "page": 1,
+                       "per_page": 50, "total": 0, "has_more": False}
+    answer = client.get("/api/v1/reports/last-login?not_logged_in_for_days=30",
+                        headers=bearer(token(Role.CARE_HOME_USER)))
+    assert answer.status_code == 200 and answer.json["organisation_name"] == "Alder Care"
+    assert services.sent_to("identity", "last_logins")["query"] == {"not_logged_in_for_days": 30, "page": 1,
+                                                                     "per_page": 50}
+    assert client.get("/api/v1/reports/last-login", headers=bearer(token(Role.APPROVER))).status_code == 403
+    assert client.get("/api/v1/reports/last-login?not_logged_in_for_days=0",
+                      headers=bearer(token(Role.CARE_HOME_USER))).status_code == 422

@@ -2,6 +2,7 @@
 passwords, deactivate leavers, grant permissions, read the audit trail,
 list users; and requests for access to further locations."""
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -320,3 +321,44 @@ def test_access_to_another_providers_location_goes_to_that_locations_approvers(
     with pytest.raises(NotFound):  # Alder Care's approver has no say over Birch Court
         call(identity_db, handlers.decide_application, deps, approver, application["id"],
              {"decision": "approve", "reason": None, "level": None})
+
+
+# -- the last login report ------------------------------------------------------------------
+def test_last_logins_list_never_signed_in_first_then_the_longest_ago(identity_db, create_user, principal, clock):
+    from sqlalchemy import update
+
+    recent = create_user(email="recent@alder-care.example", name="Ann Recent")
+    old = create_user(email="old@alder-care.example", name="Bob Old")
+    never = create_user(email="never@alder-care.example", name="Cat Never")
+    create_user(email="api@alder-care.example", name="Feed", api_user=True)  # not a person
+    with identity_db.unit_of_work() as uow:
+        for user_id, days in ((recent, 1), (old, 40)):
+            uow.session.execute(update(User).where(User.id == user_id)
+                                .values(last_login_at=clock.now() - timedelta(days=days)))
+        uow.commit()
+    staff = principal(create_user(email="staff@alder-care.example", name="Dee Staff", roles=()))
+
+    def report(actor, **query):
+        return call(identity_db, handlers.last_logins, actor, {"page": 1, "per_page": 50, **query})
+
+    found = report(staff)
+    assert found["organisation_name"] and found["total"] == 4
+    assert [u["name"] for u in found["users"]] == ["Cat Never", "Dee Staff", "Bob Old", "Ann Recent"]
+    assert found["users"][2]["last_login_at"] == (clock.now() - timedelta(days=40)).isoformat()
+    assert [u["name"] for u in report(staff, not_logged_in_for_days=30)["users"]] == [
+        "Cat Never", "Dee Staff", "Bob Old"]
+    assert [u["name"] for u in report(staff, per_page=1, page=2)["users"]] == ["Dee Staff"]
+
+
+def test_a_care_home_user_sees_only_their_own_organisations_last_logins(identity_db, create_user, principal,
+                                                                        admin, approver):
+    staff = principal(create_user(email="staff@alder-care.example"))
+    with pytest.raises(Forbidden):
+        call(identity_db, handlers.last_logins, staff, {"organisation_id": "prov-b", "page": 1, "per_page": 50})
+    only_approving = replace(approver, roles=frozenset({Role.APPROVER}))  # approving is not reporting
+    with pytest.raises(Forbidden):
+        call(identity_db, handlers.last_logins, only_approving, {"page": 1, "per_page": 50})
+    assert call(identity_db, handlers.last_logins, admin, {"organisation_id": "prov-b", "page": 1,
+                                                           "per_page": 50})["organisation_id"] == "prov-b"
+    with pytest.raises(NotFound):
+        call(identity_db, handlers.last_logins, admin, {"organisation_id": "nowhere", "page": 1, "per_page": 50})

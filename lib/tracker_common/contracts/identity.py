@@ -138,6 +138,37 @@ class ContactsQuery(Schema):
         raise ValidationError({mode: [f"Give only one of {choice}."] for mode in given})
 
 
+class LastLoginQuery(Schema):
+    """The last login report: the people of one organisation (your own by
+    default), those who never signed in first, then the longest ago."""
+
+    organisation_id = fields.String(validate=validate.Length(min=1, max=64))
+    not_logged_in_for_days = fields.Integer(validate=validate.Range(min=1, max=3660),
+                                            metadata={"description": "Only those not signed in for this long"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class LastLogin(Schema):
+    user_id = fields.String()
+    name = fields.String()
+    email = fields.String()
+    level = fields.String()
+    status = fields.String(metadata={"description": "active | pending | rejected | deactivated"})
+    generic = fields.Boolean()
+    last_login_at = fields.String(allow_none=True, metadata={"description": "None: never signed in"})
+
+
+class LastLoginPage(Schema):
+    organisation_id = fields.String()
+    organisation_name = fields.String(allow_none=True)
+    users = fields.List(fields.Nested(LastLogin))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    has_more = fields.Boolean()
+
+
 class Contact(Schema):
     user_id = fields.String(required=True)
     email = fields.String(required=True)

@@ -31,6 +31,21 @@ def dao_users_of_organisation(session: Session, organisation_id: str) -> list[Us
         select(User).where(User.organisation_id == organisation_id).order_by(User.name)))
 
 
+def dao_last_logins(session: Session, organisation_id: str, signed_in_before: datetime | None, page: int,
+                    per_page: int) -> tuple[int, list[User]]:
+    """The people of an organisation (API users aside), never signed in first,
+    then the longest ago; only those not signed in since `signed_in_before`
+    when given. Returns (how many in all, this page)."""
+    conditions = [User.organisation_id == organisation_id, User.api_user.is_(False)]
+    if signed_in_before is not None:
+        conditions.append(or_(User.last_login_at.is_(None), User.last_login_at < signed_in_before))
+    total = session.scalar(select(func.count()).select_from(User).where(*conditions))
+    users = session.scalars(select(User).where(*conditions)
+                            .order_by(User.last_login_at.asc().nulls_first(), User.name, User.id)
+                            .offset((page - 1) * per_page).limit(per_page)).all()
+    return total, list(users)
+
+
 def dao_user_location_ids(session: Session, user_id: str) -> list[str]:
     return list(session.scalars(
         select(UserLocation.location_id).where(UserLocation.user_id == user_id)

@@ -134,6 +134,14 @@ class IdentityService:
             return handlers.list_users(uow, self.settings, Principal.from_claims(actor), organisation_id)
 
     @rpc(**expected)
+    def last_logins(self, actor, query):
+        """The last login report of one organisation (the actor's own by
+        default). Raises InvalidInput, Forbidden, NotFound."""
+        command = load(bodies.LastLoginQuery(), query)
+        with self.db.unit_of_work() as uow:
+            return handlers.last_logins(uow, Principal.from_claims(actor), command)
+
+    @rpc(**expected)
     def reset_password(self, actor, user_id):
         with self.db.unit_of_work() as uow:
             result = handlers.reset_password(uow, self.settings, Principal.from_claims(actor), user_id)

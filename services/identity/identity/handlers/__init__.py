@@ -1,7 +1,7 @@
 """Identity's use cases: plain functions of a unit of work (and, where
 needed, `IdentityDeps` and the acting `Principal`). No nameko here."""
 from .accounts import (audit_trail, authenticate, change_password, current_terms, deactivate_user,
-                       ensure_administrator, grant_permissions, list_users, me, publish_terms,
+                       ensure_administrator, grant_permissions, last_logins, list_users, me, publish_terms,
                        renew_access_token, reset_password, send_password_expiry_reminders)
 from .api_keys import (authenticate_api_key, create_api_key, create_api_user, list_api_keys,
                        revoke_api_key)

@@ -10,7 +10,7 @@ from tracker_common.contracts.errors import (AccountLocked, Conflict, NotAuthent
                                              DisclaimerAcknowledgementRequired, Forbidden,
                                              InvalidCredentials, InvalidInput, NotFound,
                                              PasswordChangeRequired, TermsAcceptanceRequired)
-from tracker_common.contracts.permissions import Action, Principal, Role, may
+from tracker_common.contracts.permissions import Action, Principal, Role, Scope, may, scopes
 from tracker_common.tokens import issue_access_token, verify_access_token
 
 from .. import repository as repo
@@ -275,6 +275,26 @@ def list_users(uow, deps: IdentityDeps, actor: Principal, organisation_id: str) 
     users = repo.dao_users_of_organisation(uow.session, organisation_id)
     return [user_view(uow, u, deps.policy) for u in users
             if may(actor, Action.MANAGE_USERS, target_of_user(uow, u))]
+
+
+def last_logins(uow, actor: Principal, query: dict) -> dict:
+    """When each person of an organisation last signed in, those who never
+    did first: for spotting accounts to close. Care home users see their
+    own organisation; everyone else holding the report, any."""
+    held = scopes(actor, Action.VIEW_ACTIVITY_REPORTS)
+    organisation_id = query.get("organisation_id") or actor.organisation_id
+    if not held or (Scope.ANY not in held and organisation_id != actor.organisation_id):
+        raise Forbidden("You can see the last logins of your own organisation only.")
+    organisation = repo.dao_get_organisation(uow.session, organisation_id)
+    if organisation is None:
+        raise NotFound(f"No organisation {organisation_id}.")
+    since = uow.now() - timedelta(days=query["not_logged_in_for_days"]) if query.get("not_logged_in_for_days") else None
+    total, users = repo.dao_last_logins(uow.session, organisation_id, since, query["page"], query["per_page"])
+    return {"organisation_id": organisation_id, "organisation_name": organisation.name,
+            "users": [{"user_id": u.id, "name": u.name, "email": u.email, "level": u.level, "status": u.status,
+                       "generic": u.generic, "last_login_at": iso(u.last_login_at)} for u in users],
+            "page": query["page"], "per_page": query["per_page"], "total": total,
+            "has_more": query["page"] * query["per_page"] < total}
 
 
 def audit_trail(uow, actor: Principal, user_id: str | None, limit: int = 200) -> list[dict]:
