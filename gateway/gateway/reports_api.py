@@ -118,6 +118,28 @@ class BedState(Schema):
     total_accepting = fields.Integer()
 
 
+class _Area(Schema):
+    code = fields.String()
+    name = fields.String()
+    parent_code = fields.String(allow_none=True)
+
+
+class Areas(Schema):
+    nhs_regions = fields.List(fields.Nested(_Area))
+    icbs = fields.List(fields.Nested(_Area))
+    sub_icbs = fields.List(fields.Nested(_Area))
+    local_authorities = fields.List(fields.Nested(_Area))
+
+
+@blp.route("/areas", methods=["GET"])
+@blp.response(200, Areas)
+@errors(blp)
+def areas():
+    """Public: the NHS regions, ICBs, Sub-ICBs and Local Authorities reports
+    can be limited to, with their names."""
+    return reporting("areas")
+
+
 @blp.route("/utilisation", methods=["GET"])
 @secured(blp)
 @blp.arguments(UTILISATION, location="query", unknown=RAISE)

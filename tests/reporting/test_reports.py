@@ -106,3 +106,14 @@ def test_the_export_is_refused_without_extended_reporting_and_says_when_it_is_cu
     assert truncated
     content, _ = exported(reporting_db, admin, limit=3, la_code=SHEFFIELD)
     assert "Cedar Court" in content.decode("utf-8-sig")
+
+
+def test_areas_are_listed_by_kind_in_name_order(reporting_db, england):
+    from reporting.handlers.reports import areas
+
+    with reporting_db.read() as connection:
+        found = areas(connection)
+    assert [a["name"] for a in found["local_authorities"]] == ["Barnsley", "Sheffield"]
+    assert [(a["name"], a["parent_code"]) for a in found["sub_icbs"]] == [("Barnsley", "E54000061"),
+                                                                        ("Sheffield", "E54000061")]
+    assert len(found["icbs"]) == len(found["nhs_regions"]) == 1

@@ -52,6 +52,13 @@ class ReportingService:
         with self.db.read() as connection:
             return reports.utilisation(connection, Principal.from_claims(actor), command, today)
 
+    @rpc
+    def areas(self):
+        """The NHS regions, ICBs, Sub-ICBs and Local Authorities reports can
+        be limited to, named (public)."""
+        with self.db.read() as connection:
+            return reports.areas(connection)
+
     @rpc(**expected)
     def last_modified(self, actor, query):
         """When each location in the actor's view last updated its capacity,

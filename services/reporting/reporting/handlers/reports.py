@@ -100,6 +100,17 @@ def _area_filters(connection: Connection, query: dict) -> list[dict]:
     return [{"filter": key, "code": query[key], "name": named.get(query[key])} for key in GEOGRAPHY if query.get(key)]
 
 
+def areas(connection: Connection) -> dict:
+    """Every area reports can be limited to, by kind, in name order (public:
+    they are ONS names)."""
+    found = {"nhs_regions": [], "icbs": [], "sub_icbs": [], "local_authorities": []}
+    rows = connection.execute(select(Area.kind, Area.code, Area.name, Area.parent_code).order_by(Area.name, Area.code))
+    for kind, code, name, parent in rows:
+        found[f"{kind}s" if kind != "local_authority" else "local_authorities"].append(
+            {"code": code, "name": name, "parent_code": parent})
+    return found
+
+
 # -- last modified capacity ---------------------------------------------------------------
 def _scope_condition(actor: Principal, held: set[Scope]):
     """Which locations `actor` sees in a report, as a condition (None: all)."""
