@@ -271,11 +271,11 @@ def test_the_api_needs_no_csrf_token_and_still_wants_json(browser, backend):
 
 
 @pytest.mark.parametrize("role, offered", [
-    (Role.CARE_HOME_USER, ["Capacity"]),
+    (Role.CARE_HOME_USER, ["Capacity", "Reports"]),
     (Role.APPROVER, ["Applications", "People", "Contracts"]),
-    (Role.NON_CARE_HOME_USER, ["Find vacancies"]),
-    (Role.BROKER, ["Find vacancies", "Capacity", "Contracts"]),
-    (Role.ADMIN, ["Find vacancies", "Capacity", "Applications", "People", "Contracts"])])
+    (Role.NON_CARE_HOME_USER, ["Find vacancies", "Reports"]),
+    (Role.BROKER, ["Find vacancies", "Capacity", "Contracts", "Reports"]),
+    (Role.ADMIN, ["Find vacancies", "Capacity", "Applications", "People", "Contracts", "Reports"])])
 def test_the_header_offers_only_what_the_person_may_do(browser, backend, role, offered, sign_in):
     sign_in(role)
     backend.answers[("identity", "list_pending_applications")] = []

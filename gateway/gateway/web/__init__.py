@@ -209,10 +209,13 @@ def _page_context():
     principal = g.get("principal")
     may_do = {action: principal is not None and bool(scopes(principal, action))
               for action in (Action.EDIT_LOCATION, Action.APPROVE_USERS, Action.DECIDE_CONTRACTS,
-                             Action.FIND_CAPACITY, Action.MANAGE_USERS)}
+                             Action.FIND_CAPACITY, Action.MANAGE_USERS, Action.VIEW_ACTIVITY_REPORTS,
+                             Action.VIEW_FULL_REPORTS, Action.EXPORT_DATA)}
     return {"signed_in": principal is not None, "may_update": may_do[Action.EDIT_LOCATION],
             "may_search": may_do[Action.FIND_CAPACITY], "may_manage_users": may_do[Action.MANAGE_USERS],
-            "may_approve": may_do[Action.APPROVE_USERS], "may_decide_contracts": may_do[Action.DECIDE_CONTRACTS]}
+            "may_approve": may_do[Action.APPROVE_USERS], "may_decide_contracts": may_do[Action.DECIDE_CONTRACTS],
+            "may_report": any(may_do[a] for a in (Action.VIEW_ACTIVITY_REPORTS, Action.VIEW_FULL_REPORTS,
+                                                  Action.EXPORT_DATA))}
 
 
-from . import account, approvals, capacity, search, users  # noqa: E402,F401  (the pages register on blp)
+from . import account, approvals, capacity, locations, reports, search, users  # noqa: E402,F401  (the pages register on blp)
