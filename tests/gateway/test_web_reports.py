@@ -166,3 +166,28 @@ def test_the_bed_state_is_public(client, services):
     assert table(response)[1] == ["Alder House S70 1AA", "3 general nursing (flexible)", "8:00am on 2 March 2026"]
     services.answers[("reporting", "bed_state")] = NotFound("No Local Authority has the code E06000099.")
     assert client.get("/bed-state?area=la_code:E06000099").status_code == 404
+
+
+def test_the_whole_table_downloads_as_csv_page_after_page(browser, backend, sign_in):
+    import csv
+    import io
+
+    sign_in(Role.NON_CARE_HOME_USER)
+
+    def answer(actor, query):
+        more = query["page"] == 1
+        return {**UTILISATION, "page": query["page"], "has_more": more, "rows": [
+            {**UTILISATION["rows"][0], "key": f"E0800001{query['page']}", "name": f"Area {query['page']}",
+             "cells": [None]}]}
+    backend.answers[("reporting", "utilisation")] = answer
+    download = browser.get(f"/reports/utilisation.csv?rows=local_authority&columns=vacancy_type&area=la_code:{BARNSLEY}")
+    assert download.status_code == 200
+    assert 'filename="utilisation-local_authority-vacancy_type-2026-03.csv"' in download.headers["Content-Disposition"]
+    sent = [kwargs["query"] for s, m, kwargs in backend.sent if m == "utilisation"]
+    assert [(q["page"], q["per_page"], q["la_code"]) for q in sent] == [(1, 500, BARNSLEY), (2, 500, BARNSLEY)]
+    lines = list(csv.reader(io.StringIO(download.data.decode("utf-8-sig"))))
+    assert lines[0][:3] == ["Local Authority", "Code", "Vacancy type"]
+    # an empty cell is left out; each row's total is a line of its own
+    assert [line[:3] + line[4:] for line in lines[1:]] == [
+        ["Area 1", "E08000011", "Total", "1", "40", "30", "10", "75.0"],
+        ["Area 2", "E08000012", "Total", "1", "40", "30", "10", "75.0"]]

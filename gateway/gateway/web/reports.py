@@ -15,8 +15,9 @@ from tracker_common.clock import LONDON
 from tracker_common.contracts.errors import Forbidden, InvalidInput, TrackerError
 from tracker_common.contracts.identity import LastLoginQuery
 from tracker_common.contracts.permissions import Action, scopes
-from tracker_common.contracts.reporting import (DIMENSIONS, MAX_MONTHS, BedStateQuery, ExportQuery,
+from tracker_common.contracts.reporting import (MAX_MONTHS, MAX_ROWS_PER_PAGE, BedStateQuery, ExportQuery,
                                                 LastModifiedQuery, UtilisationQuery)
+from tracker_common.spreadsheets import csv_bytes
 
 from . import blp, by_field, call, error_page, field_errors, label, signed_in, when
 
@@ -29,6 +30,7 @@ MEASURES = {"utilisation_percent": "Utilisation (beds used, %)", "occupied": "Be
             "maximum_capacity": "Capacity (beds)", "locations": "Locations reporting"}
 AREA_FILTERS = {"nhs_region_code": "NHS region", "icb_code": "ICB", "sub_icb_code": "Sub-ICB",
                 "la_code": "Local Authority"}
+CSV_ROW_LIMIT = 20_000  # rows of a downloaded table: every location of England fits
 STALE_FOR = {"": "Any time", "24": "Not updated for 24 hours", "48": "Not updated for 48 hours",
              "168": "Not updated for 7 days"}
 LABELS = {(name,): (name, title) for name, title in (
@@ -87,19 +89,27 @@ def reports_index():
     return render_template("web/reports.html", offered=offered)
 
 
-@blp.route("/reports/utilisation")
-@signed_in
-def utilisation_report():
-    if not _holds(Action.VIEW_FULL_REPORTS):
-        return error_page(Forbidden("Only commissioners, brokers, System Champions and administrators see "
-                                    "utilisation reports."))
-    today = current_app.extensions["tracker"].clock.now().astimezone(LONDON).date()
+def _utilisation_asked() -> tuple[dict, str]:
+    """The utilisation report in the address, and what to show of it."""
     asked = _area({k: request.args[k].strip() for k in ("rows", "columns", "from_month", "to_month", "page")
                    if request.args.get(k, "").strip()})
     asked.setdefault("rows", "local_authority")
     if "columns" not in asked and "rows" not in request.args:
         asked["columns"] = "vacancy_type"  # the first view: vacancy type by Local Authority, this month
     measure = request.args.get("measure") if request.args.get("measure") in MEASURES else "utilisation_percent"
+    return asked, measure
+
+
+UTILISATION_REFUSAL = "Only commissioners, brokers, System Champions and administrators see utilisation reports."
+
+
+@blp.route("/reports/utilisation")
+@signed_in
+def utilisation_report():
+    if not _holds(Action.VIEW_FULL_REPORTS):
+        return error_page(Forbidden(UTILISATION_REFUSAL))
+    today = current_app.extensions["tracker"].clock.now().astimezone(LONDON).date()
+    asked, measure = _utilisation_asked()
     context = {"asked": asked, "measure": measure, "measures": MEASURES, "dimensions": DIMENSION_NAMES,
                "months": _months(today), "areas": _areas(), "area": request.args.get("area", ""),
                "report": None, "errors": [], "messages": {}}
@@ -113,9 +123,54 @@ def utilisation_report():
     report["period"] = " to ".join(dict.fromkeys(_month_name(m) for m in (report["from_month"], report["to_month"])))
     link_args = {**asked, "measure": measure, **({"area": context["area"]} if context["area"] else {})}
     link_args = {k: v for k, v in link_args.items() if k not in AREA_FILTERS}
+    download = "/reports/utilisation.csv?" + urlencode({k: v for k, v in link_args.items() if k != "page"})
     return render_template("web/report_utilisation.html", **{
-        **context, "report": report, "pages": _page_links("/reports/utilisation", link_args, query["page"],
-                                                          report["has_more"])})
+        **context, "report": report, "download": download,
+        "pages": _page_links("/reports/utilisation", link_args, query["page"], report["has_more"])})
+
+
+@blp.route("/reports/utilisation.csv")
+@signed_in
+def utilisation_csv():
+    """The whole table (every row, every figure) to open in a spreadsheet."""
+    if not _holds(Action.VIEW_FULL_REPORTS):
+        return error_page(Forbidden(UTILISATION_REFUSAL))
+    asked, _ = _utilisation_asked()
+    rows, page = [], 1
+    try:
+        while True:
+            query = UTILISATION.load({**asked, "page": page, "per_page": MAX_ROWS_PER_PAGE})
+            report = call("reporting", "utilisation", actor=g.claims, query=UTILISATION.dump(query))
+            rows += report["rows"]
+            if not report["has_more"] or page * MAX_ROWS_PER_PAGE >= CSV_ROW_LIMIT:
+                break
+            page += 1
+    except ValidationError:
+        return error_page(InvalidInput("Choose the report on its page first."))
+    except TrackerError as refused:
+        return error_page(refused)
+    content = csv_bytes(*utilisation_table(report, rows))
+    name = f"utilisation-{report['rows_by']}-{report['columns_by'] or 'total'}-{report['from_month']}" \
+           f"{'-' + report['to_month'] if report['to_month'] != report['from_month'] else ''}.csv"
+    return Response(content, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def utilisation_table(report: dict, rows: list[dict]) -> tuple[list[str], list[list]]:
+    """A utilisation report as a flat table: a line per row and column (and
+    the row's total), each with every figure."""
+    headers = [DIMENSION_NAMES[report["rows_by"]], "Code",
+               DIMENSION_NAMES[report["columns_by"]] if report["columns_by"] else "Column", "Column code",
+               "Locations", "Capacity (beds)", "Beds used", "Beds spare", "Utilisation (%)"]
+    lines = []
+    for row in rows:
+        cells = list(zip(report["columns"], row["cells"])) + [({"key": None, "name": "Total"}, row["total"])]
+        for column, figures in cells:
+            if figures is not None:
+                lines.append([row["name"], row["key"], column["name"], column["key"], figures["locations"],
+                              figures["maximum_capacity"], figures["occupied"], figures["vacant"],
+                              figures["utilisation_percent"]])
+    return headers, lines
 
 
 def _areas() -> dict:
