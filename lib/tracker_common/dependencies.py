@@ -14,6 +14,7 @@ from prometheus_client import start_http_server
 from .clock import clock_from_environment
 from .config import env_float, env_int, load_settings
 from .contracts.errors import TrackerError
+from .contracts.events import schema_of
 from .db import Database
 from .logs import bind_correlation_id, clear_context, configure_logging, get_logger
 from .metrics import ENTRYPOINT_CALLS, ENTRYPOINT_LATENCY
@@ -55,6 +56,16 @@ class _WorkerDatabase:
         with self.unit_of_work() as uow:
             if uow.first_delivery(event):
                 apply(uow, event.data)
+            uow.commit()
+
+    def apply_snapshot(self, event, apply) -> None:
+        """`apply(session, [snapshot])` and commit, the snapshot as on the
+        wire: for read models whose snapshots are versioned, where applying
+        one again, or an older one, changes nothing (so no record of
+        processed events is needed)."""
+        snapshot = schema_of(event.type).dump(event.data)
+        with self.unit_of_work() as uow:
+            apply(uow.session, [snapshot])
             uow.commit()
 
 

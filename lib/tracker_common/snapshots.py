@@ -44,6 +44,22 @@ def valid_snapshots(snapshots: list[dict], event_type: str) -> list[dict]:
     return valid
 
 
+def start_rebuild(session, lock: int, kept: tuple, *, reset: bool, only_if_empty: bool) -> bool:
+    """The start every rebuild shares, in its transaction: take the rebuild
+    lock (one rebuild at a time, whatever the number of instances); say no
+    (False) when only an empty model was to be rebuilt and one of the `kept`
+    models holds rows; forget every `kept` model first when `reset`."""
+    from sqlalchemy import delete, exists, func, select
+
+    session.execute(select(func.pg_advisory_xact_lock(lock)))
+    if only_if_empty and any(session.scalar(select(exists().select_from(model))) for model in kept):
+        return False
+    if reset:
+        for model in kept:
+            session.execute(delete(model))
+    return True
+
+
 def read_model_commands(service: str, migrations_dir: Path, rebuild: Callable[..., dict], tables: tuple,
                         argv=None) -> int:
     """The operator commands of a service that keeps a read model:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import wraps
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.datastructures import MultiDict
@@ -191,6 +191,15 @@ def pounds(text: str) -> str | None:
 def when(iso: str | None) -> str:
     """An ISO time as GOV.UK writes it, in UK time ("" for none)."""
     return london_time(datetime.fromisoformat(iso)) if iso else ""
+
+
+def page_links(path: str, asked: dict, page: int, has_more: bool) -> dict:
+    """Previous and next pages of a list whose query is in the address."""
+    links = {}
+    for name, number in (("previous", page - 1), ("next", page + 1)):
+        if number >= 1 and (name == "previous" or has_more):
+            links[name] = f"{path}?" + urlencode({**asked, "page": number}, doseq=True)
+    return links
 
 
 def label(code: str | None) -> str:

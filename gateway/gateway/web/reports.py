@@ -19,7 +19,7 @@ from tracker_common.contracts.reporting import (MAX_MONTHS, MAX_ROWS_PER_PAGE, B
                                                 LastModifiedQuery, UtilisationQuery)
 from tracker_common.spreadsheets import csv_bytes
 
-from . import blp, by_field, call, error_page, field_errors, label, signed_in, when
+from . import blp, by_field, call, error_page, field_errors, label, page_links, signed_in, when
 
 UTILISATION, LAST_MODIFIED, LAST_LOGIN = UtilisationQuery(), LastModifiedQuery(), LastLoginQuery()
 BED_STATE, EXPORT = BedStateQuery(), ExportQuery()
@@ -63,14 +63,6 @@ def _area(asked: dict) -> dict:
     if kind in AREA_FILTERS and code:
         asked[kind] = code
     return asked
-
-
-def _page_links(path: str, asked: dict, page: int, has_more: bool) -> dict:
-    links = {}
-    for name, number in (("previous", page - 1), ("next", page + 1)):
-        if number >= 1 and (name == "previous" or has_more):
-            links[name] = f"{path}?" + urlencode({**asked, "page": number})
-    return links
 
 
 def _refusal(template: str, context: dict, refused) -> tuple[str, int]:
@@ -126,7 +118,7 @@ def utilisation_report():
     download = "/reports/utilisation.csv?" + urlencode({k: v for k, v in link_args.items() if k != "page"})
     return render_template("web/report_utilisation.html", **{
         **context, "report": report, "download": download,
-        "pages": _page_links("/reports/utilisation", link_args, query["page"], report["has_more"])})
+        "pages": page_links("/reports/utilisation", link_args, query["page"], report["has_more"])})
 
 
 @blp.route("/reports/utilisation.csv")
@@ -203,7 +195,7 @@ def last_modified_report():
         row["updated"] = when(row["last_updated_at"]) or "Never"
     link_args = {k: v for k, v in {**asked, "area": context["area"]}.items() if v and k not in AREA_FILTERS}
     return render_template("web/report_last_modified.html", **{
-        **context, "report": report, "pages": _page_links("/reports/last-modified", link_args, query["page"],
+        **context, "report": report, "pages": page_links("/reports/last-modified", link_args, query["page"],
                                                           report["has_more"])})
 
 
@@ -247,7 +239,7 @@ def last_login_report():
         user["signed_in"] = when(user["last_login_at"]) or "Never"
         user["status_name"] = label(user["status"])
     return render_template("web/report_last_login.html", **{
-        **context, "report": report, "pages": _page_links("/reports/last-login", asked, query["page"],
+        **context, "report": report, "pages": page_links("/reports/last-login", asked, query["page"],
                                                           report["has_more"])})
 
 

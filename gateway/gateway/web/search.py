@@ -15,7 +15,7 @@ from tracker_common.contracts.permissions import Action, may
 from tracker_common.contracts.search import RATINGS, UPDATED_WITHIN, ExportQuery, SearchQuery
 from tracker_common.contracts.vocabulary import FUNDING_SOURCES, LONG_TERM_VACANCY_TYPES, SHORT_STAY_SERVICES
 
-from . import blp, by_field, call, error_page, field_errors, pounds, signed_in, when
+from . import blp, by_field, call, error_page, field_errors, page_links, pounds, signed_in, when
 
 SEARCH_QUERY, EXPORT_QUERY = SearchQuery(), ExportQuery()
 LISTS = ("vacancy_types", "ratings", "funding_sources")
@@ -70,10 +70,7 @@ def find_vacancies():
         return error_page(refused)
     for result in found["results"]:
         result["updated"] = when(result.get("last_updated"))
-    pages = {}
-    for name, number in (("previous", query["page"] - 1), ("next", query["page"] + 1)):
-        if number >= 1 and (name == "previous" or found["has_more"]):
-            pages[name] = "/search?" + urlencode({**asked, "page": number}, doseq=True)
+    pages = page_links("/search", asked, query["page"], found["has_more"])
     exports = {kind: f"/search/export.{kind}?" + urlencode({k: v for k, v in asked.items() if k != "page"}, doseq=True)
                for kind in ("csv", "xlsx")}
     return render_template("web/search.html", **{**context, "results": found["results"], "found": found,

@@ -93,22 +93,14 @@ class ReportingService:
     # -- the read model ----------------------------------------------------------------
     @subscribe("providers.location_updated")
     def on_location_updated(self, event):
-        self._apply(readmodel.apply_location_snapshots, event)
+        self.db.apply_snapshot(event, readmodel.apply_location_snapshots)
 
     @subscribe("capacity.return_submitted")
     def on_return_submitted(self, event):
-        self._apply(readmodel.apply_return_snapshots, event)
+        self.db.apply_snapshot(event, readmodel.apply_return_snapshots)
 
     @subscribe("providers.geography_published")
     def on_geography_published(self, event):
         with self.db.unit_of_work() as uow:
             readmodel.apply_geography(uow.session, schema_of(event.type).dump(event.data))
-            uow.commit()
-
-    def _apply(self, apply, event):
-        """Snapshots are versioned: applying one again, or an older one,
-        changes nothing, so no record of processed events is needed."""
-        snapshot = schema_of(event.type).dump(event.data)  # kept as on the wire
-        with self.db.unit_of_work() as uow:
-            apply(uow.session, [snapshot])
             uow.commit()

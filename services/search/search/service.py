@@ -12,7 +12,6 @@ from functools import partial
 from nameko.rpc import rpc
 
 from tracker_common.contracts.errors import Forbidden, TrackerError
-from tracker_common.contracts.events import schema_of
 from tracker_common.contracts.permissions import Action, Principal, may
 from tracker_common.contracts.search import EXPORT_LIMIT, ExportQuery, SearchQuery
 from tracker_common.dependencies import Clock, DatabaseWithOutbox, RebuildWhenEmpty, Telemetry
@@ -88,22 +87,14 @@ class SearchService:
     # -- the read model ----------------------------------------------------------------
     @subscribe("providers.location_updated")
     def on_location_updated(self, event):
-        self._apply(readmodel.apply_location_snapshots, event)
+        self.db.apply_snapshot(event, readmodel.apply_location_snapshots)
 
     @subscribe("capacity.return_submitted")
     def on_return_submitted(self, event):
-        self._apply(readmodel.apply_return_snapshots, event)
+        self.db.apply_snapshot(event, readmodel.apply_return_snapshots)
 
     @subscribe("providers.postcodes_published")
     def on_postcodes_published(self, event):
         with self.db.unit_of_work() as uow:
             readmodel.apply_directory_part(uow.session, event.data)
-            uow.commit()
-
-    def _apply(self, apply, event):
-        """Snapshots are versioned: applying one again, or an older one,
-        changes nothing, so no record of processed events is needed."""
-        snapshot = schema_of(event.type).dump(event.data)  # kept as on the wire
-        with self.db.unit_of_work() as uow:
-            apply(uow.session, [snapshot])
             uow.commit()

@@ -8,10 +8,10 @@ the same newer-only rule as events, so events consumed meanwhile are never
 undone by an older snapshot."""
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import func, select
 
 from tracker_common.logs import get_logger
-from tracker_common.snapshots import Fetch, pages, valid_snapshots
+from tracker_common.snapshots import Fetch, pages, start_rebuild, valid_snapshots
 
 from ..models import Area, MonthlyPosition, ReportLocation
 from .readmodel import apply_geography, apply_location_snapshots, apply_return_snapshots
@@ -24,21 +24,13 @@ SOURCES = (  # what, from whom, checked as which event, applied how
 )
 
 
-def is_empty(session) -> bool:
-    return not session.scalar(select(exists().where(ReportLocation.location_id.isnot(None)))) \
-        and not session.scalar(select(exists().where(Area.code.isnot(None))))
-
-
 def rebuild(uow, fetch: Fetch, *, reset: bool = False, only_if_empty: bool = False) -> dict:
     """Refill the read model from snapshots (`reset`: forget it first).
     Returns counts; {"skipped": True} when `only_if_empty` and it is not."""
     session = uow.session
-    session.execute(select(func.pg_advisory_xact_lock(REBUILD_LOCK)))
-    if only_if_empty and not is_empty(session):
+    if not start_rebuild(session, REBUILD_LOCK, (ReportLocation, MonthlyPosition, Area), reset=reset,
+                         only_if_empty=only_if_empty):
         return {"skipped": True}
-    if reset:
-        for model in (ReportLocation, MonthlyPosition, Area):
-            session.execute(delete(model))
     counts = {"locations": 0, "returns": 0, "areas": 0, "refused": 0}
     for kind, service, method, event_type, apply in SOURCES:
         for page in pages(fetch, service, method):

@@ -7,11 +7,10 @@ the same newer-only rule as events, so events consumed meanwhile are never
 undone by an older snapshot."""
 from __future__ import annotations
 
-from sqlalchemy import delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from tracker_common.logs import get_logger
-from tracker_common.snapshots import Fetch, pages, valid_snapshots
+from tracker_common.snapshots import Fetch, pages, start_rebuild, valid_snapshots
 
 from ..models import DirectoryPart, SearchLocation, SearchOutcode, SearchPostcode
 from .find import forget_places
@@ -22,21 +21,13 @@ log = get_logger(__name__)
 REBUILD_LOCK = 74_202  # advisory lock: one rebuild at a time, whatever the number of instances
 
 
-def is_empty(session) -> bool:
-    return not session.scalar(select(exists().where(SearchLocation.location_id.isnot(None)))) \
-        and not session.scalar(select(exists().where(SearchPostcode.postcode.isnot(None))))
-
-
 def rebuild(uow, fetch: Fetch, *, reset: bool = False, only_if_empty: bool = False) -> dict:
     """Refill the read model from snapshots (`reset`: forget it first).
     Returns counts; {"skipped": True} when `only_if_empty` and it is not."""
     session = uow.session
-    session.execute(select(func.pg_advisory_xact_lock(REBUILD_LOCK)))
-    if only_if_empty and not is_empty(session):
+    if not start_rebuild(session, REBUILD_LOCK, (SearchLocation, SearchPostcode, SearchOutcode, DirectoryPart),
+                         reset=reset, only_if_empty=only_if_empty):
         return {"skipped": True}
-    if reset:
-        for model in (SearchLocation, SearchPostcode, SearchOutcode, DirectoryPart):
-            session.execute(delete(model))
     counts = {"locations": 0, "returns": 0, "postcodes": 0, "refused": 0}
     for kind, method, event_type, apply in (
             ("locations", "location_snapshots", "providers.location_updated", apply_location_snapshots),
