@@ -130,12 +130,20 @@ class System:
     def admin_token(self) -> str:
         return self.login(self.env["ADMIN_EMAIL"], self.env["ADMIN_PASSWORD"])
 
-    def home_without_a_return(self, token: str) -> dict:
-        """An imported care home that has not sent a capacity return yet."""
+    def home_without_a_return(self, token: str, *, where=lambda home: True) -> dict:
+        """An imported care home that has not sent a capacity return yet (and
+        what `where` asks)."""
         homes = self.api("GET", "/api/v1/locations", token=token,
                          params={"kind": "care_home", "per_page": 200}).json()["locations"]
-        return next(home for home in homes if self.api(
+        return next(home for home in homes if where(home) and self.api(
             "GET", f"/api/v1/locations/{home['id']}/capacity-returns/current", token=token).status_code == 404)
+
+    def commissioner_has_approvers(self, code: str) -> bool:
+        """Whether a Local Authority / Sub-ICB has approvers of its own (who
+        then, not the administrators, decide its contracts)."""
+        return bool(self.identity_sql(
+            "SELECT 1 FROM users u JOIN organisations o ON o.id = u.organisation_id "
+            "WHERE o.ons_code = :code AND u.level = 'approver' AND u.status = 'active'", code=code))
 
     def onboard(self, *, name: str, email: str, organisation_id: str, level: str = "standard",
                 location_id: str | None = None, password: str = "Heron-Valley-Beacon-27") -> str:

@@ -18,7 +18,7 @@ def test_healthz_names_the_broker_redis_and_every_built_service(system):
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {"broker": "ok", "redis": "ok", "identity": "ok",
                                                           "providers": "ok", "capacity": "ok", "search": "ok",
-                                                          "notifications": "ok"}}
+                                                          "notifications": "ok", "reporting": "ok"}}
 
 
 def test_the_openapi_document_covers_every_endpoint_with_its_bodies_and_errors(system):

@@ -159,7 +159,8 @@ def test_a_care_home_manager_signs_in_from_the_email_and_updates_capacity(system
 def test_an_administrator_decides_a_contract_from_the_link_in_the_email(system, unique):
     admin_email, admin_password = system.env["ADMIN_EMAIL"], system.env["ADMIN_PASSWORD"]
     admin = system.admin_token()
-    home = system.home_without_a_return(admin)
+    # a home whose Local Authority has no approvers: its contracts go to the administrators
+    home = system.home_without_a_return(admin, where=lambda h: not system.commissioner_has_approvers(h["la_code"]))
     carer = system.onboard(name="Casey Carer", email=f"casey.{unique()}@care.example",
                            organisation_id=home["provider_id"], location_id=home["id"])
     requested = system.api("POST", f"/api/v1/locations/{home['id']}/contracts", token=carer,
