@@ -256,8 +256,10 @@ class ProcessGroup:
 
 def publish_messages(amqp_uri: str, messages: list[dict]) -> None:
     """Publish event messages as their producers' relays would (for tests
-    of consumers whose producer is not running)."""
-    with Connection(amqp_uri) as connection:
+    of consumers whose producer is not running): confirmed by the broker one
+    by one, since a quorum queue may drop what a closing channel had not yet
+    had confirmed."""
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         declare_topology(connection)
         producer = Producer(connection.channel(), exchange=EVENTS_EXCHANGE)
         for message in messages:

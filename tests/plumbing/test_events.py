@@ -26,7 +26,7 @@ def relay_for(probe_db, amqp_uri) -> OutboxRelay:
 
 
 def publish_raw(amqp_uri: str, body: dict) -> None:
-    with Connection(amqp_uri) as connection:
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:  # never lost on close
         Producer(connection.channel(), exchange=EVENTS_EXCHANGE).publish(
             body, routing_key=EVENT, serializer="json", delivery_mode=2)
 

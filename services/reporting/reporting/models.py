@@ -47,19 +47,31 @@ class ReportLocation(Base):
 
 
 class MonthlyPosition(Base):
-    """A location's position in a calendar month (London time): its last
-    return submitted that month. Utilisation over months is read from here,
-    so a month is never counted twice for a location that updated daily."""
+    """A location's position in a calendar month (UK time): its last return
+    submitted that month (its figures in MonthlyVacancy), so a month is
+    never counted twice for a location that updated daily."""
 
     __tablename__ = "monthly_positions"
     location_id: Mapped[str] = mapped_column(String(20), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)  # the first of the month
     sequence: Mapped[int] = mapped_column(Integer)
     submitted_at: Mapped[datetime] = mapped_column(TZ)
-    vacancies: Mapped[list] = mapped_column(JSONB)  # as ReportLocation.vacancies
 
 
-Index("ix_monthly_positions_month", MonthlyPosition.month)
+class MonthlyVacancy(Base):
+    """The figures of a month's position, a row per vacancy type: what
+    utilisation adds up (plain columns, read without unpacking JSON)."""
+
+    __tablename__ = "monthly_vacancies"
+    location_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    vacancy_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    maximum_capacity: Mapped[int] = mapped_column(Integer)
+    occupied: Mapped[int] = mapped_column(Integer)
+    vacant: Mapped[int] = mapped_column(Integer)
+
+
+Index("ix_monthly_vacancies_month", MonthlyVacancy.month)
 
 
 class Area(Base):

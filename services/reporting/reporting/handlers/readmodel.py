@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, delete, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from ..models import Area, MonthlyPosition, ReportLocation
+from ..models import Area, MonthlyPosition, MonthlyVacancy, ReportLocation
 from ..rules import month_of, position
 
 GEOGRAPHY_LOCK = 74_301  # advisory lock: applying a geography
@@ -72,14 +72,25 @@ def apply_return_snapshots(session: Session, snapshots: list[dict]) -> None:
     def month_key(s):
         return (s["location_id"], month_of(datetime.fromisoformat(s["submitted_at"])))
 
-    months = [{"location_id": s["location_id"], "month": month_key(s)[1], "sequence": s["sequence"],
-               "submitted_at": datetime.fromisoformat(s["submitted_at"]), "vacancies": position(s["vacancies"])}
-              for s in _newest(snapshots, month_key, lambda s: s["sequence"])]
-    statement = insert(MonthlyPosition).values(months)
-    session.execute(statement.on_conflict_do_update(
+    newest = {month_key(s): s for s in _newest(snapshots, month_key, lambda s: s["sequence"])}
+    statement = insert(MonthlyPosition).values([
+        {"location_id": key[0], "month": key[1], "sequence": s["sequence"],
+         "submitted_at": datetime.fromisoformat(s["submitted_at"])} for key, s in newest.items()])
+    replaced = session.execute(statement.on_conflict_do_update(
         index_elements=["location_id", "month"],
-        set_={c: statement.excluded[c] for c in ("sequence", "submitted_at", "vacancies")},
-        where=MonthlyPosition.sequence < statement.excluded.sequence))
+        set_={c: statement.excluded[c] for c in ("sequence", "submitted_at")},
+        where=MonthlyPosition.sequence < statement.excluded.sequence)
+        .returning(MonthlyPosition.location_id, MonthlyPosition.month)).all()
+    if not replaced:
+        return
+    # The positions just taken (their rows locked): their figures replace the month's.
+    session.execute(delete(MonthlyVacancy).where(
+        tuple_(MonthlyVacancy.location_id, MonthlyVacancy.month).in_([tuple(key) for key in replaced])))
+    figures = [{"location_id": key[0], "month": key[1], "vacancy_type": v["vacancy_type"],
+                "maximum_capacity": v["maximum_capacity"], "occupied": v["occupied"], "vacant": v["vacant"]}
+               for key in map(tuple, replaced) for v in position(newest[key]["vacancies"])]
+    if figures:
+        session.execute(insert(MonthlyVacancy).values(figures))
 
 
 def apply_geography(session: Session, geography: dict) -> None:

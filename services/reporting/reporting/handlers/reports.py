@@ -14,10 +14,10 @@ from tracker_common.contracts.permissions import Action, Principal, Scope, scope
 from ..models import Area, ReportLocation
 from ..rules import Group, fixed_names, table
 
-# Each dimension as SQL over monthly_positions m, report_locations l and the
-# vacancy types v of a position (fixed text: never built from input).
+# Each dimension as SQL over monthly_vacancies v and report_locations l
+# (fixed text: never built from input).
 DIMENSIONS = {
-    "month": "to_char(m.month, 'YYYY-MM')", "vacancy_type": "v.vacancy_type", "location": "l.location_id",
+    "month": "to_char(v.month, 'YYYY-MM')", "vacancy_type": "v.vacancy_type", "location": "l.location_id",
     "provider": "l.provider_id", "kind": "l.kind", "local_authority": "l.la_code", "sub_icb": "l.sub_icb_code",
     "icb": "l.icb_code", "nhs_region": "l.nhs_region_code",
 }
@@ -56,10 +56,8 @@ def utilisation(connection: Connection, actor: Principal, query: dict, today: da
         f"SELECT {keys}, COALESCE(sum(v.maximum_capacity), 0) AS maximum_capacity, "
         "COALESCE(sum(v.occupied), 0) AS occupied, COALESCE(sum(v.vacant), 0) AS vacant, "
         "count(DISTINCT l.location_id) AS locations "
-        "FROM monthly_positions m JOIN report_locations l ON l.location_id = m.location_id "
-        "CROSS JOIN LATERAL jsonb_to_recordset(m.vacancies) "
-        "  AS v(vacancy_type text, maximum_capacity int, occupied int, vacant int) "
-        f"WHERE m.month BETWEEN :first AND :last {where} GROUP BY {grouping}")
+        "FROM monthly_vacancies v JOIN report_locations l ON l.location_id = v.location_id "
+        f"WHERE v.month BETWEEN :first AND :last {where} GROUP BY {grouping}")
     groups = [Group(*row) for row in connection.execute(statement, {"first": first, "last": last, **params})]
     names = {dimension: _names(connection, dimension, {g.row if dimension == rows_by else g.column for g in groups})
              for dimension in filter(None, (rows_by, columns_by))}

@@ -63,10 +63,18 @@ def upgrade() -> None:
     sa.Column('month', sa.Date(), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=False),
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('vacancies', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.PrimaryKeyConstraint('location_id', 'month', name=op.f('pk_monthly_positions'))
     )
-    op.create_index('ix_monthly_positions_month', 'monthly_positions', ['month'], unique=False)
+    op.create_table('monthly_vacancies',
+    sa.Column('location_id', sa.String(length=20), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('vacancy_type', sa.String(length=40), nullable=False),
+    sa.Column('maximum_capacity', sa.Integer(), nullable=False),
+    sa.Column('occupied', sa.Integer(), nullable=False),
+    sa.Column('vacant', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('location_id', 'month', 'vacancy_type', name=op.f('pk_monthly_vacancies'))
+    )
+    op.create_index('ix_monthly_vacancies_month', 'monthly_vacancies', ['month'], unique=False)
     op.create_table('areas',
     sa.Column('code', sa.String(length=9), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
@@ -79,7 +87,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('areas')
-    op.drop_index('ix_monthly_positions_month', table_name='monthly_positions')
+    op.drop_index('ix_monthly_vacancies_month', table_name='monthly_vacancies')
+    op.drop_table('monthly_vacancies')
     op.drop_table('monthly_positions')
     op.drop_table('report_locations')
     op.drop_index('ix_outbox_unpublished', table_name='outbox', postgresql_where=sa.text('published_at IS NULL'))
