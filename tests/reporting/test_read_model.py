@@ -108,3 +108,17 @@ def test_a_rebuild_never_undoes_newer_events_and_skips_bad_snapshots(reporting_d
     assert counts["refused"] == 1 and counts["returns"] == 4
     assert location(reporting_db, ALDER).name == "Alder House (renamed)"
     assert positions(reporting_db, ALDER) == [("2026-11", 3)]
+
+
+def test_twelve_thousand_positions_apply_in_one_statement_each(reporting_db, apply):
+    from reporting.models import MonthlyVacancy
+    from sqlalchemy import func
+
+    history = [capacity_return(f"1-{n:010}", month, f"2026-{month:02}-15T10:00:00+00:00",
+                               vacancy("general_residential", 10, 9))
+               for n in range(1_100) for month in range(1, 12)]
+    apply(returns=history)
+    apply(returns=history)  # the same again (a rebuild after events): nothing changes
+    with reporting_db.read() as connection:
+        assert connection.scalar(select(func.count()).select_from(MonthlyPosition)) == 12_100
+        assert connection.scalar(select(func.count()).select_from(MonthlyVacancy)) == 12_100

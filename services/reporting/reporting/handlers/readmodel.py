@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, delete, func, select, tuple_
+from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -84,8 +84,12 @@ def apply_return_snapshots(session: Session, snapshots: list[dict]) -> None:
     if not replaced:
         return
     # The positions just taken (their rows locked): their figures replace the month's.
-    session.execute(delete(MonthlyVacancy).where(
-        tuple_(MonthlyVacancy.location_id, MonthlyVacancy.month).in_([tuple(key) for key in replaced])))
+    # (Two arrays unnested: a list of pairs as large as a rebuild's page would
+    # exceed PostgreSQL's stack as an IN list.)
+    session.execute(text(
+        "DELETE FROM monthly_vacancies v USING unnest(CAST(:ids AS text[]), CAST(:months AS date[])) AS k(id, month) "
+        "WHERE v.location_id = k.id AND v.month = k.month"),
+        {"ids": [key[0] for key in replaced], "months": [key[1] for key in replaced]})
     figures = [{"location_id": key[0], "month": key[1], "vacancy_type": v["vacancy_type"],
                 "maximum_capacity": v["maximum_capacity"], "occupied": v["occupied"], "vacant": v["vacant"]}
                for key in map(tuple, replaced) for v in position(newest[key]["vacancies"])]
