@@ -175,8 +175,8 @@ def last_modified(query):
 @blp.response(200, LastLoginPage)
 @errors(blp, 401, 403, 404, 422)
 def last_login(query):
-    """When each person of an organisation (yours by default) last signed
-    in, those who never did first (care home users: their own organisation)."""
+    """When each person of your organisation last signed in, those who
+    never did first (administrators may ask for any `organisation_id`)."""
     require_some_scope(Action.VIEW_ACTIVITY_REPORTS)
     return current_app.extensions["tracker"].call("identity", "last_logins", actor=g.claims, query=query)
 

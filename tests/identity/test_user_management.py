@@ -350,11 +350,14 @@ def test_last_logins_list_never_signed_in_first_then_the_longest_ago(identity_db
     assert [u["name"] for u in report(staff, per_page=1, page=2)["users"]] == ["Dee Staff"]
 
 
-def test_a_care_home_user_sees_only_their_own_organisations_last_logins(identity_db, create_user, principal,
+def test_only_administrators_see_another_organisations_last_logins(identity_db, create_user, principal,
                                                                         admin, approver):
     staff = principal(create_user(email="staff@alder-care.example"))
-    with pytest.raises(Forbidden):
-        call(identity_db, handlers.last_logins, staff, {"organisation_id": "prov-b", "page": 1, "per_page": 50})
+    commissioner = replace(staff, organisation_id="la-E08000016", roles=frozenset({Role.NON_CARE_HOME_USER}))
+    for outsider in (staff, commissioner):  # another organisation's people: personal data
+        with pytest.raises(Forbidden):
+            call(identity_db, handlers.last_logins, outsider, {"organisation_id": "prov-b", "page": 1,
+                                                               "per_page": 50})
     only_approving = replace(approver, roles=frozenset({Role.APPROVER}))  # approving is not reporting
     with pytest.raises(Forbidden):
         call(identity_db, handlers.last_logins, only_approving, {"page": 1, "per_page": 50})

@@ -185,3 +185,24 @@ def test_local_authorities_and_sub_icbs_are_announced_as_organisations_once(dire
         assert load_geography(uow, GEOGRAPHY)["organisations_announced"] == 0
         uow.commit()
     assert len(recorded_events("providers.organisation_updated")) == len(announced)
+
+
+def test_the_geography_and_its_names_are_announced_each_time_it_is_loaded(directory, recorded_events, clock):
+    from providers.handlers.geography import geography_snapshot, load_geography
+    from tracker_common.contracts.events import schema_of
+
+    from .conftest import GEOGRAPHY
+    [announced] = [m["data"] for m in recorded_events("providers.geography_published")]
+    schema_of("providers.geography_published").load(announced)  # as consumers will check it
+    assert ["E54000061", "NHS South Yorkshire ICB", "E40000012"] in announced["icbs"]
+    assert [BARNSLEY, "Barnsley"] in announced["local_authorities"]
+    assert [SUB_BARNSLEY, "Barnsley", "E54000061"] in announced["sub_icbs"]
+    clock.advance(seconds=5)
+    with directory.unit_of_work() as uow:
+        load_geography(uow, GEOGRAPHY)
+        uow.commit()
+        served = geography_snapshot(uow.session, uow.now())
+    again = [m["data"] for m in recorded_events("providers.geography_published")]
+    assert len(again) == 2 and again[1]["version"] > again[0]["version"]  # a later load replaces the earlier
+    assert served["version"] >= again[1]["version"] and len(served["local_authorities"]) == len(GEOGRAPHY[
+        "local_authorities"])

@@ -108,3 +108,17 @@ def test_an_empty_model_is_rebuilt_at_start_from_the_owners_snapshots(reporting_
         wait_until(lambda: positions() == 4, timeout=20, message="the rebuild at start")
         found = call(container, "last_modified", COMMISSIONER.to_claims(), {})
     assert found["total"] == 4 and found["locations"][0]["staleness"] == "never"
+
+
+def test_a_newer_geography_on_the_bus_renames_the_areas(reporting_db, apply, amqp_uri, run_container):
+    apply(geography=GEOGRAPHY)
+    before = consumed("providers.geography_published")
+    renamed = {**GEOGRAPHY, "version": GEOGRAPHY["version"] + 1,
+               "local_authorities": [[BARNSLEY, "Barnsley Metropolitan Borough"]]}
+    with run_container(ReportingService) as container:
+        publish_messages(amqp_uri, [message("providers.geography_published", renamed)])
+        wait_until(lambda: consumed("providers.geography_published") > before, timeout=20,
+                   message="the geography applied")
+        areas = call(container, "areas")
+    assert areas["local_authorities"] == [{"code": BARNSLEY, "name": "Barnsley Metropolitan Borough",
+                                           "parent_code": None}]

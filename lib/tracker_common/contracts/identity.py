@@ -139,8 +139,9 @@ class ContactsQuery(Schema):
 
 
 class LastLoginQuery(Schema):
-    """The last login report: the people of one organisation (your own by
-    default), those who never signed in first, then the longest ago."""
+    """The last login report: the people of one organisation (your own;
+    administrators may name another), those who never signed in first,
+    then the longest ago."""
 
     organisation_id = fields.String(validate=validate.Length(min=1, max=64))
     not_logged_in_for_days = fields.Integer(validate=validate.Range(min=1, max=3660),

@@ -10,7 +10,7 @@ from tracker_common.contracts.errors import (AccountLocked, Conflict, NotAuthent
                                              DisclaimerAcknowledgementRequired, Forbidden,
                                              InvalidCredentials, InvalidInput, NotFound,
                                              PasswordChangeRequired, TermsAcceptanceRequired)
-from tracker_common.contracts.permissions import Action, Principal, Role, Scope, may, scopes
+from tracker_common.contracts.permissions import Action, Principal, Role, may, scopes
 from tracker_common.tokens import issue_access_token, verify_access_token
 
 from .. import repository as repo
@@ -279,11 +279,12 @@ def list_users(uow, deps: IdentityDeps, actor: Principal, organisation_id: str) 
 
 def last_logins(uow, actor: Principal, query: dict) -> dict:
     """When each person of an organisation last signed in, those who never
-    did first: for spotting accounts to close. Care home users see their
-    own organisation; everyone else holding the report, any."""
-    held = scopes(actor, Action.VIEW_ACTIVITY_REPORTS)
+    did first: for spotting accounts to close. Names and email addresses
+    are personal data: everyone holding the report sees their own
+    organisation's people, administrators any organisation's."""
     organisation_id = query.get("organisation_id") or actor.organisation_id
-    if not held or (Scope.ANY not in held and organisation_id != actor.organisation_id):
+    if not scopes(actor, Action.VIEW_ACTIVITY_REPORTS) or (
+            organisation_id != actor.organisation_id and Role.ADMIN not in actor.roles):
         raise Forbidden("You can see the last logins of your own organisation only.")
     organisation = repo.dao_get_organisation(uow.session, organisation_id)
     if organisation is None:
