@@ -12,6 +12,7 @@ from flask_session import Session
 from flask_wtf.csrf import CSRFProtect
 from kombu import Connection
 from prometheus_client import Counter, Histogram
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker_common.clock import clock_from_environment
 from tracker_common.config import env, env_int, load_settings
@@ -20,7 +21,7 @@ from tracker_common.logs import bind_correlation_id, configure_logging, get_logg
 from tracker_common.revocation import RevocationList
 from tracker_common.rpc import RpcPool
 
-from . import metrics as gateway_metrics
+from . import limits, metrics as gateway_metrics
 from .errors import for_a_person, problem, register_error_handlers
 
 log = get_logger(__name__)
@@ -47,6 +48,7 @@ class Tracker:
         self.public_url = env("PUBLIC_URL", "http://localhost:8000")
         self.session_secret = web_session_key()
         self.session_store = self.revocations.client  # web sessions live in Redis, beside revocations
+        self.redis_url = settings.redis_url  # and the rate limits' counts
         self.services = [s for s in env("HEALTH_SERVICES", "identity,providers,capacity,search,notifications,reporting")
                          .split(",") if s]
 
@@ -91,6 +93,11 @@ def create_app(tracker: Tracker | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # as long as the session: a form filled slowly still saves
     )
     Session(app)
+    app.config.update(RATELIMIT_STORAGE_URI=tracker.redis_url, **limits.settings())
+    limits.limiter.init_app(app)
+    proxies = env_int("TRUSTED_PROXIES", 0)
+    if proxies:  # behind a reverse proxy, the client's address is in X-Forwarded-For
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     api = Api(app)
     csrf = CSRFProtect(app)
     register_error_handlers(app)

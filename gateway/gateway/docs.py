@@ -17,6 +17,7 @@ ERROR_DESCRIPTIONS = {
     415: "The body is not JSON",
     422: "Invalid fields (each named in `errors`)",
     423: "Account locked",
+    429: "Too many requests from your address: wait for Retry-After seconds",
     503: "A service or the broker is unavailable",
     504: "A service did not answer in time",
 }

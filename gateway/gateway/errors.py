@@ -73,6 +73,7 @@ PAGES = {  # status -> (title, what to do), GOV.UK's wording for its error pages
                             "you copied the entire address."),
     405: ("Page not found", "Go back and try again."),
     413: ("The file is too big", "Go back and choose a smaller file."),
+    429: ("Too many attempts", "Wait a minute, then try again."),
     500: ("Sorry, there is a problem with the service", "Try again later. It has been logged."),
 }
 
@@ -99,8 +100,12 @@ def handle_http_exception(error: HTTPException):
                        errors=_flatten_webargs(messages))
     if error.code >= 500:
         log.error("unhandled error", status=error.code, error=repr(getattr(error, "original_exception", error)))
+    if error.code == 429:
+        return problem(429, "too_many_requests", "Too Many Requests",
+                       f"Too many requests from your address (at most {error.description}): wait, then try again.")
     code = {401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-            413: "request_too_large", 415: "unsupported_media_type"}.get(error.code, "http_error")
+            413: "request_too_large", 415: "unsupported_media_type",
+            429: "too_many_requests"}.get(error.code, "http_error")
     return problem(error.code, code, error.name, data.get("message") or error.description)
 
 

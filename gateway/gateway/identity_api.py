@@ -8,6 +8,7 @@ from marshmallow import Schema, fields
 from tracker_common.contracts import identity as bodies
 from tracker_common.contracts.permissions import Action
 
+from . import limits
 from .auth import require_permission
 from .docs import errors, secured
 
@@ -45,9 +46,10 @@ class AuditEntries(Schema):
 
 # -- public: login, registration, password change ---------------------------
 @blp.route("/auth/token", methods=["POST"])
+@limits.sign_in
 @blp.arguments(bodies.TokenRequest)
 @blp.response(200, bodies.TokenResponse)
-@errors(blp, 400, 401, 403, 415, 422, 423)
+@errors(blp, 400, 401, 403, 415, 422, 423, 429)
 def create_token(payload):
     """Log in: exchange email and password for a short-lived access token.
 
@@ -60,9 +62,10 @@ def create_token(payload):
 
 
 @blp.route("/auth/password", methods=["POST"])
+@limits.sign_in
 @blp.arguments(bodies.PasswordChangeRequest)
 @blp.response(204)
-@errors(blp, 400, 401, 415, 422, 423)
+@errors(blp, 400, 401, 415, 422, 423, 429)
 def change_password(payload):
     """Change a password, knowing the current one (works before first login)."""
     identity("change_password", payload=payload)
@@ -77,9 +80,10 @@ def current_terms():
 
 
 @blp.route("/registrations", methods=["POST"])
+@limits.registration
 @blp.arguments(bodies.RegistrationRequest)
 @blp.response(201, bodies.ApplicationOut)
-@errors(blp, 400, 409, 415, 422)
+@errors(blp, 400, 409, 415, 422, 429)
 def register(payload):
     """Apply for an account. The application goes to the organisation's
     approvers, else the System Champions of its area, else the administrators."""

@@ -14,6 +14,7 @@ from tracker_common.contracts.permissions import Action
 from tracker_common.contracts.reporting import (EXPORT_LIMIT, BedStateQuery, ExportQuery, LastModifiedQuery,
                                                 UtilisationQuery)
 
+from . import limits
 from .auth import require_some_scope
 from .docs import errors, secured
 
@@ -132,8 +133,9 @@ class Areas(Schema):
 
 
 @blp.route("/areas", methods=["GET"])
+@limits.public
 @blp.response(200, Areas)
-@errors(blp)
+@errors(blp, 429)
 def areas():
     """Public: the NHS regions, ICBs, Sub-ICBs and Local Authorities reports
     can be limited to, with their names."""
@@ -182,9 +184,10 @@ def last_login(query):
 
 
 @blp.route("/bed-state", methods=["GET"])
+@limits.public
 @blp.arguments(BED_STATE, location="query", unknown=RAISE)
 @blp.response(200, BedState)
-@errors(blp, 404, 422)
+@errors(blp, 404, 422, 429)
 def bed_state(query):
     """Public, no sign-in: the latest vacancies of every active care home of
     one Local Authority (`la_code`) or Sub-ICB (`sub_icb_code`), to publish."""

@@ -48,6 +48,7 @@ class Services:
         self.public_url = "http://localhost:8000"
         self.session_secret = b"a secret for tests only"
         self.session_store = redis.Redis.from_url(os.environ["REDIS_URL"])  # the test database of Redis
+        self.redis_url = os.environ["REDIS_URL"]
 
     def call(self, service, method, **kwargs):
         self.calls.append((service, method))
@@ -64,7 +65,12 @@ class Services:
 
 @pytest.fixture
 def services():
-    return Services()
+    services = Services()
+    # every test starts with no request counted against the rate limits
+    from gateway.limits import KEY_PREFIX
+    for key in services.session_store.scan_iter(f"*LIMITER/{KEY_PREFIX}/*"):  # as the limits library names them
+        services.session_store.delete(key)
+    return services
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from tracker_common.contracts.errors import (AccountLocked, Conflict, Disclaimer
                                              InvalidCredentials, InvalidInput, PasswordChangeRequired,
                                              TermsAcceptanceRequired, TrackerError)
 
+from .. import limits
 from ..auth import verify_token
 from . import blp, by_field, call, error_page, field_errors, local_path
 
@@ -18,6 +19,7 @@ PASSWORD_FIELDS = {("email",): ("email", "Email address"),
 
 
 @blp.route("/sign-in", methods=["GET", "POST"])
+@limits.sign_in
 def sign_in():
     next_page = local_path(request.values.get("next"))
     if request.method == "GET":
@@ -117,6 +119,8 @@ REVIEWERS = {"approvers": "your organisation's approvers",
 
 
 @blp.route("/register", methods=["GET", "POST"])
+@limits.registration
+@limits.public
 def register():
     """Apply for an account: find the care home or organisation you work
     for, then say who you are; the application goes to its reviewers."""

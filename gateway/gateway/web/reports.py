@@ -19,6 +19,7 @@ from tracker_common.contracts.reporting import (MAX_MONTHS, MAX_ROWS_PER_PAGE, B
                                                 LastModifiedQuery, UtilisationQuery)
 from tracker_common.spreadsheets import csv_bytes
 
+from .. import limits
 from . import blp, by_field, call, error_page, field_errors, label, page_links, signed_in, when
 
 UTILISATION, LAST_MODIFIED, LAST_LOGIN = UtilisationQuery(), LastModifiedQuery(), LastLoginQuery()
@@ -260,6 +261,7 @@ def capacity_export(file_format: str):
 
 
 @blp.route("/bed-state")
+@limits.public
 def bed_state():
     """Public: no sign-in. The latest vacancies of one area's care homes."""
     asked = _area({})
