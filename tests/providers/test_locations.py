@@ -151,6 +151,7 @@ def test_a_contract_counts_only_once_the_commissioner_approves_it(directory, hom
     view = run(directory, contracts.request_contract, CARER, ALDER,
                {"commissioner_kind": "local_authority", "commissioner_code": BARNSLEY})
     assert [c["status"] for c in view["contracts"]] == ["requested"] and view["approved_contracts"] == []
+    assert view["contracts"][0]["commissioner_name"] == "Barnsley"  # named for people, not only coded
     asked = recorded_events("providers.contract_requested")[-1]["data"]
     assert (asked["commissioner_code"], asked["commissioner_name"]) == (BARNSLEY, "Barnsley")
     with pytest.raises(Conflict):
@@ -158,7 +159,8 @@ def test_a_contract_counts_only_once_the_commissioner_approves_it(directory, hom
             {"commissioner_kind": "local_authority", "commissioner_code": BARNSLEY})
 
     pending = run(directory, contracts.pending_contracts, BARNSLEY_APPROVER)
-    assert [(p["location_id"], p["location_name"]) for p in pending] == [(ALDER, "Alder House")]
+    assert [(p["location_id"], p["location_name"], p["commissioner_name"]) for p in pending] == [
+        (ALDER, "Alder House", "Barnsley")]
     assert run(directory, contracts.pending_contracts, NURSE) == []
     with pytest.raises(NotFound):  # a care home cannot approve its own contract
         run(directory, contracts.decide_contract, CARER, pending[0]["id"], {"decision": "approve"})

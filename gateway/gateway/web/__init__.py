@@ -227,4 +227,6 @@ def _page_context():
                                                   Action.EXPORT_DATA))}
 
 
-from . import account, approvals, capacity, locations, reports, search, users  # noqa: E402,F401  (the pages register on blp)
+# the pages register on blp
+from . import (account, approvals, capacity, location_contracts, locations, reports, search,  # noqa: E402,F401
+               users)

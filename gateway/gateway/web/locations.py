@@ -42,7 +42,7 @@ def _target(location: dict) -> Target:
                   la_code=location.get("la_code"), sub_icb_code=location.get("sub_icb_code"))
 
 
-def _location_for(location_id: str, action: Action) -> dict:
+def location_for(location_id: str, action: Action) -> dict:
     """The location, if the person may do `action` to it (Forbidden if not;
     the service answers NotFound for one they may not even see)."""
     location = call("providers", "get_location", actor=g.claims, location_id=location_id)
@@ -76,7 +76,7 @@ def _plainly(errors: list[dict], empty: dict[str, str] | None = None) -> list[di
 @signed_in
 def location_page(location_id: str):
     try:
-        shown = _location_for(location_id, Action.VIEW_LOCATION)
+        shown = location_for(location_id, Action.VIEW_LOCATION)
     except TrackerError as refused:
         return error_page(refused)
     # Newest first by the date each shows (an edited note is dated by its
@@ -150,7 +150,7 @@ def _profile_labels(form) -> dict:
 @signed_in
 def edit_profile(location_id: str):
     try:
-        location = _location_for(location_id, Action.EDIT_LOCATION)
+        location = location_for(location_id, Action.EDIT_LOCATION)
     except TrackerError as refused:
         return error_page(refused)
     context = {"location": location, "choices": CHOICES}
@@ -181,7 +181,7 @@ def set_reminders(location_id: str):
     if wanted not in ("on", "off"):
         abort(400)
     try:
-        location = _location_for(location_id, Action.SWITCH_OFF_REMINDERS)
+        location = location_for(location_id, Action.SWITCH_OFF_REMINDERS)
         call("providers", "set_reminders", actor=g.claims, location_id=location_id,
              payload={"reminders_enabled": wanted == "on"})
     except TrackerError as refused:
@@ -239,7 +239,7 @@ def _entry_form(location_id: str, entries: Entries, entry_id: str | None):
     """Add an entry (no `entry_id`) or change one; a refusal is shown on the
     form with what was typed, and nothing is saved."""
     try:
-        location = _location_for(location_id, Action.EDIT_LOCATION)
+        location = location_for(location_id, Action.EDIT_LOCATION)
         entry = _entry(location, entries, entry_id) if entry_id else {}
         if entry is None:
             raise NotFound(f"No such {entries.kind}: it may have been deleted.")
@@ -273,7 +273,7 @@ def _delete_entry(location_id: str, entries: Entries, entry_id: str):
     not a note); POST deletes. An entry already gone (the button sent twice)
     is not an error: it is what was asked for."""
     try:
-        location = _location_for(location_id, Action.EDIT_LOCATION)
+        location = location_for(location_id, Action.EDIT_LOCATION)
         entry = _entry(location, entries, entry_id)
         if entry is None and request.method == "GET":
             raise NotFound(f"No such {entries.kind}: it may have been deleted already.")

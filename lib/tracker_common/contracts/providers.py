@@ -122,6 +122,7 @@ class _ContractOut(Schema):
     location_id = fields.String()
     commissioner_kind = fields.String()
     commissioner_code = fields.String()
+    commissioner_name = fields.String(allow_none=True, metadata={"description": "The Local Authority's or Sub-ICB's name"})
     status = fields.String(metadata={"description": "requested | approved | declined | withdrawn"})
     requested_at = fields.String()
     location_name = fields.String(metadata={"description": "In the list of requests to decide"})

@@ -11,6 +11,7 @@ from tracker_common.contracts.errors import Conflict, InvalidInput, NotFound
 from tracker_common.contracts.permissions import Action, Principal, Role, Target, may
 
 from ..models import Contract, LocalAuthority, Location, SubIcb
+from .geography import commissioner_names
 from .locations import location_for, location_view
 from .snapshots import publish_location
 
@@ -58,7 +59,9 @@ def pending_contracts(uow, actor: Principal) -> list[dict]:
                  if may(actor, Action.DECIDE_CONTRACTS, _target(c))]
     names = dict(uow.session.execute(select(Location.id, Location.name).where(
         Location.id.in_(sorted({c.location_id for c in contracts})))).all()) if contracts else {}
-    return [{**_contract_view(c), "location_name": names.get(c.location_id)} for c in contracts]
+    commissioners = commissioner_names(uow.session, (c.commissioner_code for c in contracts))
+    return [{**_contract_view(c), "location_name": names.get(c.location_id),
+             "commissioner_name": commissioners.get(c.commissioner_code)} for c in contracts]
 
 
 def _contract_view(contract: Contract) -> dict:

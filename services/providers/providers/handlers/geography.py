@@ -72,6 +72,17 @@ def load_geography(uow, geography: dict) -> dict[str, int]:
             "organisations_announced": announced}
 
 
+def commissioner_names(session: Session, codes) -> dict[str, str]:
+    """The names of Local Authorities and Sub-ICBs, by code."""
+    codes = set(codes)
+    if not codes:
+        return {}
+    names = dict(session.execute(select(LocalAuthority.code, LocalAuthority.name)
+                                 .where(LocalAuthority.code.in_(codes))).all())
+    names.update(session.execute(select(SubIcb.code, SubIcb.name).where(SubIcb.code.in_(codes))).all())
+    return names
+
+
 def geography_snapshot(session: Session, now) -> dict:
     """The geography with its names, as `providers.geography_published`
     carries it. Versioned by the time it is read, so that an older

@@ -14,7 +14,7 @@ from tracker_common.contracts.errors import Conflict, Forbidden, NotFound
 from tracker_common.contracts.permissions import Action, Principal, Scope, Target, may, scopes
 
 from ..models import Contract, Location, LocationChange, LocationContact, LocationNote, Provider
-from .geography import OGL_ATTRIBUTION
+from .geography import OGL_ATTRIBUTION, commissioner_names
 from .snapshots import apply_changes, location_snapshot, publish_location
 
 
@@ -41,12 +41,14 @@ def _iso(value):
 
 def location_view(uow, location: Location) -> dict:
     view = {k: _iso(v) for k, v in location_snapshot(uow.session, location).items()}
+    contracts = uow.session.scalars(select(Contract).where(Contract.location_id == location.id)
+                                    .order_by(Contract.requested_at)).all()
+    names = commissioner_names(uow.session, (c.commissioner_code for c in contracts))
     view["contracts"] = [
         {"id": c.id, "commissioner_kind": c.commissioner_kind, "commissioner_code": c.commissioner_code,
-         "status": c.status, "requested_at": _iso(c.requested_at), "decided_at": _iso(c.decided_at),
-         "reason": c.reason}
-        for c in uow.session.scalars(select(Contract).where(Contract.location_id == location.id)
-                                     .order_by(Contract.requested_at))]
+         "commissioner_name": names.get(c.commissioner_code), "status": c.status,
+         "requested_at": _iso(c.requested_at), "decided_at": _iso(c.decided_at), "reason": c.reason}
+        for c in contracts]
     view["contacts"] = [
         {"id": c.id, "role": c.role, "name": c.name, "email": c.email, "phone": c.phone}
         for c in uow.session.scalars(select(LocationContact).where(LocationContact.location_id == location.id)
