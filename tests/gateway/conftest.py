@@ -113,3 +113,34 @@ def sign_in(browser, backend, token):
                                                   "csrf_token": csrf_token(browser.get("/sign-in"))})
         assert response.status_code == 302, response.get_data(as_text=True)
     return _sign_in
+
+
+# -- a location, as the providers service shows it -------------------------------------------------
+HOME = "1-000000001"
+HERE = f"/locations/{HOME}"
+LOCATION = {
+    "location_id": HOME, "organisation_id": "prov-a", "provider_name": "Willow Care Ltd", "name": "Willow House",
+    "kind": "care_home", "active": True, "street_address": "1 Park Row", "address_line_2": None, "city": "Leeds",
+    "county": None, "postcode": "LS1 4AP", "telephone": "0113 496 0000", "website": "www.willowhouse.example",
+    "la_code": "E08000035", "sub_icb_code": "E38000225", "registered_beds": 30, "overall_rating": "Good",
+    "rating_published": "2025-06-12", "regulated_activities": ["Accommodation for persons who require nursing or "
+                                                               "personal care"],
+    "service_types": ["Care home service with nursing"], "service_user_bands": ["Dementia", "Older people"],
+    "specialisms": ["Dementia"], "dormant": False, "cqc_refreshed_at": "2026-03-01T02:00:00+00:00",
+    "care_types": ["residential", "nursing"], "funding_sources": ["local_authority", "private"],
+    "out_of_hours_admissions": True,
+    "manager": {"name": "Casey Jones", "email": "casey@care.example", "phone": "0113 496 0001", "nhsmail": None},
+    "rooms": {"en_suite": False, "equipment": ["hoist"], "accessibility": ["lift", "wheelchair"]},
+    "short_stay_services": ["respite_care"], "long_term_vacancy_types": ["general_residential"],
+    "languages": ["English", "Polish"], "reminders_enabled": True, "contracts": [],
+    "notes": [{"id": "n-1", "text": "Hoist in every room.", "author_id": "u-1",
+               "updated_at": "2026-02-20T10:00:00+00:00"},
+              {"id": "n-2", "text": "Lift out of order until April.", "author_id": "u-9",
+               "updated_at": "2026-03-01T16:20:00+00:00"}],
+    "contacts": [{"id": "c-1", "role": "Deputy manager", "name": "Robin Reed", "email": "robin@care.example",
+                  "phone": "0113 496 0002"}]}
+
+
+def at_home(backend, **changes) -> None:
+    """The providers service knows HOME (as LOCATION, with `changes`)."""
+    backend.answers[("providers", "get_location")] = {**LOCATION, **changes}

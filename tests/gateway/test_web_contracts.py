@@ -9,8 +9,9 @@ from tracker_common.contracts import errors as service_errors
 from tracker_common.contracts.permissions import Role
 from tracker_common.testing import csrf_token, error_summary, notices, page
 
-HOME, LEEDS, SUB_LEEDS = "1-000000001", "E08000035", "E38000225"
-HERE = f"/locations/{HOME}"
+from .conftest import HERE, HOME, LOCATION, at_home
+
+LEEDS, SUB_LEEDS = LOCATION["la_code"], LOCATION["sub_icb_code"]
 AREAS = {"nhs_regions": [], "icbs": [], "sub_icbs": [{"code": SUB_LEEDS, "name": "Leeds", "parent_code": None}],
          "local_authorities": [{"code": LEEDS, "name": "Leeds", "parent_code": None}]}
 CONTRACTS = [
@@ -23,16 +24,9 @@ CONTRACTS = [
      "status": "withdrawn", "requested_at": "2025-01-05T09:00:00+00:00", "decided_at": None, "reason": None}]
 
 
-def at_home(backend, contracts=CONTRACTS) -> None:
-    backend.answers[("providers", "get_location")] = {
-        "location_id": HOME, "organisation_id": "prov-a", "name": "Willow House", "kind": "care_home",
-        "postcode": "LS1 4AP", "la_code": LEEDS, "sub_icb_code": SUB_LEEDS, "active": True, "contracts": contracts,
-        "notes": [], "contacts": [], "manager": {}, "rooms": {}, "reminders_enabled": True}
-
-
 def test_the_page_names_current_contracts_and_offers_to_add_and_withdraw(browser, backend, sign_in):
     sign_in(Role.CARE_HOME_USER)
-    at_home(backend)
+    at_home(backend, contracts=CONTRACTS)
     shown = page(browser.get(HERE))
     listed = [" ".join(item.get_text(" ").split()) for item in shown.select("[data-contract]")]
     assert listed == ["Leeds (Local Authority): approved Withdraw the contract with Leeds",
@@ -58,7 +52,7 @@ def test_a_contract_is_sent_to_be_confirmed(browser, backend, sign_in):
 
 def test_nothing_chosen_or_a_contract_already_there_is_named_on_the_box(browser, backend, sign_in):
     sign_in(Role.CARE_HOME_USER)
-    at_home(backend)
+    at_home(backend, contracts=CONTRACTS)
     backend.answers[("reporting", "areas")] = AREAS
     form = browser.get(f"{HERE}/contracts/new")
     empty = browser.post(f"{HERE}/contracts/new", data={"csrf_token": csrf_token(form), "area": ""})
@@ -75,18 +69,18 @@ def test_nothing_chosen_or_a_contract_already_there_is_named_on_the_box(browser,
 
 def test_a_contract_is_withdrawn(browser, backend, sign_in):
     sign_in(Role.CARE_HOME_USER)
-    at_home(backend)
+    at_home(backend, contracts=CONTRACTS)
     backend.answers[("providers", "withdraw_contract")] = {}
     done = browser.post(f"{HERE}/contracts/k-1/withdrawal", data={"csrf_token": csrf_token(browser.get(HERE))},
                         follow_redirects=True)
-    assert backend.sent_to("providers", "withdraw_contract") == {
-        "actor": backend.sent_to("providers", "withdraw_contract")["actor"], "location_id": HOME, "contract_id": "k-1"}
+    sent = backend.sent_to("providers", "withdraw_contract")
+    assert (sent["location_id"], sent["contract_id"], sent["actor"]["sub"]) == (HOME, "k-1", "u-1")
     assert notices(done) == ["Contract withdrawn: it no longer shows in search."]
 
 
 def test_a_viewer_gets_no_contract_forms_and_is_refused(browser, backend, sign_in):
     sign_in(Role.NON_CARE_HOME_USER)
-    at_home(backend)
+    at_home(backend, contracts=CONTRACTS)
     shown = browser.get(HERE)
     assert page(shown).find("a", href=f"{HERE}/contracts/new") is None
     assert page(shown).find("form", action=f"{HERE}/contracts/k-1/withdrawal") is None

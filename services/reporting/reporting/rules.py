@@ -10,7 +10,6 @@ from tracker_common.clock import LONDON
 from tracker_common.contracts.vocabulary import LONG_TERM_VACANCY_TYPES, LOCATION_KINDS
 
 VACANT = ("vacant_reserved", "vacant_accepting", "vacant_not_available")
-MEASURES = ("maximum_capacity", "occupied", "vacant")
 
 
 def month_of(at: datetime) -> date:

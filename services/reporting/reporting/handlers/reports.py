@@ -23,7 +23,6 @@ DIMENSIONS = {
 }
 GEOGRAPHY = {"nhs_region_code": "nhs_region_code", "icb_code": "icb_code", "sub_icb_code": "sub_icb_code",
              "la_code": "la_code"}
-AREA_DIMENSIONS = ("local_authority", "sub_icb", "icb", "nhs_region")
 
 
 def _require(actor: Principal, action: Action, refusal: str) -> set[Scope]:
@@ -209,8 +208,8 @@ def bed_state(connection: Connection, query: dict, now: datetime) -> dict:
 
 # -- the data export ----------------------------------------------------------------------
 def export_rows(connection: Connection, actor: Principal, query: dict, limit: int) -> tuple[list, bool]:
-    """The latest return of every location the actor may export, a row per
-    vacancy type (locations without a return get one empty row)."""
+    """Every location the actor may export, in name order, with its latest
+    return (at most `limit`; True when there were more)."""
     held = _require(actor, Action.EXPORT_DATA, "Only people with the extended reporting permission export data.")
     conditions = _location_filters(actor, held, query)
     rows = connection.execute(
