@@ -35,13 +35,15 @@ class System:
         self.port = free_port()
         self.identity_metrics_port = free_port()
         self.smtp_port, self.mail_port = free_port(), free_port()
-        self.amqp_uri = reset_vhost("capacity-tracker-system")
-        self.database_template = "postgresql+psycopg2://postgres@127.0.0.1:5432/capacity_tracker_system_{service}"
+        # TEST_SYSTEM_NAME / TEST_SYSTEM_REDIS_URL let two runs on one machine keep apart
+        name = os.environ.get("TEST_SYSTEM_NAME", "capacity_tracker_system")
+        self.amqp_uri = reset_vhost(name.replace("_", "-"))
+        self.database_template = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}_{{service}}"
         self.env = {
             **os.environ,
             "AMQP_URI": self.amqp_uri,
             "DATABASE_URL_TEMPLATE": self.database_template,
-            "REDIS_URL": "redis://127.0.0.1:6379/14",
+            "REDIS_URL": os.environ.get("TEST_SYSTEM_REDIS_URL", "redis://127.0.0.1:6379/14"),
             "CLOCK_OFFSET_FILE": str(self.clock_file),
             "OUTBOX_INTERVAL": "0.1",
             "GATEWAY_BIND": f"127.0.0.1:{self.port}",
