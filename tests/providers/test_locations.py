@@ -2,6 +2,8 @@
 that every change is audited and announced."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -123,6 +125,8 @@ def test_notes_are_added_edited_and_deleted_with_their_author(directory, homes, 
     view = run(directory, locations.add_note, CARER, ALDER, {"text": "Hoist available; no admissions after 8pm"})
     note = view["notes"][0]
     assert note["author_id"] == CARER.user_id
+    # plain JSON to the gateway, which reads the date as ISO text
+    assert datetime.fromisoformat(note["updated_at"]).tzinfo is not None
     assert recorded_events("providers.location_updated")[-1]["data"]["notes"][0]["text"].startswith("Hoist")
     assert run(directory, locations.edit_note, CARER, ALDER, note["id"], {"text": "Hoist available"})["notes"][0][
         "text"] == "Hoist available"

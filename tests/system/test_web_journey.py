@@ -148,6 +148,13 @@ def test_a_care_home_manager_signs_in_from_the_email_and_updates_capacity(system
     assert current["submitted_by"] and current["vacancies"][0]["weekly_price_from"] == "795.00"
     assert current["short_stay_prices"] == {"respite_care": "900.00"} and current["over_registered_capacity"]
 
+    # A note on the home (from the API), shown on its own page, newest first.
+    assert system.api("POST", f"/api/v1/locations/{home['id']}/notes", token=admin,
+                      json={"text": "Hoist and ceiling track in rooms 4-9."}).status_code == 201
+    own_page = browser.visit(f"/locations/{home['id']}")
+    assert own_page.status_code == 200, own_page.text
+    assert "Hoist and ceiling track in rooms 4-9." in page(own_page).find(id="notes").get_text()
+
     # Signed out (the form in the header), the pages ask for sign-in again.
     token = page(saved).select_one("header form input[name=csrf_token]")["value"]
     signed_out = browser.request("POST", "/sign-out", data={"csrf_token": token})

@@ -53,6 +53,9 @@ def location_view(uow, location: Location) -> dict:
         {"id": c.id, "role": c.role, "name": c.name, "email": c.email, "phone": c.phone}
         for c in uow.session.scalars(select(LocationContact).where(LocationContact.location_id == location.id)
                                      .order_by(LocationContact.role, LocationContact.name))]
+    # the notes' dates too: an answer carries only plain JSON values (a
+    # datetime would reach the gateway as an object, not the ISO text it reads)
+    view["notes"] = [{**note, "updated_at": _iso(note.get("updated_at"))} for note in view.get("notes") or []]
     view["deactivated_at"] = _iso(location.deactivated_at)
     view["attribution"] = OGL_ATTRIBUTION
     return view
