@@ -287,7 +287,7 @@ def renew(identity_db, deps, token):
 
 def test_a_valid_token_is_renewed_with_the_permissions_as_they_are_now(identity_db, deps, create_user, clock,
                                                                        principal):
-    user_id = create_user(email=EMAIL)
+    user_id = create_user(email=EMAIL, organisation_id="la-E08000016")  # a council's people may be brokers
     token = login(identity_db, deps)["access_token"]
     admin = principal(create_user(email="admin@tracker.example", organisation_id="ct-national", admin=True))
     with identity_db.unit_of_work() as uow:

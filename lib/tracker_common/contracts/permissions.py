@@ -11,6 +11,10 @@ the matrix says in which *scope* a role holds an action:
   Authority or Sub-ICB;
 - OWN_OR_ALIGNED: either;
 - ANY: everywhere the action applies.
+
+Which organisations' people may be granted each permission at all is a rule
+of its own (PERMISSION_HOLDERS): identity refuses a grant that breaks it and
+leaves such a grant out of a token.
 """
 from __future__ import annotations
 
@@ -32,6 +36,69 @@ class Role(str, Enum):
 
 # Permissions only an administrator may grant (DOMAIN, last row of the matrix).
 GRANTABLE_ROLES = (Role.BROKER, Role.SYSTEM_CHAMPION, Role.EXTENDED_REPORTING, Role.MANAGE_ALERTS)
+
+
+class OrganisationKind(str, Enum):
+    CARE_PROVIDER = "care_provider"
+    LOCAL_AUTHORITY = "local_authority"
+    SUB_ICB = "sub_icb"
+    ICB = "icb"
+    NHS_REGION = "nhs_region"
+    NHS_TRUST = "nhs_trust"
+    NATIONAL = "national"  # the central administrators' organisation
+
+
+ORGANISATION_KIND_NAMES = {
+    OrganisationKind.CARE_PROVIDER: "a care provider", OrganisationKind.LOCAL_AUTHORITY: "a Local Authority",
+    OrganisationKind.SUB_ICB: "a Sub-ICB", OrganisationKind.ICB: "an ICB", OrganisationKind.NHS_REGION:
+    "an NHS region", OrganisationKind.NHS_TRUST: "an NHS trust",
+    OrganisationKind.NATIONAL: "the central administrators' organisation",
+}
+
+K = OrganisationKind
+# Whose people may hold each granted permission (the rule named below).
+# Broker, extended reporting and manage alerts act on the locations aligned to
+# the holder's organisation, and only a Local Authority or a Sub-ICB has
+# aligned locations (alignment is by their own code): anywhere else the grant
+# would reach nothing, or, through a care provider, its competitors. A system
+# champion also looks after the people of their own organisation, so any
+# system organisation may have one. A care provider's people hold none of them
+# (they would search and edit their competitors); the central administrators
+# act through the administrator permission, which already holds every action.
+PERMISSION_HOLDERS: dict[Role, frozenset[OrganisationKind]] = {
+    Role.BROKER: frozenset({K.LOCAL_AUTHORITY, K.SUB_ICB}),
+    Role.SYSTEM_CHAMPION: frozenset({K.LOCAL_AUTHORITY, K.SUB_ICB, K.ICB, K.NHS_REGION, K.NHS_TRUST}),
+    Role.EXTENDED_REPORTING: frozenset({K.LOCAL_AUTHORITY, K.SUB_ICB}),
+    Role.MANAGE_ALERTS: frozenset({K.LOCAL_AUTHORITY, K.SUB_ICB}),
+}
+del K
+PERMISSION_HOLDERS_RULE = "permission_holders"
+
+
+def may_hold(role: Role, organisation_kind: str | None) -> bool:
+    """Whether people of an organisation of this kind may be granted `role`.
+    Unknown kinds (and no organisation) hold nothing: deny by default."""
+    return any(kind.value == organisation_kind for kind in PERMISSION_HOLDERS.get(role, ()))
+
+
+def permission_holders_text(role: Role) -> str:
+    """The rule for one permission, as people read it: "Broker may be held
+    only by people of a Local Authority or a Sub-ICB"."""
+    names = [ORGANISATION_KIND_NAMES[kind] for kind in OrganisationKind if kind in PERMISSION_HOLDERS[role]]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f"{role.value.replace('_', ' ').capitalize()} may be held only by people of {listed}"
+
+
+def grant_problems(roles, organisation_kind: str | None) -> list[str]:
+    """What breaks the permission holders rule when people of an organisation
+    of `organisation_kind` are granted `roles` (empty: nothing)."""
+    try:
+        name = ORGANISATION_KIND_NAMES[OrganisationKind(organisation_kind)]
+    except ValueError:
+        name = "an organisation of unknown kind"
+    return [f"{permission_holders_text(Role(role))}, not {name}." if role in PERMISSION_HOLDERS
+            else f"{role} is not a permission that is granted." for role in sorted(set(roles))
+            if role not in PERMISSION_HOLDERS or not may_hold(Role(role), organisation_kind)]
 
 
 class Action(str, Enum):

@@ -3,6 +3,7 @@
     python -m identity.manage migrate          # create / upgrade its database
     python -m identity.manage seed-demo        # fictional organisations and locations
     python -m identity.manage create-admin     # from ADMIN_EMAIL / ADMIN_PASSWORD (idempotent)
+    python -m identity.manage permission-breaches  # granted permissions the organisation may not hold
 """
 from __future__ import annotations
 
@@ -73,14 +74,38 @@ def create_admin() -> int:
     return 0
 
 
+def permission_breaches() -> int:
+    """Lists, one line each, the granted permissions that break the permission
+    holders rule; exits 1 when there are any, so a deploy check can fail on it.
+    An administrator removes them on the people page or through the API."""
+    db = database()
+    try:
+        with db.unit_of_work() as uow:
+            breaches = handlers.permission_breaches(uow)
+    finally:
+        db.dispose()
+    for breach in breaches:
+        print(f"{breach['email']} ({breach['name']}, {breach['status']}, user {breach['user_id']}) of "
+              f"{breach['organisation_name'] or 'an unknown organisation'} ({breach['organisation_id']}, "
+              f"{breach['organisation_kind'] or 'unknown kind'}) holds {breach['permission']}: {breach['problem']}")
+    if breaches:
+        print(f"identity: {len(breaches)} granted permission(s) break the permission holders rule "
+              "(not in effect: left out of access tokens)", file=sys.stderr)
+        return 1
+    print("identity: every granted permission is held by an organisation that may hold it")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m identity.manage")
-    parser.add_argument("command", choices=["migrate", "seed-demo", "create-admin"])
+    parser.add_argument("command", choices=["migrate", "seed-demo", "create-admin", "permission-breaches"])
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
     elif args.command == "seed-demo":
         seed_demo()
+    elif args.command == "permission-breaches":
+        return permission_breaches()
     else:
         return create_admin()
     return 0

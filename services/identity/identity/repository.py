@@ -10,6 +10,7 @@ from tracker_common.contracts.permissions import Role
 
 from .models import (ApiKey, Application, AuditEntry, Location, Organisation, PasswordHistory,
                      TermsVersion, User, UserLocation)
+from .models import PasswordResetLink, SignIn
 
 
 def dao_get_user_by_email(session: Session, email: str, *, for_update: bool = False) -> User | None:
@@ -113,6 +114,15 @@ def dao_contactable_users_granted(session: Session, location_ids) -> list[tuple[
         .where(UserLocation.location_id.in_(list(location_ids)), *_CONTACTABLE))]
 
 
+def dao_users_with_granted_permissions(session: Session) -> list[tuple[User, Organisation | None]]:
+    """Everyone holding a permission an administrator granted, with their
+    organisation (None if identity does not know it), by organisation then name."""
+    return [tuple(row) for row in session.execute(
+        select(User, Organisation).outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .where(func.json_array_length(User.granted_roles) > 0)
+        .order_by(User.organisation_id, User.name, User.id))]
+
+
 def dao_get_organisation(session: Session, organisation_id: str) -> Organisation | None:
     return session.get(Organisation, organisation_id)
 
@@ -180,3 +190,27 @@ def dao_audit_entries(session: Session, subject_user_id: str | None, limit: int)
     if subject_user_id:
         query = query.where(AuditEntry.subject_user_id == subject_user_id)
     return list(session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))
+
+
+def dao_sign_ins(session: Session, *, user_id: str | None, outcome: str | None, client_address: str | None,
+                 limit: int) -> list[SignIn]:
+    """The latest sign-ins (of one user, with one outcome, from one address
+    when given), newest first."""
+    query = select(SignIn)
+    if user_id is not None:
+        query = query.where(SignIn.user_id == user_id)
+    if outcome is not None:
+        query = query.where(SignIn.outcome == outcome)
+    if client_address is not None:
+        query = query.where(SignIn.client_address == client_address)
+    return list(session.scalars(query.order_by(SignIn.at.desc(), SignIn.id.desc()).limit(limit)))
+
+
+def dao_password_reset_link_by_hash(session: Session, token_hash: str) -> PasswordResetLink | None:
+    return session.scalars(select(PasswordResetLink).where(PasswordResetLink.token_hash == token_hash)
+                           .with_for_update()).first()
+
+
+def dao_open_password_reset_links(session: Session, user_id: str) -> list[PasswordResetLink]:
+    return list(session.scalars(select(PasswordResetLink).where(
+        PasswordResetLink.user_id == user_id, PasswordResetLink.used_at.is_(None))))

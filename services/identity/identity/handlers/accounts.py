@@ -1,5 +1,5 @@
 """Login, lockout, passwords (change, reset, expiry), terms of use, generic
-accounts, deactivation and the permissions administrators grant."""
+accounts and deactivation (the permissions administrators grant: permissions.py)."""
 from __future__ import annotations
 
 import math
@@ -19,27 +19,54 @@ from ..passwords import (generate_one_time_password, hash_password, policy_probl
                          verify_password)
 from .common import (GENERIC_ACCOUNT_DISCLAIMER, IdentityDeps, audit, iso, principal_of,
                      require, revoke_tokens, target_of_user, user_for_action, user_view)
+from .sign_ins import record_sign_in
 
 # Verified when the email is unknown, so a wrong email costs as long as a
 # wrong password and the answer does not reveal which addresses exist.
 _DUMMY_HASH = hash_password(uuid.uuid4().hex)
 
 
-def _check_password(deps: IdentityDeps, uow, user: User, password: str) -> None:
+def _check_password(deps: IdentityDeps, uow, user: User, password: str, client: dict | None = None) -> None:
     """Verify a password, counting failures; the last allowed failure locks
-    the account for the lockout period."""
-    now = uow.now()
-    if user.locked_until and now < user.locked_until:
+    the account for the lockout period. Failures are kept in the audit of
+    sign-ins (`client`: who tried, as the gateway saw them)."""
+    try:
+        check_not_locked(uow, user)
+    except AccountLocked:
+        record_sign_in(uow, user, "locked", client)
+        uow.commit()
+        raise
+    if verify_password(user.password_hash or _DUMMY_HASH, password):
+        # The count is cleared by a whole sign-in (issue_sign_in_token), not
+        # by the password alone: else the password would buy fresh guesses
+        # at the second factor.
+        return
+    locks = user.failed_logins + 1 >= deps.policy.max_failed_logins
+    record_sign_in(uow, user, "locked" if locks else "failed", client)
+    count_failed_sign_in(deps, uow, user)
+    # The same answer as for an unknown email, so it says nothing of which
+    # addresses have accounts.
+    raise InvalidCredentials()
+
+
+def check_not_locked(uow, user: User) -> None:
+    """AccountLocked while the lock lasts; once it has run out, a fresh start."""
+    if user.locked_until and uow.now() < user.locked_until:
         raise AccountLocked("The account is locked after too many wrong passwords.",
                             locked_until=iso(user.locked_until))
-    if user.locked_until:  # the lock has run out: a fresh start
+    if user.locked_until:
         user.locked_until, user.failed_logins = None, 0
-    if verify_password(user.password_hash or _DUMMY_HASH, password):
-        user.failed_logins = 0
-        return
+
+
+def count_failed_sign_in(deps: IdentityDeps, uow, user: User) -> None:
+    """Count a wrong password or second-factor code (committed, whatever the
+    caller answers); the last allowed failure locks the account and raises
+    AccountLocked."""
+    now = uow.now()
     user.failed_logins += 1
     if user.failed_logins >= deps.policy.max_failed_logins:
         user.locked_until = now + timedelta(hours=deps.policy.lockout_hours)
+        revoke_tokens(uow, deps, user)  # a locked account's tokens stop working at once
         uow.record_event("identity.account_locked",
                          {"user_id": user.id, "email": user.email, "name": user.name,
                           "locked_until": user.locked_until}, actor_id=user.id)
@@ -48,28 +75,29 @@ def _check_password(deps: IdentityDeps, uow, user: User, password: str) -> None:
         raise AccountLocked("The account is locked after too many wrong passwords.",
                             locked_until=iso(user.locked_until))
     uow.commit()
-    # The same answer as for an unknown email, so it says nothing of which
-    # addresses have accounts.
-    raise InvalidCredentials()
 
 
-def _login_user(uow, email: str) -> User:
+def _login_user(uow, email: str, client: dict | None = None) -> User:
     user = repo.dao_get_user_by_email(uow.session, email, for_update=True)
     if user is None or user.status != "active" or user.api_user or not user.password_hash:
         verify_password(_DUMMY_HASH, "not the password")
+        record_sign_in(uow, user, "failed", client)
+        uow.commit()
         raise InvalidCredentials()
     return user
 
 
-def authenticate(uow, deps: IdentityDeps, command: dict) -> dict:
+def authenticate(uow, deps: IdentityDeps, command: dict, client: dict | None = None) -> dict:
     """Exchange email and password for an access token.
 
     Raises InvalidCredentials (401), AccountLocked (423),
     PasswordChangeRequired (403, first login or expired), TermsAcceptanceRequired
-    (403, new Terms of Use), DisclaimerAcknowledgementRequired (403, generic accounts).
+    (403, new Terms of Use), DisclaimerAcknowledgementRequired (403, generic accounts),
+    MfaRequired / MfaEnrolmentRequired (403, with an `mfa_token`: see handlers.mfa),
+    InvalidMfaCode (401, a wrong `code`).
     """
-    user = _login_user(uow, command["email"])
-    _check_password(deps, uow, user, command["password"])
+    user = _login_user(uow, command["email"], client)
+    _check_password(deps, uow, user, command["password"], client)
     now = uow.now()
     expired = user.password_changed_at is None or \
         now >= user.password_changed_at + timedelta(days=deps.policy.max_age_days)
@@ -92,7 +120,17 @@ def authenticate(uow, deps: IdentityDeps, command: dict) -> dict:
         raise DisclaimerAcknowledgementRequired(
             "Generic accounts must acknowledge this disclaimer at every login: "
             "send acknowledge_disclaimer: true.", disclaimer=GENERIC_ACCOUNT_DISCLAIMER)
-    user.last_login_at = now
+    from .mfa import second_factor  # (mfa imports this module)
+    second_factor(uow, deps, user, command.get("code"), client)
+    return issue_sign_in_token(uow, deps, user, client)
+
+
+def issue_sign_in_token(uow, deps: IdentityDeps, user: User, client: dict | None = None) -> dict:
+    """The access token of a sign-in that passed every check (committed),
+    kept in the audit of sign-ins."""
+    now = uow.now()
+    record_sign_in(uow, user, "succeeded", client)
+    user.last_login_at, user.failed_logins = now, 0
     principal = principal_of(uow, user)
     uow.record_event("identity.user_logged_in",
                      {"user_id": user.id, "organisation_id": user.organisation_id, "generic": user.generic},
@@ -153,11 +191,11 @@ def _set_password(uow, deps: IdentityDeps, user: User, new_password: str, *, fie
     audit(uow, None, "password_changed", user)
 
 
-def change_password(uow, deps: IdentityDeps, command: dict) -> None:
+def change_password(uow, deps: IdentityDeps, command: dict, client: dict | None = None) -> None:
     """Change a password knowing the current one (also the first-login and
     expired-password path, where no token can be had)."""
-    user = _login_user(uow, command["email"])
-    _check_password(deps, uow, user, command["current_password"])
+    user = _login_user(uow, command["email"], client)
+    _check_password(deps, uow, user, command["current_password"], client)
     _set_password(uow, deps, user, command["new_password"], field="new_password")
     uow.commit()
 
@@ -198,24 +236,6 @@ def deactivate_user(uow, deps: IdentityDeps, actor: Principal, user_id: str) -> 
                      {"user_id": user.id, "email": user.email, "organisation_id": user.organisation_id},
                      actor_id=actor.user_id, generic_actor=actor.generic)
     audit(uow, actor, "user_deactivated", user)
-    return user_view(uow, user, deps.policy)
-
-
-def grant_permissions(uow, deps: IdentityDeps, actor: Principal, user_id: str, command: dict) -> dict:
-    """Administrators set the broker / champion / extended reporting / manage
-    alerts permissions of a user (the full set)."""
-    require(actor, Action.GRANT_PERMISSIONS)
-    user = user_for_action(uow, actor, Action.GRANT_PERMISSIONS, user_id)
-    if user.api_user:
-        raise Conflict("API users hold only the API permission.")
-    before = sorted(user.granted_roles or [])
-    after = sorted(set(command["roles"]))
-    if after != before:
-        revoke_tokens(uow, deps, user)  # the next token carries the new set
-        user.granted_roles = after
-        uow.record_event("identity.permissions_changed", {"user_id": user.id, "roles": after},
-                         actor_id=actor.user_id, generic_actor=actor.generic)
-        audit(uow, actor, "permissions_changed", user, before=before, after=after)
     return user_view(uow, user, deps.policy)
 
 

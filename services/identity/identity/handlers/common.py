@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from tracker_common.contracts.errors import Forbidden, NotFound
-from tracker_common.contracts.permissions import Action, Principal, Role, Target, may
+from tracker_common.contracts.permissions import Action, Principal, Role, Target, may, may_hold
 
 from .. import repository as repo
-from ..models import Application, AuditEntry, Organisation, User
+from ..models import Application, AuditEntry, MfaCredential, Organisation, User
 from ..passwords import PasswordPolicy
+from ..second_factor import MfaKeys, MfaPolicy
 
 GENERIC_ACCOUNT_DISCLAIMER = (
     "This is a generic account shared by several people. Activity is audited against the "
@@ -40,6 +41,9 @@ class IdentityDeps:
     revocations: Revocations
     token_lifetime_seconds: int
     verification_key: object = None  # identity's public key: checks a token brought back for renewal
+    reset_link_minutes: int = 60  # how long a forgotten-password link works
+    mfa_policy: MfaPolicy = MfaPolicy()  # who must have a second factor
+    mfa_keys: MfaKeys | None = None  # seal TOTP secrets and challenges, key recovery-code hashes
 
 
 def iso(value: datetime | None) -> str | None:
@@ -60,7 +64,9 @@ def roles_of(user: User, organisation: Organisation | None) -> set[Role]:
     roles = {Role.CARE_HOME_USER if kind == "care_provider" else Role.NON_CARE_HOME_USER}
     if user.level == "approver":
         roles.add(Role.APPROVER)
-    roles |= {Role(r) for r in (user.granted_roles or [])}
+    # A grant that breaks the permission holders rule (a broker at a care
+    # provider would search its competitors) is never in effect.
+    roles |= {Role(r) for r in (user.granted_roles or []) if may_hold(r, organisation and organisation.kind)}
     if user.admin:
         roles.add(Role.ADMIN)
     return roles
@@ -125,6 +131,7 @@ def user_view(uow, user: User, policy: PasswordPolicy) -> dict:
         "last_login_at": iso(user.last_login_at),
         "password_expires_at": iso(password_expires_at(user, policy)),
         "locked_until": iso(user.locked_until),
+        "mfa_enabled": bool((mfa := uow.session.get(MfaCredential, user.id)) and mfa.confirmed_at),
     }
 
 
