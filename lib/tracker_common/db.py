@@ -60,8 +60,10 @@ class UnitOfWork:
 
     def __init__(self, session_factory: sessionmaker, outbox: Table, processed: Table,
                  clock, correlation_id: str | None = None,
-                 after_commit: Callable[[], None] | None = None):
+                 after_commit: Callable[[], None] | None = None,
+                 record_request: Callable[[Session, object], None] | None = None):
         self._session_factory = session_factory
+        self._record_request = record_request  # once.recorder: the request's answer, with the change
         self._outbox = outbox
         self._processed = processed
         self.clock = clock
@@ -79,7 +81,11 @@ class UnitOfWork:
         self.session.rollback()
         self.session.close()
 
-    def commit(self) -> None:
+    def commit(self, answer=None) -> None:
+        """`answer`: what the RPC request being served answers, recorded with
+        the change when the request carries an id (see `once`)."""
+        if self._record_request is not None:
+            self._record_request(self.session, answer)
         wrote_events = bool(self._events)
         if self._events:  # one multi-row INSERT, in the same transaction as the change
             self.session.execute(insert(self._outbox), self._events)
@@ -125,9 +131,15 @@ class Database:
         self.clock = clock
         self.after_commit = after_commit
 
-    def unit_of_work(self, correlation_id: str | None = None) -> UnitOfWork:
+    def unit_of_work(self, correlation_id: str | None = None,
+                     record_request: Callable[[Session, object], None] | None = None) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.outbox, self.processed, self.clock,
-                          correlation_id, self.after_commit)
+                          correlation_id, self.after_commit, record_request)
+
+    @property
+    def processed_requests(self) -> Table | None:
+        """The service's processed_requests table, when its models have one."""
+        return self.outbox.metadata.tables.get("processed_requests")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -11,6 +11,7 @@ import eventlet
 from nameko.extensions import DependencyProvider
 from prometheus_client import start_http_server
 
+from . import once
 from .clock import clock_from_environment
 from .config import env_float, env_int, load_settings
 from .contracts.errors import TrackerError
@@ -35,14 +36,33 @@ class Clock(DependencyProvider):
 
 
 class _WorkerDatabase:
-    """What a worker sees: units of work carrying its correlation id."""
+    """What a worker sees: units of work carrying its correlation id (and,
+    for a write answered once, recording its request id)."""
 
-    def __init__(self, database: Database, correlation_id: str | None):
+    def __init__(self, database: Database, correlation_id: str | None, request_id: str | None = None):
         self._database = database
         self._correlation_id = correlation_id
+        self._request_id = request_id
+        self._record_request = None
 
     def unit_of_work(self):
-        return self._database.unit_of_work(self._correlation_id)
+        return self._database.unit_of_work(self._correlation_id, self._record_request)
+
+    # -- writes answered once (tracker_common.once) --
+    def answers_requests(self) -> bool:
+        return bool(self._request_id) and self._database.processed_requests is not None
+
+    def stored_answer(self):
+        with self._database.read() as connection:
+            return once.stored_answer(connection, self._database.processed_requests, self._request_id)
+
+    def record_requests(self, method: str) -> None:
+        self._record_request = once.recorder(self._database.processed_requests, self._request_id, method,
+                                             self._database.clock.now)
+
+    def log_replay(self, method: str) -> None:
+        log.info("request already answered: the stored answer is given again", method=method,
+                 request_id=self._request_id)
 
     def read(self):
         return self._database.read()
@@ -82,6 +102,7 @@ class DatabaseWithOutbox(DependencyProvider):
         service = self.container.service_name
         pool = int(self.container.config.get("max_workers", 10)) + 2
         self._wake = threading.Event()
+        self._wake_forgetting = threading.Event()
         self._stopping = False
         self.database = Database(settings.database_url(service), self.tables,
                                  clock_from_environment(), pool_size=pool,
@@ -93,6 +114,21 @@ class DatabaseWithOutbox(DependencyProvider):
 
     def start(self):
         self.container.spawn_managed_thread(self._run_relay)
+        if self.database.processed_requests is not None:
+            self.container.spawn_managed_thread(self._forget_old_requests)
+
+    def _forget_old_requests(self):
+        """Hourly, forget answered requests older than a caller may resend
+        one (the gateway keeps Idempotency-Keys 24 hours)."""
+        retention = timedelta(hours=env_int("REQUEST_RETENTION_HOURS", 48))
+        while not self._stopping:
+            try:
+                with self.database.engine.begin() as connection:
+                    once.forget_before(connection, self.database.processed_requests,
+                                       self.database.clock.now() - retention)
+            except Exception as exc:  # database down: next hour
+                log.warning("could not forget old requests", error=repr(exc))
+            self._wake_forgetting.wait(3600)
 
     def _run_relay(self):
         self.relay.run(self._wake, lambda: self._stopping,
@@ -101,6 +137,7 @@ class DatabaseWithOutbox(DependencyProvider):
     def stop(self):
         self._stopping = True
         self._wake.set()
+        self._wake_forgetting.set()
         self.relay.close()
         self.database.dispose()
 
@@ -108,7 +145,12 @@ class DatabaseWithOutbox(DependencyProvider):
         self.stop()
 
     def get_dependency(self, worker_ctx):
-        return _WorkerDatabase(self.database, worker_ctx.data.get("correlation_id"))
+        # The request id is this worker's alone: taken out of the context so
+        # that calls this worker makes to other services do not carry it.
+        request_id = worker_ctx.data.pop(once.REQUEST_ID, None)
+        if not isinstance(request_id, str) or len(request_id) > once.MAX_REQUEST_ID:
+            request_id = None
+        return _WorkerDatabase(self.database, worker_ctx.data.get("correlation_id"), request_id)
 
 
 class RebuildWhenEmpty(DependencyProvider):

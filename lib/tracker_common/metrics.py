@@ -30,3 +30,6 @@ EVENTS_CONSUMED = Counter(
 DEAD_LETTERS = Counter(
     "tracker_dead_letters_total", "Events sent to the dead-letter queue", ["service", "event_type", "reason"]
 )
+RPC_RETRIES = Counter(
+    "tracker_rpc_retries_total",
+    "RPC calls sent again on a fresh connection after the broker connection was lost", ["service"])

@@ -14,6 +14,7 @@ from tracker_common.contracts.events import schema_of
 from tracker_common.contracts.permissions import Principal
 from tracker_common.dependencies import Clock, DatabaseWithOutbox, Telemetry
 from tracker_common.entrypoints import subscribe
+from tracker_common.once import answered_once
 from tracker_common.schemas import load
 
 from .handlers import bulk, reference, returns
@@ -60,11 +61,12 @@ class CapacityService:
         return {"service": self.name, "database": self.db.ping()}
 
     @rpc(**expected)
+    @answered_once
     def submit_capacity_return(self, actor, location_id, payload):
         command = load(bodies.CapacityReturnRequest(), payload)
         with self.db.unit_of_work() as uow:
             result = returns.submit_capacity_return(uow, Principal.from_claims(actor), location_id, command)
-            uow.commit()
+            uow.commit(answer=result)
             return result
 
     @rpc(**expected)
@@ -79,13 +81,14 @@ class CapacityService:
                                           load(HistoryQuery(), query))
 
     @rpc(**expected)
+    @answered_once
     def submit_other_return(self, actor, location_id, kind, payload):
         if kind not in OTHER_RETURNS:
             raise NotFound(f"No {kind} return.")
         command = load(OTHER_RETURNS[kind](), payload)
         with self.db.unit_of_work() as uow:
             result = returns.submit_other_return(uow, Principal.from_claims(actor), location_id, kind, command)
-            uow.commit()
+            uow.commit(answer=result)
             return result
 
     @rpc(**expected)
@@ -135,12 +138,13 @@ class CapacityService:
             return bulk.bulk_template(uow, Principal.from_claims(actor), load(bodies.BulkTemplateQuery(), query or {}))
 
     @rpc(**expected)
+    @answered_once
     def receive_bulk_upload(self, actor, payload):
         """Keep an upload for the background worker; returns its status (received)."""
         command = load(bodies.BulkUploadRequest(), payload)
         with self.db.unit_of_work() as uow:
             result = bulk.receive_bulk_upload(uow, Principal.from_claims(actor), command)
-            uow.commit()
+            uow.commit(answer=result)
             return result
 
     @rpc(**expected)
