@@ -11,6 +11,7 @@ from tracker_common.contracts.permissions import Action
 from . import limits
 from .auth import require_permission
 from .docs import errors, secured
+from .idempotency import idempotent
 
 blp = Blueprint("identity", __name__, url_prefix="/api/v1",
                 description="Accounts, registration and approvals, login, passwords, API keys")
@@ -57,8 +58,51 @@ def create_token(payload):
     (change it at POST /auth/password); `terms_acceptance_required` when new
     Terms of Use must be accepted (send `accept_terms_version`);
     `disclaimer_acknowledgement_required` for generic accounts. 423 while locked.
+
+    Approvers, System Champions and administrators (MFA_REQUIRED_FOR), and
+    anyone who has set up an authenticator app, also need its code: send
+    `code` (6 digits, or a recovery code) with the password; without it the
+    answer is 403 `mfa_required` with an `mfa_token` for POST /auth/mfa
+    (valid 5 minutes), or 403 `mfa_enrolment_required` with an `mfa_token`
+    to set one up (POST /auth/mfa/enrolment, then .../confirmation). A wrong
+    code is 401 `invalid_mfa_code` and counts as a wrong password. API
+    keys (ctk_...) need no code.
     """
     return identity("authenticate", payload=payload)
+
+
+@blp.route("/auth/mfa", methods=["POST"])
+@limits.sign_in
+@blp.arguments(bodies.MfaCodeRequest)
+@blp.response(200, bodies.TokenResponse)
+@errors(blp, 400, 401, 409, 415, 422, 423, 429)
+def complete_sign_in(payload):
+    """Log in, second step: the `mfa_token` of a 403 `mfa_required` and the
+    code from the authenticator app (or a recovery code, once each)."""
+    return identity("complete_sign_in", payload=payload)
+
+
+@blp.route("/auth/mfa/enrolment", methods=["POST"])
+@limits.sign_in
+@blp.arguments(bodies.MfaTokenRequest)
+@blp.response(200, bodies.MfaEnrolmentOut)
+@errors(blp, 400, 401, 409, 415, 422, 423, 429)
+def begin_mfa_enrolment(payload):
+    """Set up an authenticator app (after 403 `mfa_enrolment_required`): its
+    key, typed or as an otpauth:// URI for a QR code. Asking again gives
+    the same key until it is confirmed."""
+    return identity("begin_mfa_enrolment", payload=payload)
+
+
+@blp.route("/auth/mfa/enrolment/confirmation", methods=["POST"])
+@limits.sign_in
+@blp.arguments(bodies.MfaCodeRequest)
+@blp.response(200, bodies.TokenResponse)
+@errors(blp, 400, 401, 409, 415, 422, 423, 429)
+def confirm_mfa_enrolment(payload):
+    """The app's first code turns the second factor on and completes the
+    login: the access token, and ten recovery codes shown this once."""
+    return identity("confirm_mfa_enrolment", payload=payload)
 
 
 @blp.route("/auth/password", methods=["POST"])
@@ -81,6 +125,7 @@ def current_terms():
 
 @blp.route("/registrations", methods=["POST"])
 @limits.registration
+@idempotent(blp)
 @blp.arguments(bodies.RegistrationRequest)
 @blp.response(201, bodies.ApplicationOut)
 @errors(blp, 400, 409, 415, 422, 429)
@@ -120,8 +165,30 @@ def me():
     return identity("me", actor=actor())
 
 
+@blp.route("/me/mfa", methods=["GET"])
+@secured(blp)
+@blp.response(200, bodies.MfaStatusOut)
+@errors(blp, 401, 404)
+def mfa_status():
+    """Your second factor: set up or not, required or not, recovery codes left."""
+    return identity("mfa_status", actor=actor())
+
+
+@blp.route("/me/mfa/recovery-codes", methods=["POST"])
+@secured(blp)
+@limits.sign_in
+@blp.arguments(bodies.RecoveryCodesRequest)
+@blp.response(200, bodies.RecoveryCodesOut)
+@errors(blp, 400, 401, 409, 415, 422, 423, 429)
+def regenerate_recovery_codes(payload):
+    """Ten new recovery codes, given a current code from your app; the old
+    ones stop working. Shown in this answer only."""
+    return identity("regenerate_recovery_codes", actor=actor(), payload=payload)
+
+
 @blp.route("/me/location-access", methods=["POST"])
 @secured(blp)
+@idempotent(blp)
 @blp.arguments(bodies.AccessRequest)
 @blp.response(201, bodies.ApplicationOut)
 @errors(blp, 400, 401, 403, 409, 415, 422)
@@ -149,6 +216,18 @@ def reset_password(user_id):
     return identity("reset_password", actor=actor(), user_id=user_id)
 
 
+@blp.route("/users/<user_id>/mfa-reset", methods=["POST"])
+@secured(blp)
+@blp.response(200, bodies.UserOut)
+@errors(blp, 401, 403, 404, 409)
+def reset_mfa(user_id):
+    """Administrators: remove a person's second factor (a lost phone). Their
+    sessions end, they set up a new one at their next login, and they are
+    emailed."""
+    require_permission(Action.GRANT_PERMISSIONS)
+    return identity("reset_mfa", actor=actor(), user_id=user_id)
+
+
 @blp.route("/users/<user_id>/deactivation", methods=["POST"])
 @secured(blp)
 @blp.response(200, bodies.UserOut)
@@ -164,7 +243,15 @@ def deactivate_user(user_id):
 @blp.response(200, bodies.UserOut)
 @errors(blp, 400, 401, 403, 404, 409, 415, 422)
 def grant_permissions(payload, user_id):
-    """Administrators: set broker / system champion / extended reporting / manage alerts."""
+    """Administrators: set broker / system champion / extended reporting / manage alerts.
+
+    Each is held only by people of the organisations the permission holders
+    rule allows: broker, extended reporting and manage alerts by a Local
+    Authority's or a Sub-ICB's, system champion also by an ICB's, an NHS
+    region's or an NHS trust's; a care provider's people hold none. Outside
+    it: 422 with `rule: permission_holders` and a message per refused
+    permission under `errors.roles`; nothing is changed."""
+    require_permission(Action.GRANT_PERMISSIONS)
     return identity("grant_permissions", actor=actor(), user_id=user_id, payload=payload)
 
 
@@ -189,6 +276,7 @@ def audit():
 
 @blp.route("/terms", methods=["POST"])
 @secured(blp)
+@idempotent(blp)
 @blp.arguments(bodies.TermsRequest)
 @blp.response(201, bodies.TermsOut)
 @errors(blp, 400, 401, 403, 415, 422)
@@ -201,6 +289,7 @@ def publish_terms(payload):
 # -- API users ---------------------------------------------------------------------
 @blp.route("/api-users", methods=["POST"])
 @secured(blp)
+@idempotent(blp)
 @blp.arguments(bodies.ApiUserRequest)
 @blp.response(201, bodies.UserOut)
 @errors(blp, 400, 401, 403, 409, 415, 422)
