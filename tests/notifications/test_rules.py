@@ -212,6 +212,32 @@ def test_a_locked_account_says_when_it_unlocks_in_uk_time(locked_until, shown):
     assert sent.personalisation == {"name": "Ana Lopez", "locked until": shown}
 
 
+def test_a_reset_second_factor_tells_its_person_to_set_one_up_at_sign_in():
+    [sent] = emails("identity.mfa_reset", {"user_id": "u-1", "email": "Ana@Alder.example", "name": "Ana Lopez"})
+    assert (sent.template, sent.to) == ("mfa-reset", "ana@alder.example")
+    assert sent.personalisation == {"name": "Ana Lopez", "sign in link": "https://tracker.example/sign-in"}
+
+
+ANA = {"user_id": "u-1", "email": "Ana@Alder.example", "name": "Ana Lopez"}
+
+
+def test_a_forgotten_password_link_carries_the_token_and_when_it_stops_working():
+    token = "Zq3-_" + "k" * 38
+    [sent] = emails("identity.password_reset_requested", {**ANA, "reset_token_sealed": "sealed",
+                                                          "expires_at": "2026-11-23T14:05:00+00:00"},
+                    secrets={"reset_token": token})
+    assert (sent.template, sent.to) == ("password-reset-link", "ana@alder.example")
+    assert sent.personalisation == {"name": "Ana Lopez", "expires at": "2:05pm on 23 November 2026",
+                                    "reset link": f"https://tracker.example/reset-password?token={token}"}
+
+
+def test_a_password_reset_by_link_is_told_to_its_owner_afterwards():
+    [sent] = emails("identity.password_reset_completed", {**ANA, "reset_at": "2026-07-01T08:30:00+00:00"})
+    assert (sent.template, sent.to) == ("password-reset-done", "ana@alder.example")
+    assert sent.personalisation == {"name": "Ana Lopez", "reset at": "9:30am on 1 July 2026",
+                                    "sign in link": "https://tracker.example/sign-in"}
+
+
 def test_a_contract_request_goes_to_the_commissioners_people_identity_names():
     data = {"contract_id": "c-1", "location_id": "1-101", "location_name": "Alder House",
             "commissioner_kind": "local_authority", "commissioner_code": BARNSLEY,
@@ -287,6 +313,7 @@ def test_every_event_notifications_subscribes_to_asks_for_emails_except_location
     tested = {"identity.registration_submitted", "identity.access_requested", "identity.user_approved",
               "identity.user_rejected", "identity.access_approved", "identity.access_rejected",
               "identity.password_reset", "identity.password_expiring", "identity.account_locked",
+              "identity.mfa_reset", "identity.password_reset_requested", "identity.password_reset_completed",
               "providers.contract_requested", "providers.contract_decided", "capacity.bulk_upload_processed"}
     assert set(SUBSCRIPTIONS["notifications"]) - tested == {"providers.location_updated"}
 

@@ -242,10 +242,14 @@ class IdentityForEveryEvent:
                 "routed_to": None}
 
 
+RESET_TOKEN = "Zq3-_" + "k" * 38
+
+
 def test_every_event_sends_its_email_to_the_right_people(run_container, amqp_uri, service_env, smtp, sealer):
     """One event of each kind, each email read back from the SMTP server."""
     inbox, _ = smtp
     sealed = sealer.encrypt(b"Otter-Field-64").decode()
+    sealed_token = sealer.encrypt(RESET_TOKEN.encode()).decode()
     user = {"user_id": "u1", "name": "Ana", "email": "ana@alder.example"}
     application = {"application_id": "a1", "user_id": "u2", "name": "Bo Smith", "email": "bo@alder.example",
                    "organisation_id": "1-100000001", "organisation_name": "Alder Care Ltd", "location_ids": ["1-9"],
@@ -281,6 +285,15 @@ def test_every_event_sends_its_email_to_the_right_people(run_container, amqp_uri
         ("identity.account_locked", {"user_id": "u8", "name": "Hal", "email": "hal@alder.example",
                                      "locked_until": "2026-11-24T09:00:00+00:00"}, "hal@alder.example",
          "Your Capacity Tracker account is locked"),
+        ("identity.mfa_reset", {"user_id": "u10", "name": "Ivy", "email": "ivy@alder.example"},
+         "ivy@alder.example", "Set up your authenticator app again for the Capacity Tracker"),
+        ("identity.password_reset_requested", {"user_id": "u11", "name": "Jo", "email": "jo@alder.example",
+                                               "reset_token_sealed": sealed_token,
+                                               "expires_at": "2026-11-24T09:00:00+00:00"},
+         "jo@alder.example", "Reset your Capacity Tracker password"),
+        ("identity.password_reset_completed", {"user_id": "u12", "name": "Kit", "email": "kit@alder.example",
+                                               "reset_at": "2026-11-24T08:10:00+00:00"},
+         "kit@alder.example", "Your Capacity Tracker password has been changed"),
         ("providers.contract_requested", contract, "priya@barnsley.example",
          "Known House says it has a contract with Barnsley"),
         ("providers.contract_decided", {**contract, "decision": "approved", "reason": None}, "ana@alder.example",
@@ -301,3 +314,5 @@ def test_every_event_sends_its_email_to_the_right_people(run_container, amqp_uri
     assert "* Known House" in Inbox.text(access)  # named, not numbered
     [reset] = inbox.to("flo@alder.example")
     assert "Otter-Field-64" in Inbox.text(reset)
+    [link] = inbox.to("jo@alder.example")
+    assert f"/reset-password?token={RESET_TOKEN}" in Inbox.text(link)

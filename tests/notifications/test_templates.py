@@ -78,6 +78,10 @@ def representative() -> dict[str, dict]:
         event_email("identity.password_expiring", {**ANA, "expires_at": "2026-06-30T23:30:00+00:00",
                                                    "days_left": 1}),
         event_email("identity.account_locked", {**ANA, "locked_until": "2026-11-23T14:05:00+00:00"}),
+        event_email("identity.password_reset_requested", {**ANA, "reset_token_sealed": "sealed",
+                                                          "expires_at": "2026-11-23T14:05:00+00:00"},
+                    secrets={"reset_token": "k" * 43}),
+        event_email("identity.password_reset_completed", {**ANA, "reset_at": "2026-11-23T13:10:00+00:00"}),
         event_email("providers.contract_requested", CONTRACT, contacts=[PRIYA]),
         contract_decided("declined", "We hold no contract with Alder House."),
         bulk_upload(status="refused", applied=0, reason="The spreadsheet has no Vacancies sheet."),
@@ -98,7 +102,8 @@ def test_these_templates_are_shipped_each_id_once():
     assert [i for i, n in Counter(ids).items() if n > 1] == []
     assert set(ids) == set(BY_ID) == {
         "application-to-review", "user-approved", "application-rejected", "access-approved", "password-reset",
-        "password-expiring", "account-locked", "contract-approval-request", "contract-decision",
+        "password-expiring", "account-locked", "password-reset-link", "password-reset-done",
+        "contract-approval-request", "contract-decision",
         "bulk-upload-result", "capacity-reminder", "monthly-refresh", "manual-reminder"}
 
 
@@ -117,7 +122,8 @@ def test_every_one_time_password_is_a_declared_secret():
     with_password = {t.id for t in DEFAULT_TEMPLATES if "one-time password" in t.fields}
     assert with_password == {"user-approved", "password-reset"}
     assert {t.id: t.secret_fields for t in DEFAULT_TEMPLATES if t.secret_fields} == {
-        "user-approved": ("one-time password",), "password-reset": ("one-time password",)}
+        "user-approved": ("one-time password",), "password-reset": ("one-time password",),
+        "password-reset-link": ("reset link",)}
 
 
 @pytest.mark.parametrize("template", DEFAULT_TEMPLATES, ids=lambda t: t.id)

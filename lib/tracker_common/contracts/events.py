@@ -88,6 +88,36 @@ class PasswordReset(_Data):
     one_time_password_sealed = fields.String(required=True)
 
 
+class MfaReset(_Data):
+    """An administrator removed a person's second factor: they set up a new
+    one at their next sign-in (and are told by email, in case it was not
+    them who asked)."""
+
+    user_id = fields.String(required=True)
+    email = fields.Email(required=True)
+    name = fields.String(required=True)
+
+
+class PasswordResetRequested(_Data):
+    """A forgotten-password link to email: the token sealed for the
+    notifications service only (as one-time passwords are)."""
+
+    user_id = fields.String(required=True)
+    email = fields.Email(required=True)
+    name = fields.String(required=True)
+    reset_token_sealed = fields.String(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class PasswordResetCompleted(_Data):
+    """A password was reset by a link: its owner is told."""
+
+    user_id = fields.String(required=True)
+    email = fields.Email(required=True)
+    name = fields.String(required=True)
+    reset_at = fields.AwareDateTime(required=True)
+
+
 class PasswordExpiring(_Data):
     user_id = fields.String(required=True)
     email = fields.Email(required=True)
@@ -322,6 +352,9 @@ EVENTS: dict[str, type[Schema]] = {
     "identity.password_changed": PasswordChanged,
     "identity.password_reset": PasswordReset,
     "identity.password_expiring": PasswordExpiring,
+    "identity.password_reset_requested": PasswordResetRequested,
+    "identity.password_reset_completed": PasswordResetCompleted,
+    "identity.mfa_reset": MfaReset,
     "identity.user_deactivated": UserDeactivated,
     "identity.user_logged_in": UserLoggedIn,
     "identity.permissions_changed": PermissionsChanged,
@@ -351,6 +384,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "identity.registration_submitted", "identity.access_requested", "identity.user_approved",
         "identity.user_rejected", "identity.access_approved", "identity.access_rejected",
         "identity.password_reset", "identity.password_expiring", "identity.account_locked",
+        "identity.password_reset_requested", "identity.password_reset_completed",
+        "identity.mfa_reset",
         "providers.contract_requested", "providers.contract_decided", "capacity.bulk_upload_processed",
         "providers.location_updated"),
     # reporting's read model: locations, every return (history) and the geography's names

@@ -60,12 +60,60 @@ class RegistrationRequest(Schema):
     job_title = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
 
+def MfaCode(**kw):
+    # Six digits from an authenticator app, or a recovery code (hyphens and spaces allowed).
+    kw.setdefault("metadata", {"example": "123456"})
+    return fields.String(validate=[validate.Length(min=6, max=20), validate.Regexp(
+        r"^[0-9A-Za-z][0-9A-Za-z \-]*$", error="Enter the 6-digit code or a recovery code.")], **kw)
+
+
+def MfaToken(**kw):
+    return fields.String(validate=validate.Length(min=1, max=1000),
+                         metadata={"description": "From the 403 `mfa_required` / `mfa_enrolment_required` "
+                                                  "answer; valid for 5 minutes."}, **kw)
+
+
 class TokenRequest(Schema):
     email = Email(required=True)
     password = Password(required=True)
     accept_terms_version = fields.Integer(load_default=None, allow_none=True, strict=True,
                                           validate=validate.Range(min=1))
     acknowledge_disclaimer = fields.Boolean(load_default=False)
+    code = MfaCode(load_default=None, allow_none=True,
+                   metadata={"description": "The second factor, when the account has one: a code from the "
+                                            "authenticator app or a recovery code (else 403 mfa_required)."})
+
+
+class MfaCodeRequest(Schema):
+    """The second step of signing in (or of setting up MFA): the challenge
+    and the code."""
+
+    mfa_token = MfaToken(required=True)
+    code = MfaCode(required=True)
+
+
+class MfaTokenRequest(Schema):
+    mfa_token = MfaToken(required=True)
+
+
+class MfaEnrolmentOut(Schema):
+    secret = fields.String(metadata={"description": "The key, base32, to type into an authenticator app."})
+    otpauth_uri = fields.String(metadata={"description": "otpauth://totp/... for a QR code."})
+
+
+class MfaStatusOut(Schema):
+    enabled = fields.Boolean()
+    enabled_at = fields.String(allow_none=True)
+    required = fields.Boolean()
+    recovery_codes_left = fields.Integer()
+
+
+class RecoveryCodesRequest(Schema):
+    code = MfaCode(required=True, metadata={"description": "A current code from the authenticator app."})
+
+
+class RecoveryCodesOut(Schema):
+    recovery_codes = fields.List(fields.String(), metadata={"description": "Shown once: each works once."})
 
 
 class TokenResponse(Schema):
@@ -73,12 +121,57 @@ class TokenResponse(Schema):
     token_type = fields.String(required=True, metadata={"example": "bearer"})
     expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
     disclaimer = fields.String(metadata={"description": "Shown to generic accounts."})
+    recovery_codes = fields.List(fields.String(), metadata={
+        "description": "Only when MFA has just been set up: ten one-time codes, shown this once."})
 
 
 class PasswordChangeRequest(Schema):
     email = Email(required=True)
     current_password = Password(required=True)
     new_password = Password(required=True)
+
+
+class PasswordResetLinkRequest(Schema):
+    """Forgotten password: a link is emailed to this address if an account uses it."""
+
+    email = Email(required=True)
+
+
+class PasswordResetRequest(Schema):
+    """A new password, with the token from the emailed link."""
+
+    token = fields.String(required=True, validate=validate.Length(min=20, max=200),
+                          metadata={"description": "The `token` of the emailed link."})
+    new_password = Password(required=True)
+
+
+class PasswordResetOut(Schema):
+    email = fields.String(metadata={"description": "The account whose password was reset: sign in with it."})
+
+
+class ClientInfo(Schema):
+    """Who is asking, as the gateway saw them: kept in the audit of sign-ins."""
+
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=45))
+    user_agent = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+
+# What the audit of sign-ins records: password outcomes, the second factor's,
+# and forgotten-password links asked for and used.
+SIGN_IN_OUTCOMES = ("succeeded", "failed", "locked", "mfa_passed", "mfa_failed", "reset_link_requested",
+                    "password_reset_by_link")
+AUDIT_KINDS = ("access", "sign_ins")
+
+
+class AuditQuery(Schema):
+    kind = fields.String(load_default="access", validate=validate.OneOf(AUDIT_KINDS),
+                         metadata={"description": "`access`: access-control changes; `sign_ins`: every "
+                                                  "sign-in (administrators, or a person's own)."})
+    outcome = fields.String(validate=validate.OneOf(SIGN_IN_OUTCOMES),
+                            metadata={"description": "Sign-ins with this outcome only."})
+    client_address = fields.String(validate=validate.Length(min=1, max=45),
+                                   metadata={"description": "Sign-ins from this address only."})
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
 class DecisionRequest(Schema):
@@ -220,6 +313,7 @@ class UserOut(Schema):
     last_login_at = fields.String(allow_none=True)
     password_expires_at = fields.String(allow_none=True)
     locked_until = fields.String(allow_none=True)
+    mfa_enabled = fields.Boolean(metadata={"description": "Has set up a second factor (TOTP)."})
 
 
 class ApiKeyOut(Schema):

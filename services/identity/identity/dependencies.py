@@ -5,11 +5,12 @@ from eventlet import tpool
 from nameko.extensions import DependencyProvider
 
 from tracker_common.config import env_int, load_settings
-from tracker_common.keys import message_sealer, signing_key, verification_key
+from tracker_common.keys import message_sealer, mfa_key, signing_key, verification_key
 from tracker_common.revocation import RevocationList
 
 from .handlers import IdentityDeps
 from .passwords import PasswordPolicy, offload_hashing
+from .second_factor import MfaKeys, MfaPolicy
 
 
 def identity_deps_from_environment() -> IdentityDeps:
@@ -21,6 +22,9 @@ def identity_deps_from_environment() -> IdentityDeps:
         revocations=RevocationList.from_url(load_settings().redis_url, lifetime),
         token_lifetime_seconds=lifetime,
         verification_key=verification_key(),
+        reset_link_minutes=env_int("PASSWORD_RESET_LINK_MINUTES", 60),
+        mfa_policy=MfaPolicy.from_environment(),
+        mfa_keys=MfaKeys.from_key(mfa_key()),
     )
 
 

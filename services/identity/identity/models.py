@@ -142,6 +142,36 @@ class ApiKey(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(TZ)
 
 
+class PasswordResetLink(Base):
+    """A forgotten-password link: only its hash is kept; good once, for an hour."""
+
+    __tablename__ = "password_reset_links"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256: the token is long and random
+    created_at: Mapped[datetime] = mapped_column(TZ)
+    expires_at: Mapped[datetime] = mapped_column(TZ)
+    used_at: Mapped[datetime | None] = mapped_column(TZ)
+
+
+class SignIn(Base):
+    """Every attempt to sign in (and every password reset by link): when, the
+    outcome, from which address and browser. Kept apart from the audit of
+    access-control changes, which it would otherwise drown."""
+
+    __tablename__ = "sign_in_audit"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(TZ, index=True)
+    user_id: Mapped[str | None] = mapped_column(String(36))  # None: no account has the email given
+    outcome: Mapped[str] = mapped_column(String(32))
+    client_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+Index("ix_sign_in_audit_user_id_at", SignIn.user_id, SignIn.at)
+
+
 class AuditEntry(Base):
     """Every access-control change: who, when, what."""
 
@@ -156,3 +186,25 @@ class AuditEntry(Base):
 
 
 Index("ix_audit_log_at", AuditEntry.at)
+
+
+class MfaCredential(Base):
+    """A person's authenticator (TOTP): pending until a first code confirms it."""
+
+    __tablename__ = "mfa_credentials"
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    secret_sealed: Mapped[str] = mapped_column(Text)  # Fernet, identity's MFA key: never in plain text
+    created_at: Mapped[datetime] = mapped_column(TZ)
+    confirmed_at: Mapped[datetime | None] = mapped_column(TZ)
+    last_used_step: Mapped[int | None] = mapped_column(BigInteger)  # a code is good once: later steps only
+
+
+class RecoveryCode(Base):
+    """One-time recovery codes, stored as keyed hashes (HMAC-SHA256)."""
+
+    __tablename__ = "mfa_recovery_codes"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(TZ)
+    used_at: Mapped[datetime | None] = mapped_column(TZ)

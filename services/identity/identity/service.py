@@ -3,7 +3,6 @@ case, return plain data. Errors are `tracker_common.contracts.errors` types."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
-from nameko.rpc import rpc
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
@@ -11,7 +10,7 @@ from tracker_common.contracts import identity as bodies
 from tracker_common.contracts.errors import Conflict, TrackerError
 from tracker_common.contracts.permissions import Principal
 from tracker_common.dependencies import Clock, DatabaseWithOutbox, Telemetry
-from tracker_common.entrypoints import subscribe
+from tracker_common.entrypoints import rpc, subscribe
 from tracker_common.schemas import load
 
 from . import handlers
@@ -31,6 +30,10 @@ class _PlaceQuery(Schema):
 
 class _Token(Schema):
     token = fields.String(required=True, validate=validate.Length(min=1, max=4096))
+
+
+def _client(client) -> dict:
+    return load(bodies.ClientInfo(), client or {})
 
 
 class IdentityService:
@@ -82,16 +85,76 @@ class IdentityService:
 
     # -- login and passwords ---------------------------------------------------
     @rpc(**expected)
-    def authenticate(self, payload):
+    def authenticate(self, payload, client=None):
+        """`client`: the caller's address and user agent (`ClientInfo`), for
+        the audit of sign-ins."""
         command = load(bodies.TokenRequest(), payload)
         with self.db.unit_of_work() as uow:
-            return handlers.authenticate(uow, self.settings, command)
+            return handlers.authenticate(uow, self.settings, command, _client(client))
+
+    # -- the second factor (handlers.mfa) ---------------------------------------
+    @rpc(**expected)
+    def complete_sign_in(self, payload, client=None):
+        """The access token, for the `mfa_token` of a sign-in and its code."""
+        command = load(bodies.MfaCodeRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            return handlers.complete_sign_in(uow, self.settings, command, _client(client))
 
     @rpc(**expected)
-    def change_password(self, payload):
+    def begin_mfa_enrolment(self, payload):
+        """{secret, otpauth_uri} of the authenticator app to set up."""
+        command = load(bodies.MfaTokenRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            return handlers.begin_enrolment(uow, self.settings, command)
+
+    @rpc(**expected)
+    def confirm_mfa_enrolment(self, payload, client=None):
+        """The access token and ten recovery codes (shown once)."""
+        command = load(bodies.MfaCodeRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            return handlers.confirm_enrolment(uow, self.settings, command, _client(client))
+
+    @rpc(**expected)
+    def mfa_status(self, actor):
+        with self.db.unit_of_work() as uow:
+            return handlers.mfa_status(uow, self.settings, Principal.from_claims(actor))
+
+    @rpc(**expected)
+    def regenerate_recovery_codes(self, actor, payload):
+        command = load(bodies.RecoveryCodesRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            result = handlers.regenerate_recovery_codes(uow, self.settings, Principal.from_claims(actor), command)
+            uow.commit()
+            return result
+
+    @rpc(**expected)
+    def reset_mfa(self, actor, user_id):
+        with self.db.unit_of_work() as uow:
+            result = handlers.reset_mfa(uow, self.settings, Principal.from_claims(actor), user_id)
+            uow.commit()
+            return result
+
+    @rpc(**expected)
+    def change_password(self, payload, client=None):
         command = load(bodies.PasswordChangeRequest(), payload)
         with self.db.unit_of_work() as uow:
-            handlers.change_password(uow, self.settings, command)
+            handlers.change_password(uow, self.settings, command, _client(client))
+
+    @rpc(**expected)
+    def request_password_reset(self, payload, client=None):
+        """Forgotten password: a link is emailed if an account uses the
+        address. Answers None whether or not one does."""
+        command = load(bodies.PasswordResetLinkRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            handlers.request_password_reset(uow, self.settings, command, _client(client))
+
+    @rpc(**expected)
+    def reset_password_with_link(self, payload, client=None):
+        """A new password with the emailed link's token: {"email"}. Raises
+        InvalidInput naming `token` or `new_password`."""
+        command = load(bodies.PasswordResetRequest(), payload)
+        with self.db.unit_of_work() as uow:
+            return handlers.reset_password_with_link(uow, self.settings, command, _client(client))
 
     @rpc(**expected)
     def find_places(self, query):
@@ -165,9 +228,14 @@ class IdentityService:
             return result
 
     @rpc(**expected)
-    def audit_trail(self, actor, user_id=None):
+    def audit_trail(self, actor, user_id=None, query=None):
+        """Access-control changes, or (`query` kind "sign_ins") sign-ins, newest
+        first. Raises Forbidden, NotFound, InvalidInput."""
+        command = load(bodies.AuditQuery(), query or {})
         with self.db.unit_of_work() as uow:
-            return handlers.audit_trail(uow, Principal.from_claims(actor), user_id)
+            if command["kind"] == "sign_ins":
+                return handlers.sign_in_audit(uow, Principal.from_claims(actor), user_id, command)
+            return handlers.audit_trail(uow, Principal.from_claims(actor), user_id, command["limit"])
 
     # -- terms of use --------------------------------------------------------
     @rpc(**expected)

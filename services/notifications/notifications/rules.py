@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from tracker_common.clock import LONDON, london_date, london_time
 
@@ -114,7 +115,7 @@ def emails_for(event_type: str, event_id: str, data: dict, *, links: Links, cont
     """The emails an event asks for. `contacts` are identity's answer to
     `lookup_for`; `location` what notifications knows of the event's
     location, `location_names` of the locations it names; `secrets` the
-    unsealed one-time password. Each email's
+    unsealed one-time password or reset token. Each email's
     reference is the event's id and the recipient: a redelivered event
     sends nothing twice."""
     def email(template: str, to: str, **values) -> EmailRequest:
@@ -148,6 +149,15 @@ def emails_for(event_type: str, event_id: str, data: dict, *, links: Links, cont
     if event_type == "identity.account_locked":
         return [email("account-locked", data["email"], name=data["name"],
                       **{"locked until": london_time(data["locked_until"])})]
+    if event_type == "identity.mfa_reset":
+        return [email("mfa-reset", data["email"], name=data["name"], **{"sign in link": links("/sign-in")})]
+    if event_type == "identity.password_reset_requested":
+        return [email("password-reset-link", data["email"], name=data["name"], **{
+            "reset link": links("/reset-password?" + urlencode({"token": secrets["reset_token"]})),
+            "expires at": london_time(data["expires_at"])})]
+    if event_type == "identity.password_reset_completed":
+        return [email("password-reset-done", data["email"], name=data["name"], **{
+            "reset at": london_time(data["reset_at"]), "sign in link": links("/sign-in")})]
     if event_type == "providers.contract_requested":
         return [email("contract-approval-request", c["email"], name=c["name"], location=data["location_name"],
                       commissioner=data["commissioner_name"], **{"review link": links("/contracts")})

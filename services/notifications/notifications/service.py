@@ -12,7 +12,7 @@ from functools import partial
 
 import eventlet
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from prometheus_client import Counter, Gauge
 
@@ -22,7 +22,7 @@ from tracker_common.contracts.identity import ContactList
 from tracker_common.contracts.errors import Forbidden, TrackerError
 from tracker_common.contracts.permissions import Action, Principal, may
 from tracker_common.dependencies import Clock, DatabaseWithOutbox, RebuildWhenEmpty, Telemetry
-from tracker_common.entrypoints import subscribe
+from tracker_common.entrypoints import rpc, subscribe
 from tracker_common.keys import message_sealer
 from tracker_common.logs import get_logger
 from tracker_common.rpc import ServiceTimeout
@@ -194,6 +194,9 @@ class NotificationsService:
     on_password_reset = _kept("identity.password_reset")
     on_password_expiring = _kept("identity.password_expiring")
     on_account_locked = _kept("identity.account_locked")
+    on_password_reset_requested = _kept("identity.password_reset_requested")
+    on_password_reset_completed = _kept("identity.password_reset_completed")
+    on_mfa_reset = _kept("identity.mfa_reset")
     on_contract_requested = _kept("providers.contract_requested")
     on_contract_decided = _kept("providers.contract_decided")
     on_bulk_upload_processed = _kept("capacity.bulk_upload_processed")

@@ -139,6 +139,51 @@ If this was not you, tell your approver: someone may be trying to get into your 
 """ + SIGN_OFF,
         ("name", "locked until")),
     DefaultTemplate(
+        "mfa-reset", "Second factor reset",
+        "Sent when an administrator removes a person's authenticator app from their account.",
+        "Set up your authenticator app again for the Capacity Tracker",
+        """Hello ((name)),
+
+An administrator has removed the authenticator app from your Capacity Tracker account. Your recovery codes no longer work.
+
+The next time you sign in, you will set up an authenticator app again:
+((sign in link))
+
+If you did not ask for this, tell your approver or the Capacity Tracker team now: someone may be trying to get into your account.
+
+""" + SIGN_OFF,
+        ("name", "sign in link")),
+    DefaultTemplate(
+        "password-reset-link", "Forgotten password: reset link",
+        "Sent when someone asks for a link to reset a forgotten password. The link works once, for an hour.",
+        "Reset your Capacity Tracker password",
+        """Hello ((name)),
+
+Someone asked to reset the password of your Capacity Tracker account. To choose a new password, use this link:
+((reset link))
+
+The link works once, until ((expires at)).
+
+If you did not ask for this, you can ignore this email: your password has not changed.
+
+""" + SIGN_OFF,
+        ("name", "reset link", "expires at"), secret_fields=("reset link",)),
+    DefaultTemplate(
+        "password-reset-done", "Forgotten password: password changed",
+        "Sent after a password was reset with a forgotten-password link.",
+        "Your Capacity Tracker password has been changed",
+        """Hello ((name)),
+
+The password of your Capacity Tracker account was changed at ((reset at)), using a link sent to this email address. You have been signed out everywhere else.
+
+If this was not you, tell your approver or the Capacity Tracker team now: someone may be able to read your email.
+
+Sign in here:
+((sign in link))
+
+""" + SIGN_OFF,
+        ("name", "reset at", "sign in link")),
+    DefaultTemplate(
         "contract-approval-request", "Contract approval request",
         "Sent to the Local Authority or Sub-ICB a care provider says it has a contract with.",
         "((location)) says it has a contract with ((commissioner))",

@@ -78,6 +78,8 @@ def run_job(uow, job_id: str, *, lookup, sealer, links: rules.Links, max_attempt
     secrets = {}
     if "one_time_password_sealed" in data:
         secrets["one_time_password"] = sealer.decrypt(data["one_time_password_sealed"].encode()).decode()
+    if "reset_token_sealed" in data:
+        secrets["reset_token"] = sealer.decrypt(data["reset_token_sealed"].encode()).decode()
     location = location_facts(uow.session, data["location_id"]) if "location_id" in data else None
     names = dict(uow.session.execute(select(Location.location_id, Location.name).where(
         Location.location_id.in_(data.get("location_ids") or []))).all())

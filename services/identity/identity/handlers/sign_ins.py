@@ -1,0 +1,52 @@
+"""The audit of sign-ins: every attempt (succeeded, failed, locked, the
+second factor passed or failed) and every forgotten-password link asked for
+and used, with the time, the client's address and its user agent."""
+from __future__ import annotations
+
+from tracker_common.contracts.errors import Forbidden, NotFound
+from tracker_common.contracts.identity import SIGN_IN_OUTCOMES
+from tracker_common.contracts.permissions import Action, Principal, Role, may
+
+from .. import repository as repo
+from ..models import SignIn, User
+from .common import iso, target_of_user
+
+USER_AGENT_LENGTH = 300
+
+
+def record_sign_in(uow, user: User | None, outcome: str, client: dict | None = None, **details) -> None:
+    """Keep one sign-in attempt in the audit (committed with the caller's
+    unit of work: commit before raising the answer). `user` is None when no
+    account has the email given; `client` is the gateway's `ClientInfo`
+    ({"address", "user_agent"}), None when unknown; `outcome` one of
+    SIGN_IN_OUTCOMES; `details` anything else worth keeping (no secrets)."""
+    if outcome not in SIGN_IN_OUTCOMES:
+        raise ValueError(f"unknown sign-in outcome {outcome!r}")
+    client = client or {}
+    uow.session.add(SignIn(at=uow.now(), user_id=user.id if user else None, outcome=outcome,
+                           client_address=client.get("address") or None,
+                           user_agent=(client.get("user_agent") or "")[:USER_AGENT_LENGTH] or None,
+                           details=details))
+
+
+def sign_in_audit(uow, actor: Principal, user_id: str | None, query: dict) -> list[dict]:
+    """The latest sign-ins, newest first, as audit entries (the action is the
+    outcome). Everyone's: administrators only; a person's: administrators
+    and the person. Raises Forbidden, or NotFound for a user the actor may
+    not even see (so ids cannot be probed)."""
+    administrator = Role.ADMIN in actor.roles
+    if user_id is None and not administrator:
+        raise Forbidden("Only administrators can see everyone's sign-ins.")
+    if user_id is not None and user_id != actor.user_id and not administrator:
+        user = repo.dao_get_user(uow.session, user_id)
+        if user is None or not may(actor, Action.MANAGE_USERS, target_of_user(uow, user)):
+            raise NotFound("No such user.")
+        raise Forbidden("Only administrators can see other people's sign-ins.")
+    if user_id is not None and repo.dao_get_user(uow.session, user_id) is None:
+        raise NotFound("No such user.")
+    entries = repo.dao_sign_ins(uow.session, user_id=user_id, outcome=query.get("outcome"),
+                                client_address=query.get("client_address"), limit=query["limit"])
+    return [{"id": e.id, "at": iso(e.at), "actor_id": e.user_id, "actor_generic": False, "action": e.outcome,
+             "subject_user_id": e.user_id,
+             "details": {**e.details, "client_address": e.client_address, "user_agent": e.user_agent}}
+            for e in entries]
