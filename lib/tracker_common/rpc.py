@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
+import uuid
 
 from amqp.exceptions import AMQPError, NotFound
 from kombu import Connection
@@ -26,7 +28,10 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.rpc import ServiceProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from .config import env_float
 from .contracts.errors import TrackerError
+from .metrics import RPC_RETRIES
+from .once import REQUEST_ID
 
 
 class ServiceUnavailable(TrackerError):
@@ -42,10 +47,21 @@ class ServiceTimeout(TrackerError):
 TRANSPORT_ERRORS = (OSError, socket.error, AMQPError, OperationalError, ConnectionError)
 
 
+class LostConnection(Exception):
+    """The broker connection broke during a call (the request may or may not
+    have reached the service): `error` is what the caller gets."""
+
+    def __init__(self, error: ServiceUnavailable):
+        super().__init__(error.detail)
+        self.error = error
+
+
 class RpcPool:
-    def __init__(self, amqp_uri: str, timeout: float):
+    def __init__(self, amqp_uri: str, timeout: float, retry_window: float | None = None):
         self.amqp_uri = amqp_uri
         self.timeout = timeout
+        # how long a call sent again waits for the broker to be back
+        self.retry_window = retry_window if retry_window is not None else env_float("RPC_RETRY_WINDOW", 5.0)
         self._local = threading.local()
         self._stopped: set[str] = set()  # services found with no consumer
 
@@ -87,10 +103,44 @@ class RpcPool:
                 pass
 
     def call(self, service: str, method: str, *, correlation_id: str | None = None,
-             **kwargs):
+             request_id: str | None = None, retry: bool = False, **kwargs):
         """Call `service.method(**kwargs)`. Service errors (`TrackerError`)
         come back as themselves; a missing service raises ServiceUnavailable,
-        a slow one ServiceTimeout."""
+        a slow one ServiceTimeout.
+
+        `request_id` (made up when not given) travels in the RPC context: a
+        service answering writes once (`tracker_common.once`) gives the same
+        request its first answer again. `retry`: a call whose broker
+        connection was lost is sent once more, on a fresh connection, with
+        the same request id -- for reads, and for writes that services
+        answer once -- before giving up with 503."""
+        request_id = request_id or str(uuid.uuid4())
+        try:
+            return self._call_once(service, method, correlation_id, request_id, kwargs)
+        except LostConnection as lost:
+            if not retry or not self._reconnect(time.monotonic() + self.retry_window):
+                raise lost.error
+            RPC_RETRIES.labels(service).inc()
+            try:
+                return self._call_once(service, method, correlation_id, request_id, kwargs)
+            except LostConnection as again:
+                raise again.error
+
+    def _reconnect(self, deadline: float) -> bool:
+        """A fresh client, waiting until `deadline` for the broker (a restart
+        takes a few seconds; nameko's own reconnection gives up after ~2)."""
+        while True:
+            try:
+                self._client()
+                return True
+            except TRANSPORT_ERRORS:
+                self._drop()
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.5)
+
+    def _call_once(self, service: str, method: str, correlation_id: str | None, request_id: str,
+                   kwargs: dict):
         try:
             proxy, context = self._client()
         except TRANSPORT_ERRORS as exc:
@@ -99,6 +149,7 @@ class RpcPool:
         context.clear()
         if correlation_id:
             context["correlation_id"] = correlation_id
+        context[REQUEST_ID] = request_id
         if service in self._stopped:
             if not self._consumed(service):
                 raise self._not_running(service)
@@ -116,8 +167,9 @@ class RpcPool:
                                  service=service)
         except TRANSPORT_ERRORS as exc:
             self._drop()
-            raise ServiceUnavailable(f"lost the connection to the broker calling {service}",
-                                     service=service, error=exc.__class__.__name__)
+            raise LostConnection(ServiceUnavailable(
+                f"lost the connection to the broker calling {service}",
+                service=service, error=exc.__class__.__name__))
 
     @staticmethod
     def _not_running(service: str) -> ServiceUnavailable:

@@ -116,3 +116,72 @@ def test_a_stopped_service_is_refused_at_once_until_it_is_back(amqp_uri, run_con
     with run_container(CountingService):
         assert pool.call("plumbing_counting", "count", value=4) == 4  # back: called again
     pool.close()
+
+
+class RequestIdService:
+    name = "plumbing_request_ids"
+    seen: list = []
+
+    @rpc
+    def record(self, value):
+        return value
+
+
+def _cut_during_the_call(amqp_uri, **call):
+    """Call the slow service through a proxy to the broker that cuts the
+    connection while the call waits for its answer, for 3 s (as when the
+    broker restarts; nameko's own reconnection rides out shorter cuts):
+    the answer, or the error."""
+    proxy = TcpProxy().start()
+    pool = RpcPool(proxy.uri(amqp_uri), timeout=5, retry_window=5)
+
+    def restart():
+        proxy.cut()
+        eventlet.sleep(3)
+        proxy.restore()
+
+    try:
+        assert pool.call("plumbing_slow", "echo", value="warm") == "warm"
+        eventlet.spawn_after(0.4, restart)
+        try:
+            outcome = pool.call("plumbing_slow", "echo", value="during", delay=1.0, **call)
+        except ServiceUnavailable as refused:
+            outcome = refused
+    finally:
+        pool.close()
+        proxy.cut()
+    return outcome
+
+
+def test_a_call_that_lost_its_connection_is_sent_again_once_on_a_fresh_one_when_safe(amqp_uri, run_container):
+    with run_container(SlowService):
+        assert _cut_during_the_call(amqp_uri, retry=True) == "during"
+
+
+def test_a_call_that_lost_its_connection_is_not_sent_again_unless_safe(amqp_uri, run_container):
+    with run_container(SlowService):
+        refused = _cut_during_the_call(amqp_uri)
+    assert isinstance(refused, ServiceUnavailable)
+    assert "lost the connection to the broker" in refused.detail
+
+
+def test_every_call_carries_a_request_id_kept_when_sent_again(amqp_uri, run_container):
+    from nameko.extensions import DependencyProvider
+
+    class Seen(DependencyProvider):
+        def get_dependency(self, worker_ctx):
+            RequestIdService.seen.append(worker_ctx.data.get("request_id"))
+
+    RequestIdService.seen = []
+    RequestIdService.ids = Seen()
+    pool = RpcPool(amqp_uri, timeout=3)
+    try:
+        with run_container(RequestIdService):
+            pool.call("plumbing_request_ids", "record", value=1, request_id="given")
+            pool.call("plumbing_request_ids", "record", value=2)
+            pool.call("plumbing_request_ids", "record", value=3)
+    finally:
+        pool.close()
+        del RequestIdService.ids
+    given, made, made_again = RequestIdService.seen
+    assert given == "given" and made and made_again and made != made_again
