@@ -1,7 +1,8 @@
 """Keys the services share: the Ed25519 pair that signs access tokens
 (identity holds the private half, the gateway the public one) and the
 symmetric key that seals one-time passwords on their way to notifications,
-and the gateway's secret that signs web sessions (cookies).
+identity's own key for second factors (TOTP secrets, recovery codes), and
+the gateway's secret that signs web sessions (cookies).
 
 On a developer machine they are generated on first run under VAR_DIR/keys;
 in production they come from files mounted by the platform.
@@ -39,6 +40,10 @@ def web_session_key_path() -> Path:
     return Path(env("WEB_SESSION_KEY_FILE", str(_key_dir() / "web-session.key")))
 
 
+def mfa_key_path() -> Path:
+    return Path(env("MFA_SECRET_KEY_FILE", str(_key_dir() / "mfa-secret.key")))
+
+
 def _write_private(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -59,6 +64,8 @@ def ensure_keys() -> None:
         _write_private(message, Fernet.generate_key())
     if not web_session_key_path().exists():
         _write_private(web_session_key_path(), secrets.token_urlsafe(48).encode())
+    if not mfa_key_path().exists():
+        _write_private(mfa_key_path(), secrets.token_urlsafe(32).encode())
 
 
 def signing_key() -> bytes:
@@ -77,6 +84,13 @@ def message_sealer() -> Fernet:
 
 def web_session_key() -> bytes:
     return web_session_key_path().read_bytes().strip()
+
+
+def mfa_key() -> bytes:
+    """Identity's own key for second factors (it seals TOTP secrets and keys
+    the hashes of recovery codes): no other service is given it, so the
+    message key the notifications service shares cannot open them."""
+    return mfa_key_path().read_bytes().strip()
 
 
 if __name__ == "__main__":

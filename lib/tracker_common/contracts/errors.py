@@ -89,6 +89,35 @@ class DisclaimerAcknowledgementRequired(TrackerError):
 
 
 @_register
+class MfaRequired(TrackerError):
+    """The password was right; the code of the second factor is needed too
+    (send it with `mfa_token`, or with the password as `code`)."""
+
+    code = "mfa_required"
+    title = "Enter the code from your authenticator app"
+
+
+@_register
+class MfaEnrolmentRequired(TrackerError):
+    """The password was right; this account must set up a second factor
+    before it can sign in (with `mfa_token`)."""
+
+    code = "mfa_enrolment_required"
+    title = "Set up a second factor to sign in"
+
+
+@_register
+class InvalidMfaCode(InvalidCredentials):
+    code = "invalid_mfa_code"
+    title = "The code is not correct"
+
+    def __init__(self, detail: str = "", **kwargs):
+        super().__init__(detail or "The code is not correct, or has been used already. Wrong codes count "
+                                   "with wrong passwords: after 5 in a row the account is locked for 24 hours.",
+                         **kwargs)
+
+
+@_register
 class Forbidden(TrackerError):
     code = "forbidden"
     title = "You do not have permission to do this"
@@ -114,6 +143,8 @@ HTTP_STATUS: dict[type[TrackerError], int] = {
     PasswordChangeRequired: 403,
     TermsAcceptanceRequired: 403,
     DisclaimerAcknowledgementRequired: 403,
+    MfaRequired: 403,
+    MfaEnrolmentRequired: 403,
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
