@@ -4,6 +4,8 @@ import os
 import shutil
 from pathlib import Path
 
+from gunicorn.http import wsgi
+
 bind = os.environ.get("GATEWAY_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GATEWAY_WORKERS", "2"))
 worker_class = "gthread"
@@ -14,6 +16,17 @@ accesslog = None  # the app logs every request as JSON with its correlation id
 
 _metrics_dir = Path(os.environ.setdefault(
     "PROMETHEUS_MULTIPROC_DIR", str(Path(os.environ.get("VAR_DIR", "var")) / "prometheus-gateway")))
+
+_with_banner = wsgi.Response.default_headers
+
+
+def _without_banner(response):
+    """gunicorn has no setting to leave out its `Server:` header, which tells
+    a scanner what to try: the header is dropped from what it would send."""
+    return [line for line in _with_banner(response) if not line.lower().startswith("server:")]
+
+
+wsgi.Response.default_headers = _without_banner
 
 
 def on_starting(server):

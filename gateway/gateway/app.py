@@ -21,7 +21,7 @@ from tracker_common.logs import bind_correlation_id, configure_logging, get_logg
 from tracker_common.revocation import RevocationList
 from tracker_common.rpc import RpcPool
 
-from . import limits, metrics as gateway_metrics
+from . import edge, limits, metrics as gateway_metrics
 from .errors import for_a_person, problem, register_error_handlers
 
 log = get_logger(__name__)
@@ -58,7 +58,7 @@ class Tracker:
 
 def create_app(tracker: Tracker | None = None) -> Flask:
     configure_logging("gateway", load_settings().log_level)
-    app = Flask(__name__)
+    app = edge.EdgeFlask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=env_int("MAX_REQUEST_BYTES", 1_000_000),
         API_TITLE="Capacity Tracker API",
@@ -120,7 +120,6 @@ def create_app(tracker: Tracker | None = None) -> Flask:
     from .web import blp as web_blp
     app.register_blueprint(web_blp)
 
-    @app.before_request
     def start_request():
         incoming = request.headers.get("X-Request-ID", "")
         g.correlation_id = incoming if REQUEST_ID.match(incoming) else str(uuid.uuid4())
@@ -132,6 +131,11 @@ def create_app(tracker: Tracker | None = None) -> Flask:
                 and (request.content_length or request.data) and not request.is_json:
             return problem(415, "unsupported_media_type", "Unsupported Media Type",
                            "Send the body as JSON with 'Content-Type: application/json'.")
+        return edge.refuse_foreign_origin(tracker.public_url) or edge.refuse_bad_input()
+
+    # First of all the hooks: bad input is refused before the CSRF check, the
+    # rate limits or anything else reads the body (or stores it).
+    app.before_request_funcs.setdefault(None, []).insert(0, start_request)
 
     @app.after_request
     def finish_request(response: Response):
@@ -140,7 +144,7 @@ def create_app(tracker: Tracker | None = None) -> Flask:
         HTTP_REQUESTS.labels(request.method, endpoint, response.status_code).inc()
         HTTP_LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - g.get("started", time.perf_counter()))
         log.info("request", method=request.method, path=request.path, status=response.status_code)
-        return response
+        return edge.secure(response, https=tracker.public_url.startswith("https://"))
 
     @app.get("/healthz")
     def healthz():

@@ -85,6 +85,16 @@ def page(status: int, title: str | None = None, message: str | None = None):
 
 
 def handle_http_exception(error: HTTPException):
+    """The error's own headers are kept (Allow on a 405, as RFC 9110 asks;
+    WWW-Authenticate...), only its body is ours."""
+    response = current_app.make_response(_answer_http_exception(error))
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def _answer_http_exception(error: HTTPException):
     if for_a_person():
         if isinstance(error, CSRFError):
             return page(400, "This form has expired", "Go back, reload the page and try again. "

@@ -280,7 +280,7 @@ def test_the_header_offers_only_what_the_person_may_do(browser, backend, role, o
     sign_in(role)
     backend.answers[("identity", "list_pending_applications")] = []
     shown = page(browser.get("/applications"))
-    assert [a.get_text(strip=True) for a in shown.select("#navigation a")] == offered
+    assert [a.get_text(strip=True) for a in shown.select("#navigation a")] == [*offered, "Your sign-in"]
     assert shown.select_one("#navigation button").get_text(strip=True) == "Sign out"
 
 

@@ -228,5 +228,5 @@ def _page_context():
 
 
 # the pages register on blp
-from . import (account, approvals, capacity, location_contracts, locations, reports, search,  # noqa: E402,F401
+from . import (account, approvals, capacity, location_contracts, locations, mfa, reports, search,  # noqa: E402,F401
                users)
