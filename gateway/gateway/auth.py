@@ -48,6 +48,13 @@ def verify_token(token: str) -> dict:
     return claims
 
 
+def client_of_request() -> dict:
+    """Who is asking, for identity's audit of sign-ins: the client's address
+    (the forwarded one behind TRUSTED_PROXIES) and its user agent."""
+    return {"address": (request.remote_addr or "")[:45] or None,
+            "user_agent": request.user_agent.string[:300] or None}
+
+
 def sign_in_request(claims: dict) -> dict:
     g.claims = claims
     g.principal = Principal.from_claims(claims)

@@ -9,7 +9,7 @@ from tracker_common.contracts import identity as bodies
 from tracker_common.contracts.permissions import Action
 
 from . import limits
-from .auth import require_permission
+from .auth import client_of_request, require_permission
 from .docs import errors, secured
 from .idempotency import idempotent
 
@@ -45,6 +45,10 @@ class AuditEntries(Schema):
     entries = fields.List(fields.Nested(bodies.AuditOut))
 
 
+RESET_LINK_SENT = ("If an account uses this email address, we have sent it a link to choose a new password. "
+                   "The link works once, for an hour.")
+
+
 # -- public: login, registration, password change ---------------------------
 @blp.route("/auth/token", methods=["POST"])
 @limits.sign_in
@@ -68,7 +72,7 @@ def create_token(payload):
     code is 401 `invalid_mfa_code` and counts as a wrong password. API
     keys (ctk_...) need no code.
     """
-    return identity("authenticate", payload=payload)
+    return identity("authenticate", payload=payload, client=client_of_request())
 
 
 @blp.route("/auth/mfa", methods=["POST"])
@@ -79,7 +83,7 @@ def create_token(payload):
 def complete_sign_in(payload):
     """Log in, second step: the `mfa_token` of a 403 `mfa_required` and the
     code from the authenticator app (or a recovery code, once each)."""
-    return identity("complete_sign_in", payload=payload)
+    return identity("complete_sign_in", payload=payload, client=client_of_request())
 
 
 @blp.route("/auth/mfa/enrolment", methods=["POST"])
@@ -102,7 +106,7 @@ def begin_mfa_enrolment(payload):
 def confirm_mfa_enrolment(payload):
     """The app's first code turns the second factor on and completes the
     login: the access token, and ten recovery codes shown this once."""
-    return identity("confirm_mfa_enrolment", payload=payload)
+    return identity("confirm_mfa_enrolment", payload=payload, client=client_of_request())
 
 
 @blp.route("/auth/password", methods=["POST"])
@@ -112,7 +116,37 @@ def confirm_mfa_enrolment(payload):
 @errors(blp, 400, 401, 415, 422, 423, 429)
 def change_password(payload):
     """Change a password, knowing the current one (works before first login)."""
-    identity("change_password", payload=payload)
+    identity("change_password", payload=payload, client=client_of_request())
+
+
+class PasswordResetLinkSent(Schema):
+    detail = fields.String(metadata={"example": RESET_LINK_SENT})
+
+
+@blp.route("/auth/password-reset-links", methods=["POST"])
+@limits.password_reset
+@blp.arguments(bodies.PasswordResetLinkRequest)
+@blp.response(202, PasswordResetLinkSent)
+@errors(blp, 400, 415, 422, 429)
+def request_password_reset(payload):
+    """Forgotten password: a link to choose a new one is emailed to the
+    address, if an account uses it; it works once, for an hour. The answer
+    is the same whether or not an account uses the address."""
+    identity("request_password_reset", payload=payload, client=client_of_request())
+    return {"detail": RESET_LINK_SENT}
+
+
+@blp.route("/auth/password-reset", methods=["POST"])
+@limits.password_reset
+@blp.arguments(bodies.PasswordResetRequest)
+@blp.response(200, bodies.PasswordResetOut)
+@errors(blp, 400, 415, 422, 429)
+def reset_password_with_link(payload):
+    """Choose a new password with the `token` of the emailed link. Every
+    access token of the account stops working; sign in with the new
+    password. 422 naming `token` when the link has expired or been used,
+    `new_password` when the password breaks the policy."""
+    return identity("reset_password_with_link", payload=payload, client=client_of_request())
 
 
 @blp.route("/auth/terms", methods=["GET"])
@@ -257,21 +291,26 @@ def grant_permissions(payload, user_id):
 
 @blp.route("/users/<user_id>/audit", methods=["GET"])
 @secured(blp)
+@blp.arguments(bodies.AuditQuery, location="query")
 @blp.response(200, AuditEntries)
-@errors(blp, 401, 404)
-def user_audit(user_id):
-    """Access-control changes concerning a user (who, when, what)."""
-    return {"entries": identity("audit_trail", actor=actor(), user_id=user_id)}
+@errors(blp, 400, 401, 403, 404, 422)
+def user_audit(query, user_id):
+    """Access-control changes concerning a user (who, when, what); with
+    `kind=sign_ins`, their sign-ins (the action is the outcome; the details
+    hold the client address and user agent): administrators, or the person."""
+    return {"entries": identity("audit_trail", actor=actor(), user_id=user_id, query=query)}
 
 
 @blp.route("/audit", methods=["GET"])
 @secured(blp)
+@blp.arguments(bodies.AuditQuery, location="query")
 @blp.response(200, AuditEntries)
-@errors(blp, 401, 403)
-def audit():
-    """Administrators: the latest access-control changes."""
+@errors(blp, 400, 401, 403, 422)
+def audit(query):
+    """Administrators: the latest access-control changes, or with
+    `kind=sign_ins` everyone's sign-ins (filtered by `outcome`, `client_address`)."""
     require_permission(Action.GRANT_PERMISSIONS)
-    return {"entries": identity("audit_trail", actor=actor())}
+    return {"entries": identity("audit_trail", actor=actor(), query=query)}
 
 
 @blp.route("/terms", methods=["POST"])

@@ -238,13 +238,15 @@ def test_a_weak_new_password_is_refused_with_the_policys_words(browser, backend)
 
 
 def test_a_changed_password_leads_back_to_sign_in(browser, backend):
-    backend.answers[("identity", "change_password")] = lambda payload: None
+    backend.answers[("identity", "change_password")] = lambda payload, client: None
     response = browser.post("/account/password", data={
         "email": "new@care.example", "current_password": "One-Time-Pass-1", "new_password": "Teal-Orchard-Compass-81",
         "confirm_password": "Teal-Orchard-Compass-81", "next": "/capacity",
         "csrf_token": csrf_token(browser.get("/account/password"))})
     assert backend.sent_to("identity", "change_password")["payload"] == {
         "email": "new@care.example", "current_password": "One-Time-Pass-1", "new_password": "Teal-Orchard-Compass-81"}
+    client = backend.sent_to("identity", "change_password")["client"]  # for the audit of sign-ins
+    assert client["address"] == "127.0.0.1" and client["user_agent"].startswith("Werkzeug/")
     target = urlsplit(response.headers["Location"])
     assert target.path == "/sign-in" and parse_qs(target.query)["email"] == ["new@care.example"]
     assert notices(browser.get(response.headers["Location"])) == [

@@ -27,8 +27,10 @@ from tracker_common.logs import get_logger
 from tracker_common.rpc import ServiceTimeout, ServiceUnavailable
 
 from ..auth import sign_in_request, verify_token
+from ..idempotency import form_once, new_form_key  # noqa: F401 (form_once: for the pages' modules)
 
 blp = Blueprint("web", __name__)
+blp.add_app_template_global(new_form_key, "idempotency_key")  # the hidden field of forms that create
 log = get_logger(__name__)
 
 SIGNED_OUT_MESSAGE = "Your session has ended. Sign in again to carry on."
@@ -228,5 +230,5 @@ def _page_context():
 
 
 # the pages register on blp
-from . import (account, approvals, capacity, location_contracts, locations, mfa, reports, search,  # noqa: E402,F401
-               users)
+from . import (account, approvals, capacity, location_contracts, locations, mfa, password_reset,  # noqa: E402,F401
+               reports, search, users)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 
 from tracker_common.contracts.errors import (AccountLocked, Conflict, DisclaimerAcknowledgementRequired,
-                                             InvalidCredentials, InvalidInput, PasswordChangeRequired,
-                                             TermsAcceptanceRequired, TrackerError)
+                                             InvalidCredentials, InvalidInput, MfaEnrolmentRequired, MfaRequired,
+                                             PasswordChangeRequired, TermsAcceptanceRequired, TrackerError)
 
 from .. import limits
-from ..auth import verify_token
-from . import blp, by_field, call, error_page, field_errors, local_path
+from ..auth import client_of_request, verify_token
+from . import blp, by_field, call, error_page, field_errors, form_once, local_path
+from .mfa import ask_for_second_factor
 
 SIGN_IN_FIELDS = {("email",): ("email", "Email address"), ("password",): ("password", "Password")}
 PASSWORD_FIELDS = {("email",): ("email", "Email address"),
@@ -34,7 +35,7 @@ def sign_in():
         payload["acknowledge_disclaimer"] = True
     context = {"next": next_page, "email": email}
     try:
-        answer = call("identity", "authenticate", payload=payload)
+        answer = call("identity", "authenticate", payload=payload, client=client_of_request())
     except PasswordChangeRequired as refused:
         flash("You need to choose a new password before you sign in."
               if refused.body.get("reason") == "first_login" else
@@ -58,8 +59,15 @@ def sign_in():
     except InvalidInput as refused:
         errors = field_errors(refused, SIGN_IN_FIELDS)
         return render_template("web/sign_in.html", errors=errors, messages=by_field(errors), **context), 422
+    except (MfaRequired, MfaEnrolmentRequired) as refused:
+        return ask_for_second_factor(refused, next_page)
     except TrackerError as refused:
         return error_page(refused)
+    return start_session(answer, next_page)
+
+
+def start_session(answer: dict, next_page: str):
+    """Signed in (password, and code where needed): the session holds the token."""
     kept = session.get("kept_form")
     session.clear()
     session["token"] = answer["access_token"]
@@ -81,6 +89,7 @@ def sign_out():
 
 
 @blp.route("/account/password", methods=["GET", "POST"])
+@limits.sign_in
 def change_password():
     next_page = local_path(request.values.get("next"))
     if request.method == "GET":
@@ -95,7 +104,7 @@ def change_password():
                        "are not the same", "message": "The two new passwords are not the same"})
     if not errors:
         try:
-            call("identity", "change_password", payload=payload)
+            call("identity", "change_password", payload=payload, client=client_of_request())
         except (InvalidCredentials, AccountLocked) as refused:
             errors = [{"id": "current_password", "text": refused.detail, "message": refused.detail}]
         except InvalidInput as refused:
@@ -121,6 +130,7 @@ REVIEWERS = {"approvers": "your organisation's approvers",
 @blp.route("/register", methods=["GET", "POST"])
 @limits.registration
 @limits.public
+@form_once
 def register():
     """Apply for an account: find the care home or organisation you work
     for, then say who you are; the application goes to its reviewers."""
