@@ -54,6 +54,7 @@ def test_after_the_password_a_privileged_person_is_asked_for_a_code_before_any_p
     done = browser.post("/sign-in/code", data={"code": " 123456 ", "csrf_token": csrf_token(shown)})
     assert done.status_code == 302 and done.headers["Location"] == "/capacity"
     assert backend.sent_to("identity", "complete_sign_in")["payload"] == {"mfa_token": CHALLENGE, "code": "123456"}
+    assert backend.sent_to("identity", "complete_sign_in")["client"]["address"] == "127.0.0.1"  # for the audit
     assert signed_in_on(browser, backend)
     assert browser.get("/sign-in/code").headers["Location"] == "/sign-in"  # nothing pending any more
 

@@ -15,6 +15,7 @@ from flask import Response, current_app, flash, g, redirect, render_template, re
 from tracker_common.contracts.errors import (AccountLocked, Conflict, InvalidCredentials, InvalidInput,
                                              MfaEnrolmentRequired, NotAuthenticated, TrackerError)
 
+from ..auth import client_of_request
 from . import blp, by_field, call, error_page, field_errors, signed_in
 
 EXPIRED = "Your sign-in took too long. Sign in again with your password."
@@ -75,7 +76,7 @@ def sign_in_code():
     if request.method == "GET":
         return render_template("web/mfa_code.html", recovery=recovery, errors=[], messages={})
     try:
-        answer = call("identity", "complete_sign_in",
+        answer = call("identity", "complete_sign_in", client=client_of_request(),
                       payload={"mfa_token": pending["token"], "code": request.form.get("code", "").strip()})
     except TrackerError as refused:
         return _refused_code(refused, "web/mfa_code.html", recovery=recovery)
@@ -99,7 +100,7 @@ def set_up_mfa():
     if request.method == "GET":
         return render_template("web/mfa_set_up.html", errors=[], messages={}, **context)
     try:
-        answer = call("identity", "confirm_mfa_enrolment",
+        answer = call("identity", "confirm_mfa_enrolment", client=client_of_request(),
                       payload={"mfa_token": pending["token"], "code": request.form.get("code", "").strip()})
     except TrackerError as refused:
         return _refused_code(refused, "web/mfa_set_up.html", **context)
