@@ -24,6 +24,7 @@ from tracker_common.rpc import RpcPool
 from . import edge, limits, metrics as gateway_metrics
 from .errors import for_a_person, problem, register_error_handlers
 
+from .idempotency import rpc_options
 log = get_logger(__name__)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 HTTP_REQUESTS = Counter("tracker_http_requests_total", "HTTP requests", ["method", "endpoint", "status"])
@@ -53,7 +54,9 @@ class Tracker:
                          .split(",") if s]
 
     def call(self, service: str, method: str, **kwargs):
-        return self.rpc.call(service, method, correlation_id=getattr(g, "correlation_id", None), **kwargs)
+        # rpc_options: the request id and whether a lost connection is retried, from the request answered
+        return self.rpc.call(service, method, correlation_id=getattr(g, "correlation_id", None),
+                             **rpc_options(), **kwargs)
 
 
 def create_app(tracker: Tracker | None = None) -> Flask:

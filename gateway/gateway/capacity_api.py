@@ -10,6 +10,7 @@ from tracker_common.contracts.permissions import Action
 
 from .auth import require_permission
 from .docs import errors, secured
+from .idempotency import idempotent
 
 blp = Blueprint("capacity", __name__, url_prefix="/api/v1",
                 description="Capacity returns and their history; workforce, visiting and home care returns")
@@ -84,6 +85,7 @@ class _Stale(Schema):
     staleness = fields.String()
     reminders_enabled = fields.Boolean()
 
+@idempotent(blp)
 
 class StaleList(Schema):
     locations = fields.List(fields.Nested(_Stale))
@@ -129,8 +131,8 @@ def _other(kind: str, schema, summary: str):
     submit.__doc__ = summary
     submit.__name__ = f"submit_{kind}_return"
     return blp.route(f"/locations/<location_id>/{kind.replace('_', '-')}-returns", methods=["POST"])(
-        secured(blp)(blp.arguments(schema)(blp.response(201, OtherReturnOut)(
-            errors(blp, 400, 401, 403, 404, 415, 422)(submit)))))
+        secured(blp)(idempotent(blp)(blp.arguments(schema)(blp.response(201, OtherReturnOut)(
+            errors(blp, 400, 401, 403, 404, 415, 422)(submit))))))
 
 
 _other("workforce", bodies.WorkforceReturnRequest,
@@ -192,6 +194,7 @@ def bulk_template(query):
 
 @blp.route("/capacity/bulk-uploads", methods=["POST"])
 @secured(blp)
+@idempotent(blp)
 @blp.arguments(BulkUploadForm, location="form")
 @blp.doc(requestBody={"content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file", "declaration"],

@@ -10,6 +10,7 @@ from marshmallow import RAISE
 from tracker_common.contracts import notifications as bodies
 
 from .docs import errors, secured
+from .idempotency import idempotent
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications",
                 description="Emails: status and history, templates, reminders")
@@ -69,6 +70,7 @@ def publish_template_version(payload, template_id):
 
 @blp.route("/reminders", methods=["POST"])
 @secured(blp)
+@idempotent(blp)
 @blp.arguments(bodies.ReminderRequest)
 @blp.response(202, bodies.RemindersOut)
 @errors(blp, 400, 401, 403, 415, 422)

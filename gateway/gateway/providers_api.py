@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from tracker_common.contracts import providers as bodies
 
 from .docs import errors, secured
+from .idempotency import idempotent
 
 blp = Blueprint("providers", __name__, url_prefix="/api/v1",
                 description="Locations, their profiles, services, notes, contacts and contracts; postcodes")
@@ -99,6 +100,7 @@ def location_history(location_id):
 
 @blp.route("/locations/<location_id>/notes", methods=["POST"])
 @secured(blp)
+@idempotent(blp)
 @blp.arguments(bodies.NoteBody)
 @blp.response(201, bodies.LocationOut)
 @errors(blp, 400, 401, 403, 404, 415, 422)
@@ -128,6 +130,7 @@ def delete_note(location_id, note_id):
 
 @blp.route("/locations/<location_id>/contacts", methods=["POST"])
 @secured(blp)
+@idempotent(blp)
 @blp.arguments(bodies.ContactBody)
 @blp.response(201, bodies.LocationOut)
 @errors(blp, 400, 401, 403, 404, 415, 422)
@@ -158,6 +161,7 @@ def delete_contact(location_id, contact_id):
 
 @blp.route("/locations/<location_id>/contracts", methods=["POST"])
 @secured(blp)
+@idempotent(blp)
 @blp.arguments(bodies.ContractRequest)
 @blp.response(201, bodies.LocationOut)
 @errors(blp, 400, 401, 403, 404, 409, 415, 422)

@@ -9,7 +9,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from tracker_common.contracts.errors import InvalidInput, NotFound, TrackerError
 from tracker_common.contracts.vocabulary import LONG_TERM_VACANCY_TYPES, NOT_AVAILABLE_REASONS, SHORT_STAY_SERVICES
 
-from . import blp, by_field, call, error_page, field_errors, kept_form, label, pounds, signed_in, when
+from . import blp, by_field, call, error_page, field_errors, form_once, kept_form, label, pounds, signed_in, when
 
 PER_PAGE = 20
 FIGURES = (("maximum_capacity", "Maximum capacity", "All the beds of this type if the home were empty"),
@@ -108,6 +108,7 @@ def _labels(location: dict) -> dict:
 
 @blp.route("/locations/<location_id>/capacity", methods=["GET", "POST"])
 @signed_in
+@form_once
 def update_capacity(location_id: str):
     try:
         location = call("providers", "get_location", actor=g.claims, location_id=location_id)

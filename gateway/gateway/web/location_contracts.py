@@ -8,7 +8,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from tracker_common.contracts.errors import Conflict, InvalidInput, TrackerError
 from tracker_common.contracts.permissions import Action
 
-from . import blp, by_field, call, error_page, field_errors, signed_in
+from . import blp, by_field, call, error_page, field_errors, form_once, signed_in
 from .locations import location_for
 
 KINDS = {"la_code": "local_authority", "sub_icb_code": "sub_icb"}
@@ -29,6 +29,7 @@ def _commissioners() -> dict:
 
 @blp.route("/locations/<location_id>/contracts/new", methods=["GET", "POST"])
 @signed_in
+@form_once
 def request_contract(location_id: str):
     try:
         location = location_for(location_id, Action.EDIT_LOCATION)

@@ -19,7 +19,7 @@ from tracker_common.contracts.errors import Forbidden, InvalidInput, NotFound, T
 from tracker_common.contracts.permissions import Action, Target, may
 from tracker_common.contracts.vocabulary import ACCESSIBILITY, CARE_TYPES, FUNDING_SOURCES, ROOM_EQUIPMENT
 
-from . import blp, by_field, call, error_page, field_errors, kept_form, signed_in, when
+from . import blp, by_field, call, error_page, field_errors, form_once, kept_form, signed_in, when
 
 CQC_LOCATION_URL = "https://www.cqc.org.uk/location/{}"
 ANSWERS = {"yes": True, "no": False}
@@ -291,6 +291,7 @@ def _delete_entry(location_id: str, entries: Entries, entry_id: str):
 
 @blp.route("/locations/<location_id>/notes/new", methods=["GET", "POST"])
 @signed_in
+@form_once
 def add_note(location_id: str):
     return _entry_form(location_id, NOTES, None)
 
@@ -309,6 +310,7 @@ def delete_note(location_id: str, note_id: str):
 
 @blp.route("/locations/<location_id>/contacts/new", methods=["GET", "POST"])
 @signed_in
+@form_once
 def add_contact(location_id: str):
     return _entry_form(location_id, CONTACTS, None)
 

@@ -20,7 +20,7 @@ from tracker_common.contracts.reporting import (MAX_MONTHS, MAX_ROWS_PER_PAGE, B
 from tracker_common.spreadsheets import csv_bytes
 
 from .. import limits
-from . import blp, by_field, call, error_page, field_errors, label, page_links, signed_in, when
+from . import blp, by_field, call, error_page, field_errors, form_once, label, page_links, signed_in, when
 
 UTILISATION, LAST_MODIFIED, LAST_LOGIN = UtilisationQuery(), LastModifiedQuery(), LastLoginQuery()
 BED_STATE, EXPORT = BedStateQuery(), ExportQuery()
@@ -176,6 +176,7 @@ def _areas() -> dict:
 
 @blp.route("/reports/last-modified", methods=["GET", "POST"])
 @signed_in
+@form_once
 def last_modified_report():
     if not _holds(Action.VIEW_ACTIVITY_REPORTS):
         return error_page(Forbidden("You cannot see when locations last updated."))

@@ -11,6 +11,7 @@ from tracker_common.contracts.errors import Conflict, TrackerError
 from tracker_common.contracts.permissions import Principal
 from tracker_common.dependencies import Clock, DatabaseWithOutbox, Telemetry
 from tracker_common.entrypoints import rpc, subscribe
+from tracker_common.once import answered_once
 from tracker_common.schemas import load
 
 from . import handlers
@@ -50,23 +51,25 @@ class IdentityService:
 
     # -- registration and applications ------------------------------------
     @rpc(**expected)
+    @answered_once
     def register(self, payload):
         command = load(bodies.RegistrationRequest(), payload)
         with self.db.unit_of_work() as uow:
             application = handlers.register(uow, command)
             try:
-                uow.commit()
+                uow.commit(answer=application)
             except IntegrityError:  # the same email registered concurrently
                 raise Conflict("An account or application already exists for this email address.",
                                fields={"email": ["Already registered."]})
             return application
 
     @rpc(**expected)
+    @answered_once
     def request_location_access(self, actor, payload):
         command = load(bodies.AccessRequest(), payload)
         with self.db.unit_of_work() as uow:
             application = handlers.request_location_access(uow, Principal.from_claims(actor), command)
-            uow.commit()
+            uow.commit(answer=application)
             return application
 
     @rpc(**expected)
@@ -75,12 +78,13 @@ class IdentityService:
             return handlers.list_pending_applications(uow, Principal.from_claims(actor))
 
     @rpc(**expected)
+    @answered_once
     def decide_application(self, actor, application_id, payload):
         command = load(bodies.DecisionRequest(), payload)
         with self.db.unit_of_work() as uow:
             result = handlers.decide_application(uow, self.settings, Principal.from_claims(actor),
                                                  application_id, command)
-            uow.commit()
+            uow.commit(answer=result)
             return result
 
     # -- login and passwords ---------------------------------------------------
@@ -205,26 +209,29 @@ class IdentityService:
             return handlers.last_logins(uow, Principal.from_claims(actor), command)
 
     @rpc(**expected)
+    @answered_once
     def reset_password(self, actor, user_id):
         with self.db.unit_of_work() as uow:
             result = handlers.reset_password(uow, self.settings, Principal.from_claims(actor), user_id)
-            uow.commit()
+            uow.commit(answer=result)
             return result
 
     @rpc(**expected)
+    @answered_once
     def deactivate_user(self, actor, user_id):
         with self.db.unit_of_work() as uow:
             result = handlers.deactivate_user(uow, self.settings, Principal.from_claims(actor), user_id)
-            uow.commit()
+            uow.commit(answer=result)
             return result
 
     @rpc(**expected)
+    @answered_once
     def grant_permissions(self, actor, user_id, payload):
         command = load(bodies.GrantRequest(), payload)
         with self.db.unit_of_work() as uow:
             result = handlers.grant_permissions(uow, self.settings, Principal.from_claims(actor),
                                                 user_id, command)
-            uow.commit()
+            uow.commit(answer=result)
             return result
 
     @rpc(**expected)
@@ -239,11 +246,12 @@ class IdentityService:
 
     # -- terms of use --------------------------------------------------------
     @rpc(**expected)
+    @answered_once
     def publish_terms(self, actor, payload):
         command = load(bodies.TermsRequest(), payload)
         with self.db.unit_of_work() as uow:
             result = handlers.publish_terms(uow, Principal.from_claims(actor), command)
-            uow.commit()
+            uow.commit(answer=result)
             return result
 
     @rpc(**expected)
@@ -253,11 +261,12 @@ class IdentityService:
 
     # -- API users -----------------------------------------------------------------
     @rpc(**expected)
+    @answered_once
     def create_api_user(self, actor, payload):
         command = load(bodies.ApiUserRequest(), payload)
         with self.db.unit_of_work() as uow:
             result = handlers.create_api_user(uow, self.settings, Principal.from_claims(actor), command)
-            uow.commit()
+            uow.commit(answer=result)
             return result
 
     @rpc(**expected)
@@ -274,10 +283,11 @@ class IdentityService:
             return handlers.list_api_keys(uow, Principal.from_claims(actor), user_id)
 
     @rpc(**expected)
+    @answered_once
     def revoke_api_key(self, actor, user_id, key_id):
         with self.db.unit_of_work() as uow:
             result = handlers.revoke_api_key(uow, Principal.from_claims(actor), user_id, key_id)
-            uow.commit()
+            uow.commit(answer=result)
             return result
 
     # -- contacts, for other services' emails ---------------------------------------

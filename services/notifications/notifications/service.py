@@ -25,6 +25,7 @@ from tracker_common.dependencies import Clock, DatabaseWithOutbox, RebuildWhenEm
 from tracker_common.entrypoints import rpc, subscribe
 from tracker_common.keys import message_sealer
 from tracker_common.logs import get_logger
+from tracker_common.once import answered_once
 from tracker_common.rpc import ServiceTimeout
 from tracker_common.schemas import load
 
@@ -113,16 +114,18 @@ class NotificationsService:
 
     # -- sending ---------------------------------------------------------------------------
     @rpc(**expected)
+    @answered_once
     def send_email(self, template, to, personalisation=None, reference=None, sender="system"):
         """GOV.UK Notify's send_email: returns {"id", "status", "duplicate"}."""
         request = load(SEND_EMAIL, {"template": template, "to": to, "personalisation": personalisation or {},
                                     "reference": reference})
         with self.db.unit_of_work() as uow:
             result = sending.send_email(uow, self.delivery.sealer, request, sender=str(sender)[:80])
-            uow.commit()
+            uow.commit(answer=result)
             return result
 
     @rpc(**expected)
+    @answered_once
     def send_reminders(self, actor, payload):
         """Remind locations to update their capacity (the report's button)."""
         command = load(REMINDERS, payload)
@@ -130,7 +133,7 @@ class NotificationsService:
             result = reminders.manual_reminders(uow, Principal.from_claims(actor), command["location_ids"],
                                                 lookup=self._contacts, sealer=self.delivery.sealer,
                                                 links=self.delivery.links)
-            uow.commit()
+            uow.commit(answer=result)
             return result
 
     # -- status and history (administrators) ------------------------------------------------
@@ -159,12 +162,13 @@ class NotificationsService:
             return sending.get_template(uow, str(template_id))
 
     @rpc(**expected)
+    @answered_once
     def publish_template_version(self, actor, template_id, payload):
         principal = _administrator(actor)
         command = load(TEMPLATE_VERSION, payload)
         with self.db.unit_of_work() as uow:
             result = sending.publish_version(uow, str(template_id), command, author=principal.user_id)
-            uow.commit()
+            uow.commit(answer=result)
             return result
 
     # -- the dispatcher --------------------------------------------------------------------

@@ -8,6 +8,7 @@ from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, Foreig
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tracker_common.db import NAMING_CONVENTION, plumbing_tables
+from tracker_common.once import processed_requests_table
 
 
 class Base(DeclarativeBase):
@@ -15,6 +16,7 @@ class Base(DeclarativeBase):
 
 
 outbox, processed_events = plumbing_tables(Base.metadata)
+processed_requests = processed_requests_table(Base.metadata)
 TZ = DateTime(timezone=True)
 
 

@@ -10,6 +10,7 @@ from tracker_common.contracts.errors import TrackerError
 from tracker_common.contracts.events import EVENTS
 from tracker_common.contracts.permissions import Principal
 from tracker_common.dependencies import DatabaseWithOutbox, Telemetry
+from tracker_common.once import answered_once
 from tracker_common.schemas import load
 
 from .handlers import contracts, geography, locations
@@ -40,7 +41,7 @@ class ProvidersService:
     def _write(self, handler, *args):
         with self.db.unit_of_work() as uow:
             result = handler(uow, *args)
-            uow.commit()
+            uow.commit(answer=result)
             return result
 
     def _read(self, handler, *args):
@@ -66,21 +67,25 @@ class ProvidersService:
         return self._read(locations.list_locations, Principal.from_claims(actor),
                           load(bodies.LocationQuery(), query))
 
+    @answered_once
     @rpc(**expected)
     def update_profile(self, actor, location_id, payload):
         return self._write(locations.update_profile, Principal.from_claims(actor), location_id,
                            load(bodies.ProfileUpdate(), payload))
 
+    @answered_once
     @rpc(**expected)
     def update_services(self, actor, location_id, payload):
         return self._write(locations.update_services, Principal.from_claims(actor), location_id,
                            load(bodies.ServicesUpdate(), payload))
 
+    @answered_once
     @rpc(**expected)
     def set_reminders(self, actor, location_id, payload):
         return self._write(locations.set_reminders, Principal.from_claims(actor), location_id,
                            load(bodies.ReminderSetting(), payload))
 
+    @answered_once
     @rpc(**expected)
     def deactivate_location(self, actor, location_id):
         return self._write(locations.deactivate_location, Principal.from_claims(actor), location_id)
@@ -89,35 +94,42 @@ class ProvidersService:
     def location_history(self, actor, location_id):
         return self._read(locations.location_history, Principal.from_claims(actor), location_id)
 
+    @answered_once
     @rpc(**expected)
     def add_note(self, actor, location_id, payload):
         return self._write(locations.add_note, Principal.from_claims(actor), location_id,
                            load(bodies.NoteBody(), payload))
 
+    @answered_once
     @rpc(**expected)
     def edit_note(self, actor, location_id, note_id, payload):
         return self._write(locations.edit_note, Principal.from_claims(actor), location_id, note_id,
                            load(bodies.NoteBody(), payload))
 
+    @answered_once
     @rpc(**expected)
     def delete_note(self, actor, location_id, note_id):
         return self._write(locations.delete_note, Principal.from_claims(actor), location_id, note_id)
 
+    @answered_once
     @rpc(**expected)
     def add_contact(self, actor, location_id, payload):
         return self._write(locations.add_contact, Principal.from_claims(actor), location_id,
                            load(bodies.ContactBody(), payload))
 
+    @answered_once
     @rpc(**expected)
     def update_contact(self, actor, location_id, contact_id, payload):
         return self._write(locations.update_contact, Principal.from_claims(actor), location_id, contact_id,
                            load(bodies.ContactBody(), payload))
 
+    @answered_once
     @rpc(**expected)
     def delete_contact(self, actor, location_id, contact_id):
         return self._write(locations.delete_contact, Principal.from_claims(actor), location_id, contact_id)
 
     # -- contracts ------------------------------------------------------------------
+    @answered_once
     @rpc(**expected)
     def request_contract(self, actor, location_id, payload):
         return self._write(contracts.request_contract, Principal.from_claims(actor), location_id,
@@ -127,11 +139,13 @@ class ProvidersService:
     def pending_contracts(self, actor):
         return self._read(contracts.pending_contracts, Principal.from_claims(actor))
 
+    @answered_once
     @rpc(**expected)
     def decide_contract(self, actor, contract_id, payload):
         return self._write(contracts.decide_contract, Principal.from_claims(actor), contract_id,
                            load(bodies.ContractDecision(), payload))
 
+    @answered_once
     @rpc(**expected)
     def withdraw_contract(self, actor, location_id, contract_id):
         return self._write(contracts.withdraw_contract, Principal.from_claims(actor), location_id, contract_id)

@@ -3,8 +3,8 @@
 Revision ID: 0005
 Revises: 0004
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 revision = "0005"
 down_revision = "0004"
@@ -13,8 +13,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "processed_requests",
+        sa.Column("request_id", sa.String(length=100), nullable=False),
+        sa.Column("method", sa.String(length=100), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("request_id", name=op.f("pk_processed_requests")),
+    )
+    op.create_index("ix_processed_requests_processed_at", "processed_requests", ["processed_at"])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_processed_requests_processed_at", table_name="processed_requests")
+    op.drop_table("processed_requests")
