@@ -33,3 +33,6 @@ DEAD_LETTERS = Counter(
 RPC_RETRIES = Counter(
     "tracker_rpc_retries_total",
     "RPC calls sent again on a fresh connection after the broker connection was lost", ["service"])
+RPC_REPLIES_LOST = Counter(
+    "tracker_rpc_replies_lost_total",
+    "RPC replies the broker could not take (its connection was lost while the worker ran)", ["service"])

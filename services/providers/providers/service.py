@@ -3,13 +3,13 @@ call a use case, return plain data."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
-from nameko.rpc import rpc
 
 from tracker_common.contracts import providers as bodies
 from tracker_common.contracts.errors import TrackerError
 from tracker_common.contracts.events import EVENTS
 from tracker_common.contracts.permissions import Principal
 from tracker_common.dependencies import DatabaseWithOutbox, Telemetry
+from tracker_common.entrypoints import rpc
 from tracker_common.once import answered_once
 from tracker_common.schemas import load
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 from functools import partial
 
-from nameko.rpc import rpc
 
 from tracker_common.clock import LONDON
 from tracker_common.contracts.errors import TrackerError
@@ -17,7 +16,7 @@ from tracker_common.contracts.permissions import Principal
 from tracker_common.contracts.reporting import (EXPORT_LIMIT, BedStateQuery, ExportQuery, LastModifiedQuery,
                                                 UtilisationQuery)
 from tracker_common.dependencies import Clock, DatabaseWithOutbox, RebuildWhenEmpty, Telemetry
-from tracker_common.entrypoints import subscribe
+from tracker_common.entrypoints import rpc, subscribe
 from tracker_common.schemas import load
 
 from . import export

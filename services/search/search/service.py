@@ -9,13 +9,12 @@ from __future__ import annotations
 import base64
 from functools import partial
 
-from nameko.rpc import rpc
 
 from tracker_common.contracts.errors import Forbidden, TrackerError
 from tracker_common.contracts.permissions import Action, Principal, may
 from tracker_common.contracts.search import EXPORT_LIMIT, ExportQuery, SearchQuery
 from tracker_common.dependencies import Clock, DatabaseWithOutbox, RebuildWhenEmpty, Telemetry
-from tracker_common.entrypoints import subscribe
+from tracker_common.entrypoints import rpc, subscribe
 from tracker_common.logs import get_logger
 from tracker_common.schemas import load
 
