@@ -1,7 +1,10 @@
 """Bad input gets a 4xx naming each bad field, and changes nothing."""
 from __future__ import annotations
 
+import re
+
 import pytest
+import requests
 
 pytestmark = pytest.mark.system
 
@@ -127,3 +130,64 @@ def test_a_care_home_user_cannot_manage_another_organisations_users(system, uniq
     assert system.api("PUT", f"/api/v1/users/{admin_id}/permissions", token=erin,
                       json={"roles": ["broker"]}).status_code == 403
     assert system.identity_sql("SELECT status FROM users WHERE id = :i", i=admin_id)[0][0] == "active"
+
+
+# -- the edge, through the real gunicorn ------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/api/v1/auth/token", "/api/v1/locations/1-000000001/notes"])
+def test_json_nested_without_end_is_a_400_not_a_500(system, path):
+    before = state(system)
+    response = system.api("POST", path, token=system.admin_token(), data="[" * 50_000 + "]" * 50_000,
+                          headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    assert set(response.json()["errors"]) == {"body"}
+    assert state(system) == before
+
+
+@pytest.mark.parametrize("path, status, field", [
+    ("/api/v1/locations/%00", 400, "path"), ("/api/v1/locations/%ff", 400, "path"),
+    ("/api/v1/locations?name=Willow%00", 422, "name"), ("/api/v1/locations?name=%ff%fe", 422, "name")])
+def test_a_nul_or_bytes_not_utf8_in_the_address_are_refused_naming_where(system, path, status, field):
+    response = system.api("GET", path, token=system.admin_token())
+    assert response.status_code == status, response.text
+    assert set(response.json()["errors"]) == {field}
+
+
+def signed_in_form(system) -> tuple[dict, dict]:
+    """The sign-in form's CSRF token and the session cookie it belongs to (the
+    cookie is Secure, PUBLIC_URL being https, so it is sent by hand)."""
+    shown = requests.get(f"{system.base}/sign-in", timeout=10)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', shown.text).group(1)
+    return {"csrf_token": token}, {"Cookie": f"tracker_session={shown.cookies['tracker_session']}"}
+
+
+def test_a_next_page_smuggling_a_header_cannot_break_signing_in(system, unique):
+    org, home = f"prov-{unique()}", f"1-{unique()}"
+    system.add_care_provider(org, f"{org}.example", home)
+    email = f"nina@{org}.example"
+    system.onboard(name="Nina Example", email=email, organisation_id=org, location_id=home)
+    form, cookie = signed_in_form(system)
+    response = requests.post(f"{system.base}/sign-in", headers=cookie, allow_redirects=False, timeout=10, data={
+        **form, "email": email, "password": "Heron-Valley-Beacon-27", "next": "/x\r\nSet-Cookie: evil=1"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "evil" not in str(response.raw.headers)
+
+
+def test_answers_carry_the_security_headers_and_name_no_server(system):
+    for response in (system.api("GET", "/api/v1/me", token=system.admin_token()),
+                     requests.get(f"{system.base}/sign-in", timeout=10)):
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=")  # PUBLIC_URL is https
+        assert response.headers["Cache-Control"] == "no-store"
+        assert "Server" not in response.headers
+
+
+def test_a_form_from_another_site_is_refused(system):
+    form, cookie = signed_in_form(system)
+    response = requests.post(f"{system.base}/sign-in", allow_redirects=False, timeout=10,
+                             headers={**cookie, "Origin": "https://evil.example"},
+                             data={**form, "email": system.env["ADMIN_EMAIL"],
+                                   "password": system.env["ADMIN_PASSWORD"]})
+    assert response.status_code == 403
