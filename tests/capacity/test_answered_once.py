@@ -135,3 +135,41 @@ def test_a_refused_request_records_nothing_and_may_be_sent_again(capacity_db, kn
         pool.close()
     with capacity_db.engine.connect() as connection:
         assert connection.execute(text("SELECT request_id FROM processed_requests")).scalars().all() == ["r2"]
+
+
+def test_two_deliveries_committing_at_once_store_one_return(capacity_db, known_location):
+    """The second insert of a request id waits for the first delivery's
+    transaction, then finds it: the second's transaction is rolled back (no
+    second return) and the first outcome is the answer."""
+    import threading
+
+    from capacity.handlers import returns
+    from tracker_common.once import AlreadyAnswered, encode, recorder, stored_answer
+
+    known_location(ALDER)
+    table = capacity_db.processed_requests
+    outcome = {}
+
+    def second_delivery():
+        with capacity_db.unit_of_work(record_request=recorder(table, "same", "submit", capacity_db.clock.now)) as uow:
+            returns.submit_capacity_return(uow, CARER, ALDER, a_return())
+            try:
+                uow.commit(answer={"the": "second"})
+                outcome["second"] = "committed"
+            except AlreadyAnswered:
+                outcome["second"] = "already answered"
+
+    with capacity_db.engine.connect() as first:  # the first delivery, between its insert and its commit
+        held = first.begin()
+        first.execute(table.insert().values(request_id="same", method="submit", answer=encode({"the": "first"}),
+                                            processed_at=capacity_db.clock.now()))
+        racer = threading.Thread(target=second_delivery)
+        racer.start()
+        racer.join(timeout=1)
+        assert racer.is_alive(), "the second waits for the first"
+        held.commit()
+    racer.join(timeout=10)
+    assert outcome == {"second": "already answered"}
+    assert stored_returns(capacity_db) == 0  # the second's return was rolled back with it
+    with capacity_db.read() as connection:
+        assert stored_answer(connection, table, "same") == {"the": "first"}
