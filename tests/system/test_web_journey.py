@@ -180,7 +180,9 @@ def test_an_administrator_decides_a_contract_from_the_link_in_the_email(system, 
     browser = Browser(system)
     to_sign_in = browser.visit(link)
     assert urlsplit(to_sign_in.url).path == "/sign-in"
-    contracts = browser.submit(to_sign_in, {"email": admin_email, "password": admin_password})
+    asked_code = browser.submit(to_sign_in, {"email": admin_email, "password": admin_password})
+    assert urlsplit(asked_code.url).path == "/sign-in/code"  # an administrator gives a second factor
+    contracts = browser.submit(asked_code, {"code": system.mfa_code(admin_email)})
     assert urlsplit(contracts.url).path == "/contracts"
     forms = page(contracts).select("main form")
     index = next(i for i, f in enumerate(forms) if f["action"] == f"/contracts/{contract_id}/decision")
