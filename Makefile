@@ -62,7 +62,8 @@ run: install services keys bus migrate seed admin  ## install everything and run
 	@echo "  Log in as the administrator from deploy/demo.env; the README has a walk-through."
 	@echo "  Ctrl-C stops everything."
 	@echo
-	@PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f deploy/Procfile -d $(CURDIR)
+	@# supervisord restarts a process that exits (docs/operations.md)
+	@PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m tracker_common.supervise deploy/Procfile
 
 test: install-test services  ## install everything and run every test
 	$(BIN)/python -m pytest
