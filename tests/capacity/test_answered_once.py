@@ -173,3 +173,17 @@ def test_two_deliveries_committing_at_once_store_one_return(capacity_db, known_l
     assert stored_returns(capacity_db) == 0  # the second's return was rolled back with it
     with capacity_db.read() as connection:
         assert stored_answer(connection, table, "same") == {"the": "first"}
+
+
+def test_answered_requests_are_forgotten_after_their_retention(capacity_db):
+    from datetime import timedelta
+
+    from tracker_common.once import forget_before
+
+    table, now = capacity_db.processed_requests, capacity_db.clock.now()
+    with capacity_db.engine.begin() as connection:
+        connection.execute(table.insert(), [
+            {"request_id": "old", "method": "m", "answer": "null", "processed_at": now - timedelta(hours=49)},
+            {"request_id": "recent", "method": "m", "answer": "null", "processed_at": now - timedelta(hours=47)}])
+        assert forget_before(connection, table, now - timedelta(hours=48)) == 1
+        assert connection.execute(text("SELECT request_id FROM processed_requests")).scalars().all() == ["recent"]
