@@ -47,9 +47,10 @@ class ServiceTimeout(TrackerError):
 TRANSPORT_ERRORS = (OSError, socket.error, AMQPError, OperationalError, ConnectionError)
 
 
-class LostConnection(Exception):
-    """The broker connection broke during a call (the request may or may not
-    have reached the service): `error` is what the caller gets."""
+class _NotAnswered(Exception):
+    """The broker could not be reached (nothing was sent), or its connection
+    broke during the call (the request may or may not have reached the
+    service): `error` is what the caller gets unless the call is sent again."""
 
     def __init__(self, error: ServiceUnavailable):
         super().__init__(error.detail)
@@ -111,20 +112,21 @@ class RpcPool:
         `request_id` (made up when not given) travels in the RPC context: a
         service answering writes once (`tracker_common.once`) gives the same
         request its first answer again. `retry`: a call whose broker
-        connection was lost is sent once more, on a fresh connection, with
-        the same request id -- for reads, and for writes that services
-        answer once -- before giving up with 503."""
+        connection was lost (or could not be made) is sent once more, on a
+        fresh connection, with the same request id, waiting up to
+        `retry_window` for the broker -- for reads, and for writes that
+        services answer once -- before giving up with 503."""
         request_id = request_id or str(uuid.uuid4())
         try:
             return self._call_once(service, method, correlation_id, request_id, kwargs)
-        except LostConnection as lost:
+        except _NotAnswered as failed:
             if not retry or not self._reconnect(time.monotonic() + self.retry_window):
-                raise lost.error
-            RPC_RETRIES.labels(service).inc()
-            try:
-                return self._call_once(service, method, correlation_id, request_id, kwargs)
-            except LostConnection as again:
-                raise again.error
+                raise failed.error
+        RPC_RETRIES.labels(service).inc()
+        try:
+            return self._call_once(service, method, correlation_id, request_id, kwargs)
+        except _NotAnswered as again:
+            raise again.error
 
     def _reconnect(self, deadline: float) -> bool:
         """A fresh client, waiting until `deadline` for the broker (a restart
@@ -145,7 +147,8 @@ class RpcPool:
             proxy, context = self._client()
         except TRANSPORT_ERRORS as exc:
             self._drop()
-            raise ServiceUnavailable(f"the message broker is not reachable ({exc.__class__.__name__})")
+            raise _NotAnswered(ServiceUnavailable(
+                f"the message broker is not reachable ({exc.__class__.__name__})"))
         context.clear()
         if correlation_id:
             context["correlation_id"] = correlation_id
@@ -167,7 +170,7 @@ class RpcPool:
                                  service=service)
         except TRANSPORT_ERRORS as exc:
             self._drop()
-            raise LostConnection(ServiceUnavailable(
+            raise _NotAnswered(ServiceUnavailable(
                 f"lost the connection to the broker calling {service}",
                 service=service, error=exc.__class__.__name__))
 

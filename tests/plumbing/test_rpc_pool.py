@@ -185,3 +185,25 @@ def test_every_call_carries_a_request_id_kept_when_sent_again(amqp_uri, run_cont
         del RequestIdService.ids
     given, made, made_again = RequestIdService.seen
     assert given == "given" and made and made_again and made != made_again
+
+
+def test_a_call_made_while_the_broker_is_down_waits_for_it_when_safe(amqp_uri, run_container):
+    """Nothing was sent: a read or keyed write waits (up to the retry window)
+    for the broker to be back; any other call is refused at once."""
+    import time
+
+    proxy = TcpProxy().start()
+    pool = RpcPool(proxy.uri(amqp_uri), timeout=5, retry_window=5)
+    try:
+        with run_container(SlowService):
+            assert pool.call("plumbing_slow", "echo", value="warm") == "warm"
+            proxy.cut()
+            started = time.monotonic()
+            with pytest.raises(ServiceUnavailable):
+                pool.call("plumbing_slow", "echo", value="refused")
+            assert time.monotonic() - started < 4.5  # refused without waiting the retry window
+            eventlet.spawn_after(1.5, proxy.restore)
+            assert pool.call("plumbing_slow", "echo", value="waited", retry=True) == "waited"
+    finally:
+        pool.close()
+        proxy.cut()
