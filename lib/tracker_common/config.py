@@ -50,3 +50,36 @@ def load_settings() -> Settings:
         var_dir=Path(env("VAR_DIR", str(Path.cwd() / "var"))),
         log_level=env("LOG_LEVEL", "INFO"),
     )
+
+
+@dataclass(frozen=True)
+class PoolSizes:
+    """How many PostgreSQL connections one pool of a process keeps open
+    (`size`) and may open beyond that in a burst, closing them again after
+    use (`max_overflow`)."""
+
+    size: int
+    max_overflow: int
+
+    @property
+    def most(self) -> int:
+        return self.size + self.max_overflow
+
+
+def pool_sizes(users: int) -> PoolSizes:
+    """A pool for `users` greenlets that may each hold a connection at once
+    (a service's nameko workers, plus its background threads that use the
+    database): `DB_POOL_SIZE` (default: one per user, so none ever waits for
+    a connection) and `DB_MAX_OVERFLOW` (default 0). Raises ValueError,
+    naming the variables, when the pool could hold fewer than `users`: they
+    would queue for a connection and fail after 30 s; lower MAX_WORKERS
+    instead (docs/operations.md has the whole system's budget)."""
+    size, overflow = env_int("DB_POOL_SIZE", users), env_int("DB_MAX_OVERFLOW", 0)
+    if size < 1 or overflow < 0:
+        raise ValueError(f"DB_POOL_SIZE must be at least 1 and DB_MAX_OVERFLOW at least 0 "
+                         f"(they are {size} and {overflow})")
+    if size + overflow < users:
+        raise ValueError(f"DB_POOL_SIZE + DB_MAX_OVERFLOW ({size} + {overflow}) is less than the {users} "
+                         "workers and background threads that may each need a connection at once: "
+                         "lower MAX_WORKERS, or raise DB_POOL_SIZE")
+    return PoolSizes(size, overflow)

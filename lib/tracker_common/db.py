@@ -45,12 +45,15 @@ def plumbing_tables(metadata: MetaData) -> tuple[Table, Table]:
     return outbox, processed
 
 
-def make_engine(url: str, pool_size: int = 10, settings: dict | None = None, **options) -> Engine:
-    """`settings`: PostgreSQL settings for every connection. Never JIT: it
-    compiles for tens of milliseconds to save microseconds on the short
-    queries services run."""
+def make_engine(url: str, pool_size: int = 10, settings: dict | None = None, *, max_overflow: int = 0,
+                **options) -> Engine:
+    """`pool_size` connections kept open, `max_overflow` more opened in a
+    burst and closed after use: together the most this pool ever holds
+    (docs/operations.md adds them up for the whole system). `settings`:
+    PostgreSQL settings for every connection. Never JIT: it compiles for
+    tens of milliseconds to save microseconds on the short queries services run."""
     settings = {"jit": "off", **(settings or {})}
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size,
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
                          connect_args={"options": " ".join(f"-c {k}={v}" for k, v in settings.items())},
                          **options)
 
@@ -122,9 +125,11 @@ class Database:
     """A service's database: engine, sessions and units of work."""
 
     def __init__(self, url: str, metadata_tables: tuple[Table, Table], clock, pool_size: int = 10,
-                 after_commit: Callable[[], None] | None = None, read_settings: dict | None = None):
-        self.engine = make_engine(url, pool_size)
-        self._url, self._pool_size, self._read_engine = url, pool_size, None
+                 after_commit: Callable[[], None] | None = None, read_settings: dict | None = None, *,
+                 max_overflow: int = 0, read_pool_size: int | None = None):
+        self.engine = make_engine(url, pool_size, max_overflow=max_overflow)
+        self._url, self._read_engine = url, None
+        self._read_pool = (read_pool_size or pool_size, max_overflow)
         self._read_settings = read_settings
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         self.outbox, self.processed = metadata_tables
@@ -144,10 +149,17 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection for reading only, outside any transaction: a query
-        costs one round trip, not three (BEGIN, the query, ROLLBACK). Its
-        own pool (with `read_settings`), made on first use."""
+        costs one round trip, not three (BEGIN, the query, ROLLBACK). Taken
+        from the service's pool (a worker holds one connection at a time, so
+        one pool sized for the workers serves reads and writes alike); with
+        `read_settings`, from a pool of its own, made on first use."""
+        if self._read_settings is None:
+            with self.engine.connect() as connection:  # back in the pool, it is transactional again
+                yield connection.execution_options(isolation_level="AUTOCOMMIT")
+            return
         if self._read_engine is None:
-            self._read_engine = make_engine(self._url, self._pool_size, self._read_settings,
+            size, overflow = self._read_pool
+            self._read_engine = make_engine(self._url, size, self._read_settings, max_overflow=overflow,
                                             isolation_level="AUTOCOMMIT")
         with self._read_engine.connect() as connection:
             yield connection

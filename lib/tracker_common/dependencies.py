@@ -13,7 +13,7 @@ from prometheus_client import start_http_server
 
 from . import once
 from .clock import clock_from_environment
-from .config import env_float, env_int, load_settings
+from .config import env_float, env_int, load_settings, pool_sizes
 from .contracts.errors import TrackerError
 from .contracts.events import schema_of
 from .db import Database
@@ -100,13 +100,18 @@ class DatabaseWithOutbox(DependencyProvider):
     def setup(self):
         settings = load_settings()
         service = self.container.service_name
-        pool = int(self.container.config.get("max_workers", 10)) + 2
+        workers = int(self.container.config.get("max_workers", 10))
+        # Besides the workers, the outbox relay and the forgetting of old
+        # requests hold a connection, and so does a read model's rebuild at start.
+        background = 2 + sum(isinstance(d, RebuildWhenEmpty) for d in self.container.dependencies)
+        pool, reads = pool_sizes(workers + background), pool_sizes(workers)  # reads: workers only
         self._wake = threading.Event()
         self._wake_forgetting = threading.Event()
         self._stopping = False
         self.database = Database(settings.database_url(service), self.tables,
-                                 clock_from_environment(), pool_size=pool,
-                                 after_commit=self._wake.set, read_settings=self.read_settings)
+                                 clock_from_environment(), pool_size=pool.size, max_overflow=pool.max_overflow,
+                                 after_commit=self._wake.set, read_settings=self.read_settings,
+                                 read_pool_size=reads.size)
         self.relay = OutboxRelay(
             service, self.database.engine, self.database.outbox, settings.amqp_uri,
             self.database.clock,
