@@ -146,3 +146,24 @@ def test_a_made_up_principal_is_refused(identity_db, create_user):
 def test_administrators_get_not_found_for_an_unknown_person(identity_db, admin):
     with pytest.raises(NotFound):
         sign_ins(identity_db, admin, "00000000-0000-0000-0000-000000000000")
+
+
+def test_sign_ins_are_kept_for_the_audit_period_then_forgotten_with_spent_links(identity_db, deps, create_user,
+                                                                                clock, admin):
+    from identity.models import PasswordResetLink
+    user_id = create_user(email=EMAIL)
+    login(identity_db, deps)
+    with identity_db.unit_of_work() as uow:
+        handlers.request_password_reset(uow, deps, {"email": EMAIL}, PHONE)
+    clock.advance(days=deps.sign_in_audit_days - 1)
+    with pytest.raises(InvalidCredentials):
+        login(identity_db, deps, password="Wrong-Password-123", client=LAPTOP)
+    with identity_db.unit_of_work() as uow:
+        assert handlers.forget_old_sign_ins(uow, deps) == 0
+        uow.commit()
+    clock.advance(days=1, seconds=1)
+    with identity_db.unit_of_work() as uow:
+        assert handlers.forget_old_sign_ins(uow, deps) == 2  # the first sign-in and the link asked for
+        assert uow.session.query(PasswordResetLink).count() == 0
+        uow.commit()
+    assert [e["details"]["client_address"] for e in sign_ins(identity_db, admin, user_id)] == [LAPTOP["address"]]

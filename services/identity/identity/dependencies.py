@@ -23,6 +23,7 @@ def identity_deps_from_environment() -> IdentityDeps:
         token_lifetime_seconds=lifetime,
         verification_key=verification_key(),
         reset_link_minutes=env_int("PASSWORD_RESET_LINK_MINUTES", 60),
+        sign_in_audit_days=env_int("SIGN_IN_AUDIT_DAYS", 400),
         mfa_policy=MfaPolicy.from_environment(),
         mfa_keys=MfaKeys.from_key(mfa_key()),
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker_common.contracts.permissions import Role
@@ -214,3 +214,11 @@ def dao_password_reset_link_by_hash(session: Session, token_hash: str) -> Passwo
 def dao_open_password_reset_links(session: Session, user_id: str) -> list[PasswordResetLink]:
     return list(session.scalars(select(PasswordResetLink).where(
         PasswordResetLink.user_id == user_id, PasswordResetLink.used_at.is_(None))))
+
+
+def dao_delete_sign_ins_before(session: Session, before: datetime) -> int:
+    return session.execute(delete(SignIn).where(SignIn.at < before)).rowcount
+
+
+def dao_delete_password_reset_links_expired_before(session: Session, before: datetime) -> int:
+    return session.execute(delete(PasswordResetLink).where(PasswordResetLink.expires_at < before)).rowcount

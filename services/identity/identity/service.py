@@ -189,6 +189,12 @@ class IdentityService:
             handlers.send_password_expiry_reminders(uow, self.settings)
             uow.commit()
 
+    @timer(interval=3600)
+    def forget_old_sign_ins(self):
+        with self.db.unit_of_work() as uow:
+            handlers.forget_old_sign_ins(uow, self.settings)
+            uow.commit()
+
     # -- users -------------------------------------------------------------------
     @rpc(**expected)
     def me(self, actor):

@@ -14,6 +14,6 @@ from .permissions import grant_permissions, permission_breaches
 from .reference import apply_location_snapshot, apply_organisation_snapshot
 from .registration import (decide_application, find_places, list_pending_applications, register,
                            request_location_access)
-from .sign_ins import record_sign_in, sign_in_audit
+from .sign_ins import forget_old_sign_ins, record_sign_in, sign_in_audit
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -42,6 +42,7 @@ class IdentityDeps:
     token_lifetime_seconds: int
     verification_key: object = None  # identity's public key: checks a token brought back for renewal
     reset_link_minutes: int = 60  # how long a forgotten-password link works
+    sign_in_audit_days: int = 400  # how long sign-ins (client addresses: personal data) are kept
     mfa_policy: MfaPolicy = MfaPolicy()  # who must have a second factor
     mfa_keys: MfaKeys | None = None  # seal TOTP secrets and challenges, key recovery-code hashes
 

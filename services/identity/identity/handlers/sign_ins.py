@@ -3,13 +3,15 @@ second factor passed or failed) and every forgotten-password link asked for
 and used, with the time, the client's address and its user agent."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tracker_common.contracts.errors import Forbidden, NotFound
 from tracker_common.contracts.identity import SIGN_IN_OUTCOMES
 from tracker_common.contracts.permissions import Action, Principal, Role, may
 
 from .. import repository as repo
 from ..models import SignIn, User
-from .common import iso, target_of_user
+from .common import IdentityDeps, iso, target_of_user
 
 USER_AGENT_LENGTH = 300
 
@@ -50,3 +52,13 @@ def sign_in_audit(uow, actor: Principal, user_id: str | None, query: dict) -> li
              "subject_user_id": e.user_id,
              "details": {**e.details, "client_address": e.client_address, "user_agent": e.user_agent}}
             for e in entries]
+
+
+def forget_old_sign_ins(uow, deps: IdentityDeps) -> int:
+    """Delete sign-ins older than SIGN_IN_AUDIT_DAYS (client addresses are
+    personal data: kept as long as an investigation needs, no longer), and
+    forgotten-password links spent or expired a day ago. Returns how many
+    sign-ins went."""
+    now = uow.now()
+    repo.dao_delete_password_reset_links_expired_before(uow.session, now - timedelta(days=1))
+    return repo.dao_delete_sign_ins_before(uow.session, now - timedelta(days=deps.sign_in_audit_days))
