@@ -117,8 +117,8 @@ def request_fingerprint() -> str:
 
 
 def _claim(key: str) -> _Claim:
-    scope = hashlib.sha256(f"{caller_scope()}\n{request.method} {request.url_rule.rule if request.url_rule else request.path}"
-                           f"\n{key}".encode()).hexdigest()
+    route = request.url_rule.rule if request.url_rule else request.path
+    scope = hashlib.sha256(f"{caller_scope()}\n{request.method} {route}\n{key}".encode()).hexdigest()
     fingerprint = request_fingerprint()
     redis_key = PREFIX + scope
     marker = json.dumps({"state": "in_flight", "fingerprint": fingerprint, "owner": str(uuid.uuid4())})

@@ -103,7 +103,8 @@ def test_a_request_still_being_answered_gets_409(client, services, token):
 
 
 def test_keys_belong_to_their_caller(client, services, token):
-    services.answers[("capacity", "submit_capacity_return")] = lambda actor, **_: {**SAVED, "submitted_by": actor["sub"]}
+    services.answers[("capacity", "submit_capacity_return")] = lambda actor, **_: {
+        **SAVED, "submitted_by": actor["sub"]}
     mine = submit(client, token(Role.CARE_HOME_USER, user_id="u-1"), "shared-key")
     theirs = submit(client, token(Role.CARE_HOME_USER, user_id="u-2"), "shared-key")
     assert mine.status_code == theirs.status_code == 201
