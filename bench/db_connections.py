@@ -6,7 +6,12 @@ consume), sampling pg_stat_activity throughout.
 
     .venv/bin/python bench/db_connections.py \\
         --database-url-template postgresql+psycopg2://postgres@127.0.0.1:5432/ct_conn_{service} \\
-        --vhost ct-conn --redis-url redis://127.0.0.1:6379/13 [--clients 32] [--seconds 30]
+        --vhost ct-conn --redis-url redis://127.0.0.1:6379/13 [--clients 32] [--seconds 30] \
+        [--direct-url-template ...]
+
+With PgBouncer in front, give the services its address in
+--database-url-template and PostgreSQL's in --direct-url-template (set-up and
+counting go straight to PostgreSQL, which is where connections cost).
 
 Pool sizes come from the environment as in production (MAX_WORKERS,
 DB_POOL_SIZE, DB_MAX_OVERFLOW): run it once with today's defaults and once
@@ -40,6 +45,7 @@ RETURN = {"vacancies": [{"vacancy_type": "general_nursing", "weekly_price_from":
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url-template", required=True)
+    parser.add_argument("--direct-url-template", help="PostgreSQL itself, when the services go through a pooler")
     parser.add_argument("--vhost", required=True)
     parser.add_argument("--redis-url", required=True)
     parser.add_argument("--clients", type=int, default=32)
@@ -56,8 +62,9 @@ def main() -> None:
            "ADMIN_EMAIL": "admin@tracker.example", "ADMIN_PASSWORD": "Osprey-Meadow-Lantern-58",
            "SMTP_PORT": str(smtp_port), "RATE_LIMIT_SIGN_IN": "100000 per minute",
            "RATE_LIMIT_PUBLIC": "100000 per minute", "PYTHONUNBUFFERED": "1"}
-    os.environ.update({k: env[k] for k in ("DATABASE_URL_TEMPLATE", "VAR_DIR")})
-    prepare(env, work)
+    direct = args.direct_url_template or args.database_url_template
+    os.environ.update({"DATABASE_URL_TEMPLATE": direct, "VAR_DIR": env["VAR_DIR"]})
+    prepare({**env, "DATABASE_URL_TEMPLATE": direct}, work)
 
     group = ProcessGroup(ROOT, env, work)
     for service in SERVICES:
@@ -66,10 +73,10 @@ def main() -> None:
                                   "--http-port", str(mail_port)])
     group.start("gateway", [PYTHON, "-m", "gunicorn", "-c", "gateway/gunicorn.conf.py", "gateway.wsgi:app"])
     base = f"http://127.0.0.1:{port}"
-    counter = Counter(args.database_url_template)
+    counter = Counter(direct)
     try:
         wait_until(lambda: healthy(base), timeout=90, interval=0.5, message=f"a healthy system (logs in {work})")
-        token, homes = ready(base, args.database_url_template)
+        token, homes = ready(base, direct)
         idle = counter.sample()
         counter.start()
         requests_made = load(base, token, homes, args.clients, args.seconds)
@@ -78,7 +85,7 @@ def main() -> None:
         at_rest = counter.sample()
     finally:
         group.stop_all()
-    report = {"clients": args.clients, "seconds": args.seconds, "requests": requests_made,
+    report = {"through": "pooler" if args.direct_url_template else "PostgreSQL", "clients": args.clients, "seconds": args.seconds, "requests": requests_made,
               "max_workers": os.environ.get("MAX_WORKERS", "nameko.yaml default"),
               "db_pool_size": os.environ.get("DB_POOL_SIZE", "default"),
               "db_max_overflow": os.environ.get("DB_MAX_OVERFLOW", "default"),
