@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -327,3 +331,24 @@ def test_the_user_view_says_whether_mfa_is_on(identity_db, mfa_deps, create_user
     enrol(identity_db, mfa_deps, clock)
     with identity_db.unit_of_work() as uow:
         assert handlers.me(uow, mfa_deps, principal(user_id))["mfa_enabled"] is True
+
+
+def test_an_operator_command_resets_the_last_administrators_second_factor(identity_db, identity_database_url,
+                                                                          mfa_deps, create_user, clock,
+                                                                          recorded_events):
+    user_id = create_user(email=EMAIL, **PRIVILEGED["admin"])
+    enrol(identity_db, mfa_deps, clock)
+
+    def reset(email):
+        return subprocess.run([sys.executable, "-m", "identity.manage", "reset-mfa", email],
+                              env={**os.environ, "DATABASE_URL_TEMPLATE": identity_database_url},
+                              cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=60)
+
+    done = reset(EMAIL.upper())
+    assert done.returncode == 0, done.stderr
+    assert "mfa_reset" in audit_actions(identity_db, user_id)
+    assert [e["data"]["user_id"] for e in recorded_events("identity.mfa_reset")] == [user_id]
+    with pytest.raises(MfaEnrolmentRequired):
+        login(identity_db, mfa_deps)
+    assert reset(EMAIL).returncode == 1  # nothing left to reset
+    assert reset("nobody@tracker.example").returncode == 1

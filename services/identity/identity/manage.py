@@ -4,6 +4,7 @@
     python -m identity.manage seed-demo        # fictional organisations and locations
     python -m identity.manage create-admin     # from ADMIN_EMAIL / ADMIN_PASSWORD (idempotent)
     python -m identity.manage permission-breaches  # granted permissions the organisation may not hold
+    python -m identity.manage reset-mfa EMAIL  # remove a second factor (the last administrator's lost phone)
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from tracker_common.clock import clock_from_environment
 from tracker_common.config import load_settings
-from tracker_common.contracts.errors import InvalidInput
+from tracker_common.contracts.errors import Conflict, InvalidInput, NotFound
 from tracker_common.db import Database
 from tracker_common.migrations import upgrade
 
@@ -96,10 +97,34 @@ def permission_breaches() -> int:
     return 0
 
 
+def reset_mfa(email: str | None) -> int:
+    """Remove a person's second factor (audited, their sessions ended, the
+    person emailed): they set up a new app at their next login."""
+    if not email:
+        print("identity: reset-mfa needs the person's email address", file=sys.stderr)
+        return 2
+    db = database()
+    try:
+        with db.unit_of_work() as uow:
+            handlers.reset_mfa_by_operator(uow, identity_deps_from_environment(), email.strip().lower())
+            uow.commit()
+    except (NotFound, Conflict) as exc:
+        print(f"identity: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(f"identity: the second factor of {email} is removed; they set up a new one at their next login")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m identity.manage")
-    parser.add_argument("command", choices=["migrate", "seed-demo", "create-admin", "permission-breaches"])
+    parser.add_argument("command", choices=["migrate", "seed-demo", "create-admin", "permission-breaches",
+                                            "reset-mfa"])
+    parser.add_argument("email", nargs="?", help="reset-mfa: whose second factor")
     args = parser.parse_args(argv)
+    if args.command == "reset-mfa":
+        return reset_mfa(args.email)
     if args.command == "migrate":
         migrate()
     elif args.command == "seed-demo":

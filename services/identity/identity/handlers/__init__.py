@@ -8,7 +8,7 @@ from .api_keys import (authenticate_api_key, create_api_key, create_api_user, li
 from .common import IdentityDeps
 from .contacts import resolve_contacts
 from .mfa import (begin_enrolment, complete_sign_in, confirm_enrolment, mfa_status, regenerate_recovery_codes,
-                  reset_mfa)
+                  reset_mfa, reset_mfa_by_operator)
 from .password_links import request_password_reset, reset_password_with_link
 from .permissions import grant_permissions, permission_breaches
 from .reference import apply_location_snapshot, apply_organisation_snapshot

@@ -24,8 +24,8 @@ from .. import repository as repo
 from .. import second_factor as rules
 from ..models import MfaCredential, RecoveryCode, User
 from . import accounts
-from .sign_ins import record_sign_in
 from .common import IdentityDeps, audit, iso, principal_of, revoke_tokens, user_for_action, user_view
+from .sign_ins import record_sign_in
 
 log = get_logger(__name__)
 
@@ -221,6 +221,21 @@ def reset_mfa(uow, deps: IdentityDeps, actor: Principal, user_id: str) -> dict:
     user = user_for_action(uow, actor, Action.MANAGE_USERS, user_id)
     if user.id == actor.user_id:
         raise Conflict("You cannot reset your own second factor: ask another administrator.")
+    _remove_second_factor(uow, deps, user, actor)
+    return user_view(uow, user, deps.policy)
+
+
+def reset_mfa_by_operator(uow, deps: IdentityDeps, email: str) -> None:
+    """The operator's way (identity.manage reset-mfa), for when no other
+    administrator can: the last administrator's lost phone. Raises NotFound,
+    Conflict."""
+    user = repo.dao_get_user_by_email(uow.session, email, for_update=True)
+    if user is None or user.api_user:
+        raise NotFound(f"No account uses {email}.")
+    _remove_second_factor(uow, deps, user, None)
+
+
+def _remove_second_factor(uow, deps: IdentityDeps, user: User, actor: Principal | None) -> None:
     credential = _credential(uow, user.id)
     if credential is None:
         raise Conflict(f"{user.name} has no second factor to reset.")
@@ -228,9 +243,9 @@ def reset_mfa(uow, deps: IdentityDeps, actor: Principal, user_id: str) -> dict:
     uow.session.delete(credential)
     uow.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     uow.record_event("identity.mfa_reset", {"user_id": user.id, "email": user.email, "name": user.name},
-                     actor_id=actor.user_id, generic_actor=actor.generic)
-    audit(uow, actor, "mfa_reset", user, confirmed=credential.confirmed_at is not None)
-    return user_view(uow, user, deps.policy)
+                     actor_id=actor.user_id if actor else None, generic_actor=bool(actor and actor.generic))
+    audit(uow, actor, "mfa_reset", user, confirmed=credential.confirmed_at is not None,
+          **({} if actor else {"by": "operator"}))
 
 
 def has_mfa(uow, user_id: str) -> bool:
