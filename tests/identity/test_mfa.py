@@ -324,6 +324,20 @@ def test_only_administrators_reset_a_second_factor_and_not_their_own(identity_db
     assert recorded_events("identity.mfa_reset") == []
 
 
+def test_a_session_from_before_mfa_was_required_is_not_renewed_until_it_is_set_up(identity_db, deps, mfa_deps,
+                                                                                     create_user, clock):
+    create_user(email=EMAIL, **PRIVILEGED["approver"])
+    token = login(identity_db, deps)["access_token"]  # when no role needed a second factor
+    clock.advance(minutes=10)
+    with identity_db.unit_of_work() as uow:
+        assert handlers.renew_access_token(uow, deps, token)["access_token"]
+    with identity_db.unit_of_work() as uow, pytest.raises(NotAuthenticated):
+        handlers.renew_access_token(uow, mfa_deps, token)
+    enrol(identity_db, mfa_deps, clock)
+    with identity_db.unit_of_work() as uow:
+        assert handlers.renew_access_token(uow, mfa_deps, token)["access_token"]
+
+
 def test_the_user_view_says_whether_mfa_is_on(identity_db, mfa_deps, create_user, clock, principal):
     user_id = create_user(email=EMAIL, **PRIVILEGED["approver"])
     with identity_db.unit_of_work() as uow:

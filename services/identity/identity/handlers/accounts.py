@@ -150,7 +150,7 @@ def renew_access_token(uow, deps: IdentityDeps, token: str) -> dict:
     are now. Refused (NotAuthenticated: sign in again) when the token is not
     valid or has been revoked, or the account is no longer one that may
     sign in without its password: deactivated, locked, its password to be
-    changed, new Terms of Use to accept."""
+    changed, new Terms of Use to accept, a second factor to set up."""
     now = uow.now()
     claims = verify_access_token(token, public_key=deps.verification_key, now=now)
     if deps.revocations.is_revoked(claims["sub"], int(claims["iat_ms"])):
@@ -162,6 +162,9 @@ def renew_access_token(uow, deps: IdentityDeps, token: str) -> dict:
             or user.password_changed_at is None \
             or now >= user.password_changed_at + timedelta(days=deps.policy.max_age_days) \
             or (terms and user.accepted_terms_version != terms.version):
+        raise NotAuthenticated("Sign in again.")
+    from .mfa import must_set_up_mfa  # (mfa imports this module)
+    if must_set_up_mfa(uow, deps, user):  # a session from before it was required: set it up first
         raise NotAuthenticated("Sign in again.")
     return {"access_token": issue_access_token(principal_of(uow, user), private_key=deps.signing_key, now=now,
                                                lifetime_seconds=deps.token_lifetime_seconds),

@@ -50,6 +50,10 @@ def required(deps: IdentityDeps, uow, user: User) -> bool:
     return deps.mfa_policy.requires(principal_of(uow, user).roles)
 
 
+def must_set_up_mfa(uow, deps: IdentityDeps, user: User) -> bool:
+    return required(deps, uow, user) and not _enabled(uow.session.get(MfaCredential, user.id))
+
+
 def _challenge(uow, deps: IdentityDeps, user: User) -> dict:
     return {"mfa_token": rules.seal_challenge(deps.mfa_keys, user_id=user.id,
                                               password_changed_at=user.password_changed_at, now=uow.now()),
