@@ -113,6 +113,9 @@ def test_who_must_have_mfa_and_has_none_sets_it_up_first_with_a_qr_code_and_the_
     assert not html.find("script") and not html.find("style") and not html.select("[style]")
     assert backend.sent_to("identity", "begin_mfa_enrolment")["payload"] == {"mfa_token": CHALLENGE}
 
+    policy = dict(part.strip().split(" ", 1) for part in shown.headers["Content-Security-Policy"].split(";")
+                  if part.strip())
+    assert policy["img-src"] == "'self'" and "unsafe-inline" not in shown.headers["Content-Security-Policy"]
     qr = browser.get("/sign-in/set-up-mfa/qr.svg")
     assert qr.mimetype == "image/svg+xml" and qr.headers["Cache-Control"] == "no-store"
     svg = ElementTree.fromstring(qr.get_data())
