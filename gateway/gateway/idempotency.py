@@ -44,7 +44,10 @@ FORM_FIELD = "idempotency_key"
 REPLAYED = "Idempotent-Replayed"
 KEY = re.compile(r"^[!-~]{1,255}$")  # printable ASCII, as the draft's sf-string allows
 PREFIX = "tracker:idempotency:"
-IN_FLIGHT_SECONDS = 120  # a worker that died mid-request frees its key after this
+# A worker that died mid-request frees its key after this. Safe even if a
+# slow first request outlives it: the services' request ids (made from the
+# key) keep a second one from being applied.
+IN_FLIGHT_SECONDS = env_int("IDEMPOTENCY_IN_FLIGHT_SECONDS", 30)
 WEB_WAIT_SECONDS = 15  # a form sent twice at once: the second waits for the first's answer
 KEPT_HEADERS = ("Content-Type", "Location")
 
