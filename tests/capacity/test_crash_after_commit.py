@@ -21,6 +21,8 @@ from tracker_common.testing import ProcessGroup, TcpProxy, empty_subscriptions, 
 from .test_answered_once import CARER, a_payload
 from .test_returns import ALDER
 
+pytestmark = pytest.mark.system  # runs the service as a process
+
 ROOT = Path(__file__).resolve().parents[2]
 RPC = Exchange("nameko-rpc", type="topic", durable=True)
 
