@@ -86,11 +86,6 @@ def provisioning_uri(secret: str, email: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
 
 
-def grouped(secret: str) -> str:
-    """The key as people type it: groups of four."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
-
-
 def is_totp_code(code: str) -> bool:
     return bool(re.fullmatch(r"\d{6}", _NOT_CODE.sub("", code)))
 
