@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from structlog.testing import capture_logs
 
 from identity import handlers
-from identity.models import AuditEntry, MfaCredential, RecoveryCode
+from identity.models import AuditEntry, MfaCredential, RecoveryCode, SignIn
 from identity.second_factor import MfaPolicy
 from tracker_common.contracts.errors import (AccountLocked, Conflict, Forbidden, InvalidCredentials, InvalidMfaCode,
                                              MfaEnrolmentRequired, MfaRequired, NotAuthenticated, NotFound)
@@ -143,7 +143,7 @@ def test_neither_the_key_nor_the_recovery_codes_are_stored_or_logged_in_plain_te
             login(identity_db, mfa_deps, code=answer["recovery_codes"][0].upper()[::-1])
         login(identity_db, mfa_deps, code=next_code(clock, secret))
     with identity_db.engine.connect() as connection:
-        stored = json.dumps([list(map(str, row)) for table in ("mfa_credentials", "mfa_recovery_codes", "audit_log",
+        stored = json.dumps([list(map(str, row)) for table in ("mfa_credentials", "mfa_recovery_codes", "audit_log", "sign_in_audit",
                                                                 "outbox", "users")
                              for row in connection.execute(text(f"SELECT * FROM {table}"))])
     written = json.dumps(logs, default=str)
@@ -212,6 +212,22 @@ def test_wrong_codes_count_with_wrong_passwords_towards_the_lockout(identity_db,
     assert [e["data"]["user_id"] for e in recorded_events("identity.account_locked")] == [user_id]
     with pytest.raises(AccountLocked):  # even the right code now
         second_step(identity_db, mfa_deps, handlers.complete_sign_in, token, next_code(clock, secret))
+
+
+def test_every_code_checked_is_in_the_audit_of_sign_ins_with_the_client(identity_db, mfa_deps, create_user, clock):
+    user_id = create_user(email=EMAIL, **PRIVILEGED["approver"])
+    secret, _ = enrol(identity_db, mfa_deps, clock)
+    token = challenge(identity_db, mfa_deps)
+    client = {"address": "192.0.2.7", "user_agent": "Firefox"}
+    with identity_db.unit_of_work() as uow, pytest.raises(InvalidMfaCode):
+        handlers.complete_sign_in(uow, mfa_deps, {"mfa_token": token, "code": "000000"}, client)
+    with identity_db.unit_of_work() as uow:
+        handlers.complete_sign_in(uow, mfa_deps, {"mfa_token": token, "code": next_code(clock, secret)}, client)
+    with identity_db.unit_of_work() as uow:
+        seen = [(s.outcome, s.client_address, s.details.get("method")) for s in uow.session.scalars(
+            select(SignIn).where(SignIn.user_id == user_id, SignIn.client_address == "192.0.2.7").order_by(SignIn.id))]
+    assert seen == [("mfa_failed", "192.0.2.7", "totp"), ("mfa_passed", "192.0.2.7", "totp"),
+                    ("succeeded", "192.0.2.7", None)]
 
 
 def test_a_right_code_clears_the_count_of_wrong_ones(identity_db, mfa_deps, create_user, clock):
