@@ -143,8 +143,8 @@ def test_neither_the_key_nor_the_recovery_codes_are_stored_or_logged_in_plain_te
             login(identity_db, mfa_deps, code=answer["recovery_codes"][0].upper()[::-1])
         login(identity_db, mfa_deps, code=next_code(clock, secret))
     with identity_db.engine.connect() as connection:
-        stored = json.dumps([list(map(str, row)) for table in ("mfa_credentials", "mfa_recovery_codes", "audit_log", "sign_in_audit",
-                                                                "outbox", "users")
+        tables = ("mfa_credentials", "mfa_recovery_codes", "audit_log", "sign_in_audit", "outbox", "users")
+        stored = json.dumps([list(map(str, row)) for table in tables
                              for row in connection.execute(text(f"SELECT * FROM {table}"))])
     written = json.dumps(logs, default=str)
     for secret_text in [secret, *answer["recovery_codes"], *(c.replace("-", "") for c in answer["recovery_codes"])]:
