@@ -24,9 +24,9 @@ Counted:
 - refused_share: returns not accepted even after the retries, of all sent;
 - services_restarted_by_hand: programs supervisord did not bring back
   (each would need a hand restart);
-- converged_s_after_last_fault: from the last fault until every service
-  answers its health RPC and capacity, search and reporting hold every
-  return accepted up to then.
+- converged_s_after_last_fault: from the end of the last fault (the kill;
+  for the broker, its return) until every service answers its health RPC
+  and capacity, search and reporting hold every return accepted up to then.
 Progress goes to stderr; the last line on stdout is one JSON object.
 """
 from __future__ import annotations
