@@ -78,6 +78,7 @@ def representative() -> dict[str, dict]:
         event_email("identity.password_expiring", {**ANA, "expires_at": "2026-06-30T23:30:00+00:00",
                                                    "days_left": 1}),
         event_email("identity.account_locked", {**ANA, "locked_until": "2026-11-23T14:05:00+00:00"}),
+        event_email("identity.mfa_reset", ANA),
         event_email("identity.password_reset_requested", {**ANA, "reset_token_sealed": "sealed",
                                                           "expires_at": "2026-11-23T14:05:00+00:00"},
                     secrets={"reset_token": "k" * 43}),
@@ -102,7 +103,7 @@ def test_these_templates_are_shipped_each_id_once():
     assert [i for i, n in Counter(ids).items() if n > 1] == []
     assert set(ids) == set(BY_ID) == {
         "application-to-review", "user-approved", "application-rejected", "access-approved", "password-reset",
-        "password-expiring", "account-locked", "password-reset-link", "password-reset-done",
+        "password-expiring", "account-locked", "password-reset-link", "password-reset-done", "mfa-reset",
         "contract-approval-request", "contract-decision",
         "bulk-upload-result", "capacity-reminder", "monthly-refresh", "manual-reminder"}
 
