@@ -14,8 +14,9 @@ from identity import handlers
 from identity.handlers import IdentityDeps
 from identity.models import Base, User, outbox, processed_events
 from identity.passwords import PasswordPolicy, hash_password
+from identity.second_factor import MfaKeys, MfaPolicy
 from tracker_common.clock import FrozenClock
-from tracker_common.keys import message_sealer, signing_key, verification_key
+from tracker_common.keys import message_sealer, mfa_key, signing_key, verification_key
 from tracker_common.testing import empty_database, migrated_database_url
 
 MIGRATIONS = Path(identity.__file__).parent / "migrations"
@@ -57,8 +58,10 @@ def revocations():
 
 @pytest.fixture
 def deps(revocations):
+    # No role needs a second factor here: test_mfa.py tests it with the default policy.
     return IdentityDeps(policy=PasswordPolicy(), signing_key=signing_key(), sealer=message_sealer(),
-                        revocations=revocations, token_lifetime_seconds=900, verification_key=verification_key())
+                        revocations=revocations, token_lifetime_seconds=900, verification_key=verification_key(),
+                        mfa_policy=MfaPolicy(required_for=frozenset()), mfa_keys=MfaKeys.from_key(mfa_key()))
 
 
 REFERENCE = {
