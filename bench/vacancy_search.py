@@ -127,7 +127,15 @@ class Bench:
         return waiting
 
     def token(self) -> str:
-        response = requests.post(f"{self.base}/api/v1/auth/token", json={"email": ADMIN[0], "password": ADMIN[1]})
+        """The administrator's token: a fresh run's first login sets up the
+        second factor (pyotp plays the authenticator app)."""
+        import pyotp
+        asked = requests.post(f"{self.base}/api/v1/auth/token", json={"email": ADMIN[0], "password": ADMIN[1]})
+        assert asked.status_code == 403 and asked.json()["code"] == "mfa_enrolment_required", asked.text
+        challenge = {"mfa_token": asked.json()["mfa_token"]}
+        key = requests.post(f"{self.base}/api/v1/auth/mfa/enrolment", json=challenge).json()["secret"]
+        response = requests.post(f"{self.base}/api/v1/auth/mfa/enrolment/confirmation",
+                                 json={**challenge, "code": pyotp.TOTP(key).now()})
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
 
