@@ -11,10 +11,11 @@ import eventlet
 import pytest
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.rpc import Rpc as NamekoRpc
+from nameko.rpc import RpcProxy as NamekoRpcProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 from prometheus_client import REGISTRY
 
-from tracker_common.entrypoints import Rpc, rpc
+from tracker_common.entrypoints import Rpc, RpcProxy, rpc
 from tracker_common.testing import TcpProxy, wait_until
 
 SERVICES = ["identity", "providers", "capacity", "search", "notifications", "reporting"]
@@ -88,3 +89,6 @@ def test_every_service_answers_rpc_with_the_entrypoint_that_survives_a_broker_ou
     assert rpcs, f"{service} has no RPC entrypoints"
     assert all(type(entrypoint) is Rpc for entrypoint in rpcs), \
         f"{service} uses nameko's own rpc, which dies with a reply lost in a broker outage"
+    clients = [value for _, value in inspect.getmembers(service_cls) if isinstance(value, NamekoRpcProxy)]
+    assert all(type(client) is RpcProxy for client in clients), \
+        f"{service} uses nameko's own RpcProxy, whose replies come on a connection reconnecting up to 30 s late"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 import eventlet
 from eventlet import tpool
-from nameko.rpc import RpcProxy
 
 from tracker_common.config import env_float
 from tracker_common.contracts import capacity as bodies
@@ -13,7 +12,7 @@ from tracker_common.contracts.errors import NotFound, TrackerError
 from tracker_common.contracts.events import schema_of
 from tracker_common.contracts.permissions import Principal
 from tracker_common.dependencies import Clock, DatabaseWithOutbox, Telemetry
-from tracker_common.entrypoints import rpc, subscribe
+from tracker_common.entrypoints import RpcProxy, rpc, subscribe
 from tracker_common.once import answered_once
 from tracker_common.schemas import load
 

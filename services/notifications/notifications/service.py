@@ -12,7 +12,6 @@ from functools import partial
 
 import eventlet
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from prometheus_client import Counter, Gauge
 
@@ -22,7 +21,7 @@ from tracker_common.contracts.identity import ContactList
 from tracker_common.contracts.errors import Forbidden, TrackerError
 from tracker_common.contracts.permissions import Action, Principal, may
 from tracker_common.dependencies import Clock, DatabaseWithOutbox, RebuildWhenEmpty, Telemetry
-from tracker_common.entrypoints import rpc, subscribe
+from tracker_common.entrypoints import RpcProxy, rpc, subscribe
 from tracker_common.keys import message_sealer
 from tracker_common.logs import get_logger
 from tracker_common.once import answered_once
