@@ -49,6 +49,7 @@ from sqlalchemy import create_engine, text
 
 from tracker_common.rabbitmq_node import RabbitMQNode, unavailable_reason
 from tracker_common.rpc import RpcPool
+from tracker_common.supervise import GROUP
 from tracker_common.testing import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,7 +92,7 @@ class Supervised:
                               capture_output=True, text=True).stdout
 
     def pid(self, name: str) -> int:
-        return int(self.ctl("pid", name).strip() or 0)
+        return int(self.ctl("pid", f"{GROUP}:{name}").strip() or 0)
 
     def not_running(self) -> list[str]:
         return [line.split()[0] for line in self.ctl("status").splitlines()

@@ -10,7 +10,7 @@ exits is started again at once if it had been running for START_S seconds;
 one that keeps failing sooner is retried after 1 s, 2 s, 3 s ... (the
 back-off), up to START_RETRIES times, then left stopped (FATAL) and
 reported. While it runs, `supervisorctl -c $VAR_DIR/supervisord.conf status`
-shows each process, its pid and uptime.
+shows each process (`tracker:<name>`), its pid and uptime.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ PROCFILE_LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+)$")
 START_S = 5
 START_RETRIES = 60
 STOP_WAIT_S = 20
+GROUP = "tracker"  # supervisorctl names a process tracker:<name>
 
 
 def parse_procfile(text: str) -> dict[str, str]:
@@ -58,6 +59,9 @@ def supervisord_conf(processes: dict[str, str], directory: Path, var_dir: Path) 
             "stopsignal=TERM", f"stopwaitsecs={STOP_WAIT_S}", "stopasgroup=true", "killasgroup=true",
             "redirect_stderr=true", "stdout_logfile=/dev/stdout", "stdout_logfile_maxbytes=0", "",
         ]
+    # One group: supervisord stops groups one after the other, so Ctrl-C
+    # would otherwise wait up to STOP_WAIT_S for each process in turn.
+    sections += [f"[group:{GROUP}]", f"programs={','.join(processes)}", ""]
     return "\n".join(sections)
 
 

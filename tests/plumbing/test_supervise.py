@@ -30,7 +30,8 @@ def test_every_procfile_process_is_a_supervised_program_that_restarts_with_its_c
     options = ServerOptions()
     options.configfile = str(conf)
     options.process_config(do_usage=False)
-    programs = {group.name: group.process_configs[0] for group in options.process_group_configs}
+    [group] = options.process_group_configs  # stopped together on Ctrl-C
+    programs = {config.name: config for config in group.process_configs}
     assert set(programs) == set(processes)
     for name, config in programs.items():
         assert config.command == "/bin/sh -c " + shlex.quote(f"exec {processes[name]}")
@@ -101,3 +102,29 @@ def test_docker_compose_restarts_every_long_running_service():
     missing = [name for name, service in services.items()
                if name not in one_off and service.get("restart") not in ("unless-stopped", "always", "on-failure")]
     assert missing == []
+
+
+def test_ctrl_c_stops_every_process_at_once_killing_those_that_ignore_sigterm(tmp_path):
+    from tracker_common.supervise import STOP_WAIT_S
+
+    pid_dir = tmp_path / "pids"
+    pid_dir.mkdir()
+    stubborn = (f"{sys.executable} -c \"import os,signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                f"open('{pid_dir}/'+str(os.getpid()),'w'); time.sleep(600)\"")
+    (tmp_path / "Procfile").write_text(f"one: {stubborn}\ntwo: {stubborn}\nthree: {stubborn}\n")
+    supervisor = subprocess.Popen([sys.executable, "-m", "tracker_common.supervise", str(tmp_path / "Procfile")],
+                                  cwd=tmp_path, env={**os.environ, "VAR_DIR": str(tmp_path / "var")},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        pids = wait_until(lambda: (lambda p: p if len(p) == 3 else None)([int(f.name) for f in pid_dir.iterdir()]),
+                          timeout=20, message="three processes")
+        time.sleep(1)
+        asked = time.monotonic()
+        supervisor.send_signal(signal.SIGINT)
+        supervisor.wait(timeout=3 * STOP_WAIT_S + 10)
+        took = time.monotonic() - asked
+    finally:
+        if supervisor.poll() is None:
+            os.killpg(supervisor.pid, signal.SIGKILL)
+    assert not any(_alive(pid) for pid in pids)
+    assert took < STOP_WAIT_S + 8, f"stopped one after another ({took:.0f} s)"
