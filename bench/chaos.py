@@ -62,11 +62,13 @@ def say(*args) -> None:
     print(time.strftime("%H:%M:%S"), *args, file=sys.stderr, flush=True)
 
 
-def load_system_class():
-    """The system tests' System (processes, sign-in with MFA, SQL)."""
+def load_system_class(amqp_uri: str):
+    """The system tests' System (processes, sign-in with MFA, SQL), on the
+    broker at `amqp_uri` (it would otherwise make a vhost on the machine's)."""
     spec = importlib.util.spec_from_file_location("system_conftest", ROOT / "tests" / "system" / "conftest.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    module.reset_vhost = lambda name: amqp_uri
     return module.System
 
 
@@ -268,9 +270,8 @@ def main() -> None:
     say(f"logs in {tmp}")
     node = RabbitMQNode(tmp / "rabbitmq").start()
     os.environ.update({"TEST_SYSTEM_NAME": args.name, "TEST_SYSTEM_REDIS_URL": args.redis_url})
-    system = load_system_class()(tmp)
-    system.amqp_uri = node.amqp_uri
-    system.env.update({"AMQP_URI": node.amqp_uri, "VAR_DIR": str(tmp / "var"), "METRICS_PORT": "0",
+    system = load_system_class(node.amqp_uri)(tmp)
+    system.env.update({"VAR_DIR": str(tmp / "var"), "METRICS_PORT": "0",
                        "PYTHONWARNINGS": "ignore::DeprecationWarning"})
     subprocess.run([PYTHON, "-m", "tracker_common.keys"], env=system.env, cwd=ROOT, check=True, capture_output=True)
     demo = tmp / "synthetic"

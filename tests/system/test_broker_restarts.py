@@ -41,10 +41,11 @@ def _named(name: str):
 def system_on_private_broker(tmp, node: RabbitMQNode, name: str) -> System:
     """The whole system (not started) talking to `node` instead of the
     machine's broker."""
-    with _named(name):
+    with _named(name), pytest.MonkeyPatch.context() as patch:
+        # no vhost on the machine's broker: this system never uses it
+        patch.setitem(System.__init__.__globals__, "reset_vhost", lambda vhost: node.amqp_uri)
         system = System(tmp)
-    system.amqp_uri = node.amqp_uri
-    system.env["AMQP_URI"] = node.amqp_uri  # the process group shares this dict
+    assert system.env["AMQP_URI"] == node.amqp_uri
     return system
 
 
