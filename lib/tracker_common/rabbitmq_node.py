@@ -37,11 +37,29 @@ def unavailable_reason() -> str | None:
     return None
 
 
+def _free_dist_port() -> int:
+    """A free port for Erlang distribution low enough that rabbitmqctl's own
+    (this port + 10000 .. + 10010) exist: a higher one fails with
+    `nodistribution`."""
+    import random
+    import socket
+
+    for _ in range(100):
+        port = random.randint(20000, 55000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port for Erlang distribution between 20000 and 55000")
+
+
 class RabbitMQNode:
     def __init__(self, base_dir: Path, name: str = "tracker-private"):
         self.base = Path(base_dir)
         self.base.mkdir(parents=True, exist_ok=True)
-        self.port, self.dist_port = free_port(), free_port()
+        self.port, self.dist_port = free_port(), _free_dist_port()
         self.node = f"{name}-{self.port}@localhost"
         (self.base / "rabbitmq.conf").write_text(
             f"listeners.tcp.default = 127.0.0.1:{self.port}\nloopback_users = none\n")
@@ -76,9 +94,21 @@ class RabbitMQNode:
     def start(self) -> "RabbitMQNode":
         subprocess.run([_script("rabbitmq-server"), "-detached"], env=self.env, check=True,
                        capture_output=True, timeout=60)
-        self._ctl("wait", str(self.base / "rabbitmq.pid"), "--timeout", "60")
+        try:
+            self._ctl("wait", str(self.base / "rabbitmq.pid"), "--timeout", "60")
+        except Exception:
+            self._kill()  # never leave a node nobody can reach
+            raise
         self.running = True
         return self
+
+    def _kill(self) -> None:
+        import signal
+
+        try:
+            os.kill(int((self.base / "rabbitmq.pid").read_text().strip()), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
 
     def stop(self) -> None:
         if self.running:
