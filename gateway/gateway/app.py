@@ -22,9 +22,10 @@ from tracker_common.revocation import RevocationList
 from tracker_common.rpc import RpcPool
 
 from . import edge, limits, metrics as gateway_metrics
+from .docs import complete as complete_document
 from .errors import for_a_person, problem, register_error_handlers
-
 from .idempotency import rpc_options
+
 log = get_logger(__name__)
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 HTTP_REQUESTS = Counter("tracker_http_requests_total", "HTTP requests", ["method", "endpoint", "status"])
@@ -117,6 +118,7 @@ def create_app(tracker: Tracker | None = None) -> Flask:
     api.register_blueprint(search_blp)
     api.register_blueprint(notifications_blp)
     api.register_blueprint(reports_blp)
+    complete_document(api.spec)  # what no single field says: the edge's rules, rules across fields
     for blueprint in (identity_blp, providers_blp, capacity_blp, search_blp, notifications_blp, reports_blp):
         csrf.exempt(blueprint)  # the API takes bearer tokens, never cookies: nothing to forge
 
@@ -130,8 +132,9 @@ def create_app(tracker: Tracker | None = None) -> Flask:
         bind_correlation_id(g.correlation_id)
         if request.endpoint == "capacity.upload_bulk_update":  # the one multipart route
             request.max_content_length = 7 * 1024 * 1024
-        elif request.method in ("POST", "PUT", "PATCH") and request.path.startswith("/api/") \
-                and (request.content_length or request.data) and not request.is_json:
+        elif request.url_rule is not None and request.method in ("POST", "PUT", "PATCH") \
+                and request.path.startswith("/api/") and (request.content_length or request.data) \
+                and not request.is_json:  # (a method the route does not take: 405, not this)
             return problem(415, "unsupported_media_type", "Unsupported Media Type",
                            "Send the body as JSON with 'Content-Type: application/json'.")
         return edge.refuse_foreign_origin(tracker.public_url) or edge.refuse_bad_input()

@@ -56,13 +56,6 @@ class ReturnHistory(Schema):
     returns = fields.List(fields.Nested(ReturnOut))
 
 
-class HistoryQuery(Schema):
-    since = fields.AwareDateTime()
-    until = fields.AwareDateTime()
-    page = fields.Integer(validate=validate.Range(min=1, max=10_000))
-    per_page = fields.Integer(validate=validate.Range(min=1, max=500))
-
-
 class OtherReturnOut(Schema):
     id = fields.String()
     kind = fields.String()
@@ -85,7 +78,6 @@ class _Stale(Schema):
     staleness = fields.String()
     reminders_enabled = fields.Boolean()
 
-@idempotent(blp)
 
 class StaleList(Schema):
     locations = fields.List(fields.Nested(_Stale))
@@ -93,6 +85,7 @@ class StaleList(Schema):
 
 @blp.route("/locations/<location_id>/capacity-returns", methods=["POST"])
 @secured(blp)
+@idempotent(blp)
 @blp.arguments(bodies.CapacityReturnRequest)
 @blp.response(201, ReturnOut)
 @errors(blp, 400, 401, 403, 404, 415, 422)
@@ -115,13 +108,13 @@ def current_return(location_id):
 
 @blp.route("/locations/<location_id>/capacity-returns", methods=["GET"])
 @secured(blp)
-@blp.arguments(HistoryQuery, location="query")
+@blp.arguments(bodies.HistoryQuery, location="query")
 @blp.response(200, ReturnHistory)
 @errors(blp, 401, 404, 422)
 def return_history(query, location_id):
     """Every capacity return of the location (optionally in a time range), newest first."""
     return capacity("return_history", actor=g.claims, location_id=location_id,
-                    query=HistoryQuery().dump(query))
+                    query=bodies.HistoryQuery().dump(query))
 
 
 def _other(kind: str, schema, summary: str):
@@ -195,10 +188,12 @@ def bulk_template(query):
 @blp.route("/capacity/bulk-uploads", methods=["POST"])
 @secured(blp)
 @idempotent(blp)
-@blp.arguments(BulkUploadForm, location="form")
+@blp.arguments(BulkUploadForm, location="form", content_type="multipart/form-data")
 @blp.doc(requestBody={"content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file", "declaration"],
-    "properties": {"file": {"type": "string", "format": "binary"}, "declaration": {"type": "boolean"}}}}}})
+    "properties": {"file": {"type": "string", "format": "binary"},
+                   "declaration": {"type": "boolean", "enum": [True],
+                                   "description": "true: the figures are correct to the best of your knowledge"}}}}}})
 @blp.response(202, BulkUploadOut)
 @errors(blp, 400, 401, 403, 413, 415, 422)
 def upload_bulk_update(form):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from tracker_common.contracts.errors import TrackerError, http_status
@@ -19,6 +19,9 @@ EDGE_STATUS = {ServiceUnavailable: 503, ServiceTimeout: 504}
 
 
 class Problem(Schema):
+    class Meta:  # RFC 7807 extension members: locked_until, rule, terms_version...
+        unknown = INCLUDE
+
     type = fields.String(metadata={"example": "about:blank"})
     title = fields.String(required=True)
     status = fields.Integer(required=True)

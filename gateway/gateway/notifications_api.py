@@ -30,13 +30,13 @@ def find_notifications(query):
     return notifications("find_notifications", actor=g.claims, query=query)
 
 
-@blp.route("/<notification_id>", methods=["GET"])
+@blp.route("/<uuid:notification_id>", methods=["GET"])  # not /reminders, /templates
 @secured(blp)
 @blp.response(200, bodies.NotificationOut)
 @errors(blp, 401, 403, 404)
 def get_notification(notification_id):
     """One email: its status, every delivery attempt, and its text with secrets hidden (administrators)."""
-    return notifications("get_notification", actor=g.claims, notification_id=notification_id)
+    return notifications("get_notification", actor=g.claims, notification_id=str(notification_id))
 
 
 @blp.route("/templates", methods=["GET"])

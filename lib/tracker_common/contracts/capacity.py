@@ -8,7 +8,7 @@ registered beds...) and the rules across fields are in the capacity service
 from __future__ import annotations
 
 import decimal
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from marshmallow import Schema, fields, validate
 
@@ -16,6 +16,17 @@ from .vocabulary import LONG_TERM_VACANCY_TYPES, NOT_AVAILABLE_REASONS, SHORT_ST
 
 MAX_BEDS = 2000
 MAX_STAFF = 100_000
+
+
+def decimal_pattern(places: int, minimum: int, maximum: int) -> str:
+    """The decimal strings from `minimum` (0 or 1) to `maximum` (a power of
+    ten) with at most `places` decimal places (zeros after them forgiven), as
+    a pattern: the range of a number written as a string, for the document.
+    (Decimal's other spellings, "1E+3", are accepted too but not advertised.)"""
+    digits = len(str(maximum)) - 1
+    assert minimum in (0, 1) and maximum == 10 ** digits, "a range this pattern cannot say"
+    whole = "[0-9]{1,%d}" % digits if minimum == 0 else "[1-9][0-9]{0,%d}" % (digits - 1)
+    return rf"^ *0*(?:{whole}(?:\.[0-9]{{1,{places}}}0*)?|{maximum}(?:\.0+)?) *$"
 
 
 class Amount(fields.Decimal):
@@ -30,7 +41,7 @@ class Amount(fields.Decimal):
         self.decimal_places = places
         # Documented as what it is written as (a decimal string); the range
         # is given as numbers, which apispec would otherwise write as strings.
-        metadata = {"type": "string", "format": "decimal", "pattern": rf"^\d+(\.\d{{1,{places}}})?$",
+        metadata = {"type": "string", "format": "decimal", "pattern": decimal_pattern(places, minimum, maximum),
                     "minimum": minimum, "maximum": maximum, **kwargs.pop("metadata", {})}
         super().__init__(places=places, as_string=True, validate=validate.Range(min=minimum, max=maximum),
                          metadata=metadata, **kwargs)
@@ -96,7 +107,12 @@ class CapacityReturnRequest(Schema):
         keys=fields.String(validate=validate.OneOf(SHORT_STAY_SERVICES)), values=Price(), load_default=dict,
         metadata={"description": "The indicative weekly price in pounds of each short stay service the "
                                  "location provides, by service. Each must be above £100.",
-                  "example": {"respite_care": "900.00"}})
+                  "example": {"respite_care": "900.00"},
+                  # the keys are the services: said in the document the only way OpenAPI 3.0 can
+                  "properties": {service: {"type": "string", "format": "decimal",
+                                           "pattern": decimal_pattern(2, 0, 10_000)}
+                                 for service in SHORT_STAY_SERVICES},
+                  "x-only-these-keys": True})
     confirm_over_registered_capacity = fields.Boolean(load_default=False, metadata=_described(
         "Confirms a total maximum capacity above the beds registered with CQC. Such a return is "
         "flagged for the System Champions."))
@@ -165,6 +181,29 @@ class BulkUploadRequest(Schema):
     content = fields.String(required=True, metadata={"description": "The file, base64"})
     declaration = fields.Boolean(required=True, metadata={
         "description": "The uploader confirms the figures are correct to the best of their knowledge"})
+
+
+class Instant(fields.AwareDateTime):
+    """An RFC 3339 date-time, any offset, held in UTC: PostgreSQL refuses
+    offsets beyond 15:59 that RFC 3339 allows, so the offset is applied here;
+    a time that would fall before year 1 or after 9999 in UTC is the first or
+    last instant there is."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(timezone.utc)
+        except OverflowError:
+            return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=timezone.utc)
+
+
+class HistoryQuery(Schema):
+    """A page of a location's capacity returns, optionally in a time range."""
+
+    since = Instant(load_default=None, metadata=_described("Returns submitted at or after this time."))
+    until = Instant(load_default=None, metadata=_described("Returns submitted before this time."))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 class BulkTemplateQuery(Schema):

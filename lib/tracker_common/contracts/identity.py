@@ -20,14 +20,11 @@ MAX_CONTACT_IDS = 1000
 ROUTES = ("approvers", "system_champions", "administrators")
 
 
-def _person_name(value: str) -> None:
-    if not PERSON_NAME.match(value.strip()):
-        raise ValidationError("Use letters, spaces, apostrophes, hyphens and full stops only.")
-
-
-def _identifier(value: str) -> None:
-    if not ORGANISATION_ID.match(value):
-        raise ValidationError("Not a valid identifier.")
+# Spaces around a name are forgiven (and written in the document: a
+# Regexp validator is documented as the field's pattern).
+_person_name = validate.Regexp(rf"^ *{PERSON_NAME.pattern[1:]}",
+                               error="Use letters, spaces, apostrophes, hyphens and full stops only.")
+_identifier = validate.Regexp(ORGANISATION_ID, error="Not a valid identifier.")
 
 
 def Name(**kw):
@@ -198,7 +195,8 @@ class GrantRequest(Schema):
 
 
 class TermsRequest(Schema):
-    text = fields.String(required=True, validate=validate.Length(min=10, max=100_000))
+    # 50,000 characters: within the 1 MB a request may be, however each is written in JSON
+    text = fields.String(required=True, validate=validate.Length(min=10, max=50_000))
 
 
 class ApiUserRequest(Schema):

@@ -23,6 +23,12 @@ FORMATS = ("csv", "xlsx")
 class Month(fields.String):
     """A calendar month written "2026-11", loaded as its first day."""
 
+    PATTERN = r"^ *(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(?:0[1-9]|1[0-2]) *$"
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {"pattern": self.PATTERN, "example": "2026-11", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         try:

@@ -35,8 +35,18 @@ def _choices(options, **kwargs):
                        validate=validate.Length(max=len(options)), **kwargs)
 
 
+_OUT = "(?:[A-Za-z][0-9]{1,2}|[A-Za-z]{2}[0-9]{1,2}|[A-Za-z][0-9][A-Za-z]|[A-Za-z]{2}[0-9][A-Za-z])"
+_IN = "[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}"
+# What parse_postcode_or_outcode accepts, for the API's document.
+POSTCODE_OR_DISTRICT = rf"^ *(?:{_OUT}(?: ?{_IN})?|[Gg][Ii][Rr](?: ?0[Aa][Aa])?) *$"
+
+
 class Postcode(fields.String):
     """A full postcode or a postcode district, normalised ("s701aa" -> "S70 1AA")."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = {"pattern": POSTCODE_OR_DISTRICT, "maxLength": 20, **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)

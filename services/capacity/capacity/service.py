@@ -26,13 +26,6 @@ OTHER_RETURNS = {"workforce": bodies.WorkforceReturnRequest, "visiting": bodies.
                  "home_care": bodies.HomeCareReturnRequest}
 
 
-class HistoryQuery(Schema):
-    since = fields.AwareDateTime(load_default=None)
-    until = fields.AwareDateTime(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-
-
 class StaleQuery(Schema):
     older_than_hours = fields.Integer(load_default=24, validate=validate.Range(min=1, max=24 * 365))
 
@@ -77,7 +70,7 @@ class CapacityService:
     def return_history(self, actor, location_id, query):
         with self.db.unit_of_work() as uow:
             return returns.return_history(uow, Principal.from_claims(actor), location_id,
-                                          load(HistoryQuery(), query))
+                                          load(bodies.HistoryQuery(), query))
 
     @rpc(**expected)
     @answered_once
