@@ -67,26 +67,26 @@ class ProvidersService:
         return self._read(locations.list_locations, Principal.from_claims(actor),
                           load(bodies.LocationQuery(), query))
 
-    @answered_once
     @rpc(**expected)
+    @answered_once
     def update_profile(self, actor, location_id, payload):
         return self._write(locations.update_profile, Principal.from_claims(actor), location_id,
                            load(bodies.ProfileUpdate(), payload))
 
-    @answered_once
     @rpc(**expected)
+    @answered_once
     def update_services(self, actor, location_id, payload):
         return self._write(locations.update_services, Principal.from_claims(actor), location_id,
                            load(bodies.ServicesUpdate(), payload))
 
-    @answered_once
     @rpc(**expected)
+    @answered_once
     def set_reminders(self, actor, location_id, payload):
         return self._write(locations.set_reminders, Principal.from_claims(actor), location_id,
                            load(bodies.ReminderSetting(), payload))
 
-    @answered_once
     @rpc(**expected)
+    @answered_once
     def deactivate_location(self, actor, location_id):
         return self._write(locations.deactivate_location, Principal.from_claims(actor), location_id)
 
@@ -94,43 +94,43 @@ class ProvidersService:
     def location_history(self, actor, location_id):
         return self._read(locations.location_history, Principal.from_claims(actor), location_id)
 
-    @answered_once
     @rpc(**expected)
+    @answered_once
     def add_note(self, actor, location_id, payload):
         return self._write(locations.add_note, Principal.from_claims(actor), location_id,
                            load(bodies.NoteBody(), payload))
 
-    @answered_once
     @rpc(**expected)
+    @answered_once
     def edit_note(self, actor, location_id, note_id, payload):
         return self._write(locations.edit_note, Principal.from_claims(actor), location_id, note_id,
                            load(bodies.NoteBody(), payload))
 
-    @answered_once
     @rpc(**expected)
+    @answered_once
     def delete_note(self, actor, location_id, note_id):
         return self._write(locations.delete_note, Principal.from_claims(actor), location_id, note_id)
 
-    @answered_once
     @rpc(**expected)
+    @answered_once
     def add_contact(self, actor, location_id, payload):
         return self._write(locations.add_contact, Principal.from_claims(actor), location_id,
                            load(bodies.ContactBody(), payload))
 
-    @answered_once
     @rpc(**expected)
+    @answered_once
     def update_contact(self, actor, location_id, contact_id, payload):
         return self._write(locations.update_contact, Principal.from_claims(actor), location_id, contact_id,
                            load(bodies.ContactBody(), payload))
 
-    @answered_once
     @rpc(**expected)
+    @answered_once
     def delete_contact(self, actor, location_id, contact_id):
         return self._write(locations.delete_contact, Principal.from_claims(actor), location_id, contact_id)
 
     # -- contracts ------------------------------------------------------------------
-    @answered_once
     @rpc(**expected)
+    @answered_once
     def request_contract(self, actor, location_id, payload):
         return self._write(contracts.request_contract, Principal.from_claims(actor), location_id,
                            load(bodies.ContractRequest(), payload))
@@ -139,14 +139,14 @@ class ProvidersService:
     def pending_contracts(self, actor):
         return self._read(contracts.pending_contracts, Principal.from_claims(actor))
 
-    @answered_once
     @rpc(**expected)
+    @answered_once
     def decide_contract(self, actor, contract_id, payload):
         return self._write(contracts.decide_contract, Principal.from_claims(actor), contract_id,
                            load(bodies.ContractDecision(), payload))
 
-    @answered_once
     @rpc(**expected)
+    @answered_once
     def withdraw_contract(self, actor, location_id, contract_id):
         return self._write(contracts.withdraw_contract, Principal.from_claims(actor), location_id, contract_id)
 
