@@ -26,7 +26,7 @@ def test_the_openapi_document_covers_every_endpoint_with_its_bodies_and_errors(s
     assert spec["openapi"].startswith("3.")
     assert "bearerAuth" in spec["components"]["securitySchemes"]
     from gateway.app import create_app
-    routes = {(re.sub(r"<(\w+)>", r"{\1}", rule.rule), method.lower())
+    routes = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
               for rule in create_app().url_map.iter_rules() if rule.rule.startswith("/api/v1/")
               and rule.endpoint.split(".")[0] in ("identity", "providers", "capacity", "search", "notifications")
               for method in rule.methods - {"HEAD", "OPTIONS"}}
@@ -36,7 +36,7 @@ def test_the_openapi_document_covers_every_endpoint_with_its_bodies_and_errors(s
         operation = spec["paths"][path][method]
         errors = {code for code in operation["responses"] if code[0] in "45"}
         assert {"503", "504"} <= errors, (path, method)
-        for code in errors:
+        for code in errors - {"414"}:  # gunicorn answers an over-long address itself, in HTML
             content = operation["responses"][code]["content"]["application/problem+json"]
             assert content["schema"]["$ref"].endswith("/Problem"), (path, method, code)
         if method in ("post", "put", "patch") and "requestBody" in operation:
