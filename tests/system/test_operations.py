@@ -79,7 +79,9 @@ def test_a_malformed_request_id_is_replaced(system):
 def test_metrics_count_requests_entrypoints_and_outbox_lag(system):
     system.api("POST", "/api/v1/auth/token", json={"email": "nobody@example.org", "password": "whatever"})
     gateway = system.api("GET", "/metrics").text
-    assert 'tracker_http_requests_total{endpoint="/api/v1/auth/token",method="POST",status="401"}' in gateway
+    # refused (401, or 429 once the run's many sign-ins have spent the address's budget)
+    assert re.search(r'tracker_http_requests_total\{endpoint="/api/v1/auth/token",method="POST",status="4(01|29)"\}',
+                     gateway)
     identity = requests.get(f"http://127.0.0.1:{system.identity_metrics_port}/metrics", timeout=5).text
     assert re.search(r'tracker_entrypoint_calls_total\{entrypoint="authenticate",outcome="expected_error",'
                      r'service="identity"\} [1-9]', identity)
