@@ -206,6 +206,16 @@ class HistoryQuery(Schema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
+
+class StillTrueRequest(Schema):
+    """Nothing has changed at these locations: each one's current capacity
+    return is saved again as it is (a "still true" refresh)."""
+
+    location_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=None,
+                               validate=validate.Length(min=1, max=200), metadata=_described(
+                                   "The locations (at most 200). Left out: all of your own locations "
+                                   "(of your organisation, or given to you) that have a capacity return."))
+
 class BulkTemplateQuery(Schema):
     provider_id = fields.String(validate=validate.Length(max=20))
     la_code = fields.String(validate=validate.Regexp(r"^E\d{8}$"))

@@ -62,6 +62,29 @@ class CapacityService:
             return result
 
     @rpc(**expected)
+    @answered_once
+    def confirm_still_true(self, actor, location_id):
+        """Nothing has changed: the location's current return re-stamped now
+        (marked still true, announced). InvalidInput when it has none yet or
+        its figures no longer fit the location; NotFound, Forbidden."""
+        with self.db.unit_of_work() as uow:
+            result = returns.confirm_still_true(uow, Principal.from_claims(actor), location_id)
+            uow.commit(answer=result)
+            return result
+
+    @rpc(**expected)
+    @answered_once
+    def confirm_still_true_many(self, actor, payload):
+        """Nothing has changed at several locations (or all of the actor's
+        own): each refreshed all or nothing on its own; {"refreshed": [...],
+        "refused": {location id: [why]}}."""
+        command = load(bodies.StillTrueRequest(), payload or {})
+        with self.db.unit_of_work() as uow:
+            result = returns.confirm_still_true_many(uow, Principal.from_claims(actor), command["location_ids"])
+            uow.commit(answer=result)
+            return result
+
+    @rpc(**expected)
     def current_return(self, actor, location_id):
         with self.db.unit_of_work() as uow:
             return returns.current_return(uow, Principal.from_claims(actor), location_id)

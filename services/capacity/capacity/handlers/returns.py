@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from tracker_common.contracts.errors import Forbidden, InvalidInput, NotFound
 from tracker_common.contracts.permissions import Action, Principal, may
 
 from ..models import CapacityReturn, LatestReturn, LocationFacts, OtherReturn
-from tracker_common.contracts.capacity import staleness
+from tracker_common.contracts.capacity import CapacityReturnRequest, staleness
+from tracker_common.schemas import load
 
 from ..rules import (ReturnRefused, check_capacity_return, check_home_care_return, check_workforce_return,
                      same_figures)
@@ -92,6 +93,88 @@ def submit_capacity_return(uow, actor: Principal, location_id: str, command: dic
     facts = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
     return record_capacity_return(uow, actor, facts, command, source="form")
 
+
+
+# -- "nothing has changed" -----------------------------------------------------------------
+MAX_STILL_TRUE = 200
+
+
+def _as_command(figures: dict) -> dict:
+    """The request that would send a stored return's figures again (its
+    confirmation of capacity above the registered beds included)."""
+    vacancies = [{k: v[k] for k in ("vacancy_type", "weekly_price_from", "maximum_capacity", "occupied",
+                                   "vacant_reserved", "vacant_accepting", "vacant_not_available",
+                                   "not_available_reason", "flexible") if k in v}
+                 for v in figures.get("vacancies") or []]
+    return load(CapacityReturnRequest(), {
+        "vacancies": vacancies, "short_stay_prices": dict(figures.get("short_stay_prices") or {}),
+        "confirm_over_registered_capacity": bool(figures.get("over_registered_capacity"))})
+
+
+def confirm_still_true(uow, actor: Principal, location_id: str) -> dict:
+    """Nothing has changed: the location's current return sent again, as if
+    its figures were saved unchanged (the same rules, re-stamped now by the
+    actor, marked still true, announced). Refused (InvalidInput, nothing
+    saved) when there is no return yet, or when the figures no longer fit
+    the location (its services changed since): the form is the way then."""
+    facts = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
+    previous = _latest(uow, location_id)
+    if previous is None:
+        raise InvalidInput("This location has not sent a capacity return yet: update its capacity first.",
+                           fields={"location_id": ["No capacity return yet: update its capacity first."]})
+    return record_capacity_return(uow, actor, facts, _as_command(previous.figures), source="form")
+
+
+def _own_locations_with_a_return(uow, actor: Principal) -> list[str]:
+    """The person's own locations (of their organisation, or given to them)
+    that have a current return: never a whole area a broker or an
+    administrator could reach."""
+    reach = [LocationFacts.location_id.in_(sorted(actor.location_ids))]
+    if actor.organisation_id:
+        reach.append(LocationFacts.provider_id == actor.organisation_id)
+    facts = uow.session.scalars(
+        select(LocationFacts).join(LatestReturn, LatestReturn.location_id == LocationFacts.location_id)
+        .where(LocationFacts.active.is_(True), LocationFacts.kind != "home_care", or_(*reach))
+        .order_by(LocationFacts.location_id).limit(MAX_STILL_TRUE + 1)).all()
+    return [f.location_id for f in facts if may(actor, Action.EDIT_LOCATION, target_of(f))]
+
+
+def confirm_still_true_many(uow, actor: Principal, location_ids: list[str] | None) -> dict:
+    """Nothing has changed at several locations (`location_ids`, or None:
+    all of the person's own locations that have a return). Each location is
+    refreshed all or nothing, on its own: {"refreshed": [returns],
+    "refused": {location id: [why]}}."""
+    wanted = sorted(set(location_ids)) if location_ids is not None else _own_locations_with_a_return(uow, actor)
+    if len(wanted) > MAX_STILL_TRUE:
+        raise InvalidInput(fields={"location_ids": [f"At most {MAX_STILL_TRUE} locations at a time."]})
+    refreshed, refused = [], {}
+    for location_id in wanted:  # in order: two refreshes of the same locations never lock each other out
+        try:
+            with uow.session.begin_nested():
+                refreshed.append(confirm_still_true(uow, actor, location_id))
+        except NotFound as error:
+            refused[location_id] = [error.detail]
+        except Forbidden:
+            refused[location_id] = ["You may not update this location."]
+        except InvalidInput as error:
+            refused[location_id] = _messages(error)
+    return {"refreshed": refreshed, "refused": refused}
+
+
+def _messages(error: InvalidInput) -> list[str]:
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        else:
+            found.append(str(node))
+    walk(error.fields or {})
+    return found or [error.detail]
 
 def current_return(uow, actor: Principal, location_id: str) -> dict:
     location_for(uow, actor, location_id, Action.VIEW_LOCATION)
