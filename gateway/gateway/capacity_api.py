@@ -97,6 +97,39 @@ def submit_capacity_return(payload, location_id):
                     payload=bodies.CapacityReturnRequest().dump(payload))
 
 
+@blp.route("/locations/<location_id>/capacity-returns/still-true", methods=["POST"])
+@secured(blp)
+@idempotent(blp)
+@blp.response(201, ReturnOut)
+@errors(blp, 400, 401, 403, 404, 422)
+def confirm_still_true(location_id):
+    """Nothing has changed: the location's current capacity return is saved
+    again as it is, stamped now and marked `still_true` (the same rules as a
+    return sent again unchanged). 422 when it has no return yet, or when its
+    figures no longer fit its services (send a new return then)."""
+    return capacity("confirm_still_true", actor=g.claims, location_id=location_id)
+
+
+class StillTrueOut(Schema):
+    refreshed = fields.List(fields.Nested(ReturnOut), metadata={"description": "The returns saved again"})
+    refused = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "Location id -> why nothing was saved for it (no return yet, figures that no longer "
+                       "fit, a location you may not update)"})
+
+
+@blp.route("/capacity-returns/still-true", methods=["POST"])
+@secured(blp)
+@idempotent(blp)
+@blp.arguments(bodies.StillTrueRequest)
+@blp.response(200, StillTrueOut)
+@errors(blp, 400, 401, 415, 422)
+def confirm_still_true_many(payload):
+    """Nothing has changed at several locations (or, without `location_ids`,
+    at all of your own that have a return): each one's current return saved
+    again as it is, all or nothing for each location."""
+    return capacity("confirm_still_true_many", actor=g.claims, payload=bodies.StillTrueRequest().dump(payload))
+
+
 @blp.route("/locations/<location_id>/capacity-returns/current", methods=["GET"])
 @secured(blp)
 @blp.response(200, ReturnOut)
