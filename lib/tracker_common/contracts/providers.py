@@ -96,9 +96,13 @@ class LocationQuery(Schema):
     la_code = fields.String(validate=ONS_CODE)
     sub_icb_code = fields.String(validate=ONS_CODE)
     provider_id = Identifier()
+    brand_id = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9-]{1,20}$"), metadata={
+        "description": "The CQC brand id (BD...): the locations of every provider of that brand"})
     kind = fields.String(validate=validate.OneOf(["care_home", "home_care", "hospice", "substance_misuse",
                                                   "community"]))
     active = fields.Boolean(load_default=True)
+    order = fields.String(load_default="id", validate=validate.OneOf(["id", "name"]),
+                          metadata={"description": "id (the default) or name, A to Z"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
@@ -194,6 +198,9 @@ class _LocationSummary(Schema):
     kind = fields.String()
     postcode = fields.String()
     provider_id = fields.String()
+    provider_name = fields.String()
+    brand_id = fields.String(allow_none=True)
+    brand_name = fields.String(allow_none=True)
     la_code = fields.String(allow_none=True)
     sub_icb_code = fields.String(allow_none=True)
     active = fields.Boolean()

@@ -67,7 +67,8 @@ def get_location(uow, actor: Principal, location_id: str) -> dict:
 
 def list_locations(uow, actor: Principal, query: dict) -> dict:
     """A page of locations the actor may see, in id order."""
-    statement = select(Location).where(Location.active.is_(query["active"]))
+    statement = select(Location, Provider).join(Provider, Provider.id == Location.provider_id) \
+        .where(Location.active.is_(query["active"]))
     if Scope.ANY not in scopes(actor, Action.VIEW_LOCATION):
         # Care home users: their organisation's locations, or those granted.
         granted = Location.id.in_(sorted(actor.location_ids))
@@ -76,16 +77,20 @@ def list_locations(uow, actor: Principal, query: dict) -> dict:
     for field in ("la_code", "sub_icb_code", "provider_id", "kind"):
         if query.get(field):
             statement = statement.where(getattr(Location, field) == query[field])
+    if query.get("brand_id"):  # a brand (CQC's) groups providers: its page lists all their locations
+        statement = statement.where(Provider.brand_id == query["brand_id"])
     total = uow.session.scalar(select(func.count()).select_from(statement.subquery()))
     page, per_page = query["page"], query["per_page"]
-    rows = uow.session.scalars(statement.order_by(Location.id).offset((page - 1) * per_page).limit(per_page))
+    order = (Location.name, Location.id) if query.get("order") == "name" else (Location.id,)
+    rows = uow.session.execute(statement.order_by(*order).offset((page - 1) * per_page).limit(per_page))
     return {"total": total, "page": page, "per_page": per_page,
-            "locations": [_summary(location) for location in rows]}
+            "locations": [_summary(location, provider) for location, provider in rows]}
 
 
-def _summary(location: Location) -> dict:
+def _summary(location: Location, provider: Provider) -> dict:
     return {"id": location.id, "name": location.name, "kind": location.kind, "postcode": location.postcode,
-            "provider_id": location.provider_id, "la_code": location.la_code,
+            "provider_id": location.provider_id, "provider_name": provider.name, "brand_id": provider.brand_id,
+            "brand_name": provider.brand_name, "la_code": location.la_code,
             "sub_icb_code": location.sub_icb_code, "active": location.active,
             "registered_beds": location.registered_beds, "overall_rating": location.overall_rating}
 
