@@ -24,7 +24,7 @@ NURSE = Principal("u-5", "trust", frozenset({Role.NON_CARE_HOME_USER}))
 @pytest.fixture
 def homes(known_location):
     known_location(ALDER)
-    known_location(ELM, registered_beds=10)
+    known_location(ELM, registered_beds=10, name="Elm Court Residential and Nursing Home")
     known_location(BIRCH, provider="1-100000002")
 
 
@@ -91,6 +91,7 @@ def test_an_upload_is_kept_for_the_worker_who_applies_each_home_all_or_nothing(c
     done = work(capacity_db, received["id"])
     assert done["status"] == "processed"
     assert done["results"]["applied"] == [ALDER] and list(done["results"]["refused"]) == [ELM]
+    assert done["results"]["names"] == {ALDER: "Alder House", ELM: "Elm Court Residential and Nursing Home"}  # each home by its name
     assert any(e["sheet"] == "Capacities" for e in done["results"]["row_errors"])
     with capacity_db.unit_of_work() as uow:
         saved = uow.session.scalars(select(CapacityReturn)).all()

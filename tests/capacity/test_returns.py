@@ -149,9 +149,11 @@ def test_summaries_say_when_each_location_last_updated_for_those_the_actor_may_s
         mine = returns.return_summaries(uow, CARER, clock.now(), [ALDER, "1-1000000002", "1-2000000001", "1-9"])
     assert mine == [
         {"location_id": ALDER, "last_submitted_at": (clock.now() - timedelta(hours=30)).isoformat(),
-         "staleness": "stale_24h", "admission_status": "accepting", "vacant_accepting": 2},
+         "staleness": "stale_24h", "admission_status": "accepting", "vacant_accepting": 2,
+         "vacancies": [{"vacancy_type": "dementia_residential", "vacant_accepting": 2, "flexible": False},
+                       {"vacancy_type": "general_residential", "vacant_accepting": 0, "flexible": False}]},
         {"location_id": "1-1000000002", "last_submitted_at": None, "staleness": "never", "admission_status": None,
-         "vacant_accepting": None}]  # another provider's home and an unknown id are left out
+         "vacant_accepting": None, "vacancies": []}]  # another provider's home and an unknown id are left out
 
 
 def test_snapshots_page_through_every_current_return(capacity_db, known_location):

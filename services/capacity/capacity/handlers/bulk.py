@@ -145,8 +145,10 @@ def process_bulk_upload(uow, upload_id: str, *, parse=read_upload, set_out_of_ho
             refused[location_id] = [e["message"] for e in errors]
             row_errors += errors
     profile = _change_profiles(set_out_of_hours, upload.claims, profile_changes)
+    # the names people know their homes by, for the results page (ids alone say little)
+    names = {location_id: allowed[location_id].name for location_id in [*applied, *refused] if location_id in allowed}
     return _finish(uow, upload, "processed", {"applied": applied, "refused": refused, "row_errors": row_errors[:500],
-                                              "row_error_count": len(row_errors), **profile})
+                                              "row_error_count": len(row_errors), "names": names, **profile})
 
 
 def _change_profiles(set_out_of_hours, claims: dict, changes: list[tuple[str, bool]]) -> dict:

@@ -209,7 +209,10 @@ def return_summaries(uow, actor: Principal, now: datetime, location_ids: list[st
     return [{"location_id": facts.location_id, "last_submitted_at": _iso(row.submitted_at) if row else None,
              "staleness": staleness(row.submitted_at if row else None, now),
              "admission_status": row.figures.get("admission_status") if row else None,
-             "vacant_accepting": row.figures.get("totals", {}).get("vacant_accepting") if row else None}
+             "vacant_accepting": row.figures.get("totals", {}).get("vacant_accepting") if row else None,
+             "vacancies": [{"vacancy_type": v["vacancy_type"], "vacant_accepting": v.get("vacant_accepting"),
+                            "flexible": bool(v.get("flexible"))} for v in row.figures.get("vacancies", [])]
+             if row else []}
             for facts, row in rows if may(actor, Action.VIEW_LOCATION, target_of(facts))]
 
 
