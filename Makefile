@@ -7,7 +7,7 @@ PACKAGES := -e lib -e services/identity -e services/providers -e services/capaci
             -e services/search -e services/notifications -e services/reporting -e gateway
 export VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test install install-test services keys bus migrate seed admin clean bench-search
+.PHONY: run test install install-test services browser keys bus migrate seed admin clean bench-search
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (found %s)" % sys.version.split()[0]'
@@ -23,6 +23,9 @@ install-test: install
 
 services:  ## PostgreSQL, RabbitMQ and Redis: start them or say what is missing
 	@bash deploy/ensure-services.sh
+
+browser:  ## Chromium from Debian's packages, for the tests of the web pages in a real browser
+	@bash deploy/ensure-browser.sh
 
 keys:
 	@$(BIN)/python -m tracker_common.keys
@@ -65,7 +68,7 @@ run: install services keys bus migrate seed admin  ## install everything and run
 	@# supervisord restarts a process that exits (docs/operations.md)
 	@PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python -m tracker_common.supervise deploy/Procfile
 
-test: install-test services  ## install everything and run every test
+test: install-test services browser  ## install everything and run every test
 	$(BIN)/python -m pytest
 
 bench-search: install-test services  ## search over England through the gateway, against its floors (docs/performance.md)
