@@ -18,7 +18,7 @@ import json
 import re
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 from tracker_common.logs import get_logger
 
@@ -202,9 +202,27 @@ def refuse_foreign_origin(public_url: str):
 
 
 # -- answers -----------------------------------------------------------------------------------
+def image_source(url_template: str) -> str | None:
+    """The Content-Security-Policy source of the server a URL template
+    (map tiles: `https://{s}.tile.example/{z}/{x}/{y}.png`) names:
+    `https://*.tile.example`; None for a path on this site, or a URL that
+    is no plain http(s) server (it is then not allowed at all)."""
+    found = IMAGE_SERVER.match(url_template or "")
+    if not found:
+        return None
+    return f"{found['scheme'].lower()}://{found['host'].replace('{s}', '*').lower()}{found['port'] or ''}"
+
+
+IMAGE_SERVER = re.compile(r"^(?P<scheme>https?)://(?P<host>(?:\{s\}\.)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)"
+                          r"(?P<port>:\d{1,5})?(?:/[^\s;,']*)?$")
+
+
 def secure(response: Response, https: bool) -> Response:
     headers = response.headers
-    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    # A page may show images from one more server (the map's tiles): the view names it in g.img_sources.
+    extra = " ".join(source for source in g.get("img_sources", ()) if source)
+    headers["Content-Security-Policy"] = (CONTENT_SECURITY_POLICY.replace("img-src 'self'", f"img-src 'self' {extra}")
+                                          if extra else CONTENT_SECURITY_POLICY)
     headers["X-Frame-Options"] = "DENY"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"

@@ -1,5 +1,6 @@
 """Find care home vacancies on the web: the search in the page's address,
-checked before it is asked, its results, pages and downloads.
+checked before it is asked, every filter of the API on the form, its
+results on a list and a map, its print view, pages and downloads.
 
 The services behind the pages are a fake that answers each (service, method)
 as the test says and records what it was sent (tests/gateway/conftest.py);
@@ -10,10 +11,33 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
 
 from tracker_common.contracts import errors as service_errors
 from tracker_common.contracts.permissions import Role
 from tracker_common.testing import error_summary, page
+
+# What the form's lists are made of: the areas reporting names, the options of the homes listed now.
+AREAS = {"nhs_regions": [{"code": "E40000012", "name": "North East and Yorkshire"}],
+         "icbs": [{"code": "E54000054", "name": "NHS West Yorkshire Integrated Care Board"}],
+         "local_authorities": [{"code": "E08000035", "name": "Leeds"}, {"code": "E08000032", "name": "Bradford"},
+                               {"code": "E06000047", "name": "County Durham"}],
+         "sub_icbs": [{"code": "E38000225", "name": "NHS West Yorkshire ICB - 15F (Leeds)"},
+                      {"code": "E38000232", "name": "NHS West Yorkshire ICB - 36J (Bradford District and Craven)"}]}
+OPTIONS = {"languages": ["Polish", "Punjabi", "Urdu", "Welsh"],
+           "regulated_activities": ["Accommodation for persons who require nursing or personal care",
+                                    "Treatment of disease, disorder or injury", "Diagnostic and screening procedures"],
+           "specialisms": ["Caring for adults over 65 yrs", "Dementia", "Mental health conditions",
+                           "Physical disabilities", "Sensory impairments"],
+           "service_types": ["Care home service with nursing", "Care home service without nursing"]}
+
+
+@pytest.fixture(autouse=True)
+def lists(backend):
+    """Every page of the search names its areas and options (tests change them)."""
+    backend.answers[("reporting", "areas")] = AREAS
+    backend.answers[("search", "search_options")] = OPTIONS
+    return backend
 
 # -- search ---------------------------------------------------------------------------------------------
 FOUND = {"page": 1, "per_page": 20, "has_more": True, "searched_at": "2026-03-02T09:00:00+00:00",
@@ -47,7 +71,8 @@ def test_a_search_from_a_postcode_lists_homes_and_keeps_the_search_in_the_addres
         assert expected in card, expected
     assert shown.select_one('[data-result="1-1"] a[href^="tel:"]')["href"] == "tel:01134960001"
     assert shown.find(id="radius_miles")["value"] == "10"  # the form keeps the search
-    assert shown.find("details").has_attr("open")  # a price and funding were asked: "More filters" shows them
+    assert shown.find(id="filters-more").has_attr("open")  # a price and funding were asked: their part shows them
+    assert not shown.find(id="filters-contracts").has_attr("open")
     following = shown.select_one("a[rel=next]")["href"]
     assert "page=2" in following and "postcode=ls14ap" in following
     assert shown.find("a", string="CSV")["href"].startswith("/search/export.csv?postcode=ls14ap")
@@ -62,7 +87,7 @@ def test_a_bad_search_names_each_field_and_asks_nothing(browser, backend, sign_i
     assert error_summary(absurd) == [("radius_miles", "Within: Must be greater than or equal to 0.1 and less than or "
                                                 "equal to 500.")]
     assert page(absurd).find(id="radius_miles")["value"] == "1000"
-    assert not page(absurd).find("details").has_attr("open")  # nothing asked among the other filters
+    assert not any(d.has_attr("open") for d in page(absurd).find_all("details"))  # nothing asked among the others
     assert ("search", "find_vacancies") not in backend.calls
 
 
@@ -76,10 +101,12 @@ def test_an_unknown_postcode_is_named_by_the_service(browser, backend, sign_in):
 
 def test_care_home_users_cannot_search(browser, backend, sign_in):
     sign_in(Role.CARE_HOME_USER)
-    for path in ("/search?postcode=LS1+4AP", "/search/export.csv?postcode=LS1+4AP"):
+    for path in ("/search", "/search?postcode=LS1+4AP", "/search/print?postcode=LS1+4AP",
+                 "/search/export.csv?postcode=LS1+4AP"):
         response = browser.get(path)
         assert response.status_code == 403
     assert ("search", "find_vacancies") not in backend.calls and ("search", "export_vacancies") not in backend.calls
+    assert ("search", "search_options") not in backend.calls  # not even what the filters offer
 
 
 def test_a_search_downloads_as_a_file(browser, backend, sign_in):
