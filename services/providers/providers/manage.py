@@ -4,6 +4,7 @@
     python -m providers.manage load-geography            # regions, ICBs, Sub-ICBs, LAs (repository file)
     python -m providers.manage import-postcodes FILE     # ONSPD / NSPL CSV as published by ONS
     python -m providers.manage import-cqc FILE           # CQC HSCA_Active_Locations CSV
+    python -m providers.manage seed-demo                 # the demo's care homes set up, announced (idempotent)
 """
 from __future__ import annotations
 
@@ -108,16 +109,37 @@ def cqc_command(path: str) -> int:
                    (CqcImportRefused, CqcMissingColumns, CqcEncodingError, FileNotFoundError))
 
 
+def seed_demo_command() -> int:
+    """The demo's care homes set up as their staff would, and everything
+    providers announced published by its relay (identity and capacity take
+    the homes from their queues before the services start)."""
+    from tracker_common.demo import publish_outbox
+
+    from .demo import seed_homes
+    started = time.monotonic()
+    db = database()
+    try:
+        counts = seed_homes(db)
+        published = publish_outbox("providers", db)
+    finally:
+        db.dispose()
+    print(f"providers: demo homes: {counts['set_up']} set up now, {counts['already_set_up']} already, "
+          f"{counts['left_not_set_up']} left as CQC registered them; {published:,} events published "
+          f"({time.monotonic() - started:.1f} s)")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m providers.manage")
-    parser.add_argument("command", choices=["migrate", "load-geography", "import-postcodes", "import-cqc"])
+    parser.add_argument("command", choices=["migrate", "load-geography", "import-postcodes", "import-cqc",
+                                            "seed-demo"])
     parser.add_argument("file", nargs="?")
     args = parser.parse_args(argv)
     if args.command in ("import-postcodes", "import-cqc") and not args.file:
         parser.error(f"{args.command} needs the FILE to import")
     return {"migrate": migrate, "load-geography": geography_command,
             "import-postcodes": lambda: postcodes_command(args.file),
-            "import-cqc": lambda: cqc_command(args.file)}[args.command]()
+            "import-cqc": lambda: cqc_command(args.file), "seed-demo": seed_demo_command}[args.command]()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,109 @@
+"""What the demo's seeding commands share: a clock they move through the
+past, a service's outbox published by its own relay, and the events waiting
+in a service's queues applied by the service's own handlers, each once (as
+its subscribers would, had it been running).
+
+The seeding runs before the services start (`make seed`): providers
+publishes what it announced (the homes' setup), identity and capacity take
+what they need of it from their own queues, and every event the seeding
+writes to an outbox is published by that service's relay when it starts.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from datetime import datetime
+
+from kombu import Connection
+
+from .bus import subscription_queue
+from .clock import SystemClock
+from .config import load_settings
+from .contracts.events import load_event
+from .outbox import OutboxRelay
+
+DEFAULT_SEED = 2026  # the synthetic England's own seed: one fictional world
+
+
+class MovingClock:
+    """The system clock until told a time (`at`), then that time: a seeding
+    command moves it through the past, return by return."""
+
+    def __init__(self):
+        self.at: datetime | None = None
+
+    def now(self) -> datetime:
+        return self.at or SystemClock().now()
+
+
+def publish_outbox(service: str, db) -> int:
+    """Publish every pending event of `service`'s outbox with its relay
+    (publisher confirms); returns how many."""
+    relay = OutboxRelay(service, db.engine, db.outbox, load_settings().amqp_uri, SystemClock())
+    published = 0
+    try:
+        while count := relay.publish_pending():
+            published += count
+    finally:
+        relay.close()
+    return published
+
+
+def consume_pending(service: str, event_type: str, db, apply, *, limit: int | None = None) -> int:
+    """Apply the events of `event_type` waiting in `service`'s queue with
+    `apply(uow, data)`, each once (recorded as processed, like the service's
+    subscriber does), and acknowledge them. Returns how many were taken."""
+    taken = 0
+    with Connection(load_settings().amqp_uri, connect_timeout=5) as connection:
+        channel = connection.channel()
+        queue = subscription_queue(service, event_type)(channel)
+        queue.declare()
+        while limit is None or taken < limit:
+            message = queue.get(no_ack=False)
+            if message is None:
+                break
+            event = load_event(message.payload)
+            with db.unit_of_work() as uow:  # the idempotent consumer (dependencies.apply_once)
+                if uow.first_delivery(event):
+                    apply(uow, event.data)
+                uow.commit()
+            message.ack()
+            taken += 1
+    return taken
+
+
+class Progress:
+    """A line on stderr that says how far a seeding step is."""
+
+    def __init__(self, label: str, total: int):
+        self.label, self.total, self.started = label, total, time.monotonic()
+        self._shown = -1.0
+
+    def __call__(self, done: int, extra: str = "") -> None:
+        now = time.monotonic()
+        if done < self.total and now - self._shown < 0.5:
+            return
+        self._shown = now
+        print(f"\r{self.label}: {done:,}/{self.total:,} {extra}({now - self.started:.1f} s)", end="",
+              file=sys.stderr, flush=True)
+        if done >= self.total:
+            print(file=sys.stderr, flush=True)
+
+
+def home_staff(provider_id: str):
+    """The principal a demo home's returns and setup are made as: a care home
+    user of its provider (the same id each run; not an account one can sign
+    in as)."""
+    import uuid
+
+    from .contracts.permissions import Principal, Role
+    return Principal(user_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-staff:{provider_id}")),
+                     organisation_id=provider_id, roles=frozenset({Role.CARE_HOME_USER}), all_locations=True)
+
+
+def unit_share(seed: int, *parts: str) -> float:
+    """A number in [0, 1) fixed by the seed and `parts` (e.g. a location id):
+    which share of the demo a thing falls in, the same on every run."""
+    import hashlib
+    digest = hashlib.sha256("|".join((str(seed), *parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2 ** 64
