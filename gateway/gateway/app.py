@@ -130,7 +130,7 @@ def create_app(tracker: Tracker | None = None) -> Flask:
         g.correlation_id = incoming if REQUEST_ID.match(incoming) else str(uuid.uuid4())
         g.started = time.perf_counter()
         bind_correlation_id(g.correlation_id)
-        if request.endpoint == "capacity.upload_bulk_update":  # the one multipart route
+        if request.endpoint in ("capacity.upload_bulk_update", "web.bulk_update"):  # the multipart routes
             request.max_content_length = 7 * 1024 * 1024
         elif request.url_rule is not None and request.method in ("POST", "PUT", "PATCH") \
                 and request.path.startswith("/api/") and (request.content_length or request.data) \

@@ -19,7 +19,7 @@ from tracker_common.rpc import ServiceUnavailable
 from tracker_common.testing import csrf_token, error_summary, notices, page
 
 HOME = "1-000000001"
-LOCATION = {"location_id": HOME, "name": "Willow House", "postcode": "LS1 4AP", "kind": "care_home",
+LOCATION = {"location_id": HOME, "organisation_id": "prov-a", "name": "Willow House", "postcode": "LS1 4AP", "kind": "care_home",
             "registered_beds": 30, "long_term_vacancy_types": ["general_residential", "dementia_nursing"],
             "short_stay_services": ["respite_care"]}
 CURRENT = {"submitted_at": "2026-03-01T08:30:00+00:00", "admission_status": "accepting", "short_stay_prices":
@@ -36,9 +36,9 @@ CURRENT = {"submitted_at": "2026-03-01T08:30:00+00:00", "admission_status": "acc
 def test_the_capacity_page_lists_my_locations_with_how_fresh_each_is(browser, backend, sign_in):
     sign_in()
     backend.answers[("providers", "list_locations")] = {"total": 3, "page": 1, "per_page": 20, "locations": [
-        {"id": "1-1", "name": "Willow House", "kind": "care_home", "postcode": "LS1 4AP"},
-        {"id": "1-2", "name": "Oak Lodge", "kind": "care_home", "postcode": "LS2 7EW"},
-        {"id": "1-3", "name": "Ash Court", "kind": "care_home", "postcode": "LS3 1AA"}]}
+        {"id": "1-1", "provider_id": "prov-a", "name": "Willow House", "kind": "care_home", "postcode": "LS1 4AP"},
+        {"id": "1-2", "provider_id": "prov-a", "name": "Oak Lodge", "kind": "care_home", "postcode": "LS2 7EW"},
+        {"id": "1-3", "provider_id": "prov-a", "name": "Ash Court", "kind": "care_home", "postcode": "LS3 1AA"}]}
     backend.answers[("capacity", "return_summaries")] = [
         {"location_id": "1-1", "last_submitted_at": "2026-03-02T08:05:00+00:00", "staleness": "fresh",
          "admission_status": "accepting", "vacant_accepting": 2},

@@ -230,5 +230,6 @@ def _page_context():
 
 
 # the pages register on blp
-from . import (account, approvals, capacity, location_contracts, locations, mfa, password_reset,  # noqa: E402,F401
-               reports, search, users)
+from . import (account, approvals, bulk, capacity, groups, location_contracts, locations, mfa,  # noqa: E402,F401
+               password_reset,
+               reports, returns, search, users)

@@ -6,10 +6,12 @@ import re
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from tracker_common.contracts.errors import InvalidInput, NotFound, TrackerError
+from tracker_common.contracts.errors import Conflict, InvalidInput, NotFound, TrackerError
+from tracker_common.contracts.permissions import Action, Role, Target, may
 from tracker_common.contracts.vocabulary import LONG_TERM_VACANCY_TYPES, NOT_AVAILABLE_REASONS, SHORT_STAY_SERVICES
 
 from . import blp, by_field, call, error_page, field_errors, form_once, kept_form, label, pounds, signed_in, when
+from .locations import location_for
 
 PER_PAGE = 20
 FIGURES = (("maximum_capacity", "Maximum capacity", "All the beds of this type if the home were empty"),
@@ -44,11 +46,79 @@ def capacity_overview():
     for location in listed["locations"]:
         summary = summaries.get(location["id"], {"staleness": "never"})
         tag, colour = STALENESS.get(summary["staleness"], (None, None))
+        may_edit = may(g.principal, Action.EDIT_LOCATION, Target(
+            organisation_id=location.get("provider_id"), location_id=location["id"],
+            la_code=location.get("la_code"), sub_icb_code=location.get("sub_icb_code")))
         rows.append({**location, "updated": when(summary.get("last_submitted_at")), "tag": tag,
                      "tag_colour": colour, "accepting": summary.get("admission_status") == "accepting",
-                     "vacant_accepting": summary.get("vacant_accepting")})
+                     "vacant_accepting": summary.get("vacant_accepting"), "may_edit": may_edit,
+                     "refreshable": may_edit and location.get("kind") != "home_care"
+                     and bool(summary.get("last_submitted_at"))})
     pages = max(1, -(-listed["total"] // PER_PAGE))
-    return render_template("web/capacity.html", rows=rows, page=page, pages=pages, total=listed["total"])
+    # "All of them" means the person's own locations (never every home an
+    # administrator or a broker can reach): offered to care home users with several.
+    refresh_all = Role.CARE_HOME_USER in g.principal.roles and (
+        listed["total"] > PER_PAGE or sum(row["refreshable"] for row in rows) > 1)
+    return render_template("web/capacity.html", rows=rows, page=page, pages=pages, total=listed["total"],
+                           refresh_all=refresh_all)
+
+
+def _still_true_notice(name: str, saved: dict) -> str:
+    return f"Nothing has changed at {name}: its figures are saved as still true at {when(saved['submitted_at'])}."
+
+
+@blp.route("/locations/<location_id>/capacity/still-true", methods=["POST"])
+@signed_in
+@form_once
+def confirm_still_true(location_id: str):
+    """One tap when nothing has changed: the current return saved again."""
+    try:
+        location = call("providers", "get_location", actor=g.claims, location_id=location_id)
+        saved = call("capacity", "confirm_still_true", actor=g.claims, location_id=location_id)
+    except InvalidInput as refused:
+        reasons = [e["message"] for e in field_errors(refused, {})]
+        flash(f"Nothing was saved for {location['name']}: " + " ".join(reasons)
+              + " Update its capacity below.", "error")
+        return redirect(url_for("web.update_capacity", location_id=location_id))
+    except TrackerError as refused:
+        return error_page(refused)
+    flash(_still_true_notice(location["name"], saved))
+    return redirect(url_for("web.capacity_overview", page=request.form.get("page") or None,
+                            _anchor=f"location-{location_id}"))
+
+
+def _name_of(location_id: str) -> str:
+    try:
+        return call("providers", "get_location", actor=g.claims, location_id=location_id)["name"]
+    except TrackerError:
+        return f"location {location_id}"
+
+
+@blp.route("/capacity/still-true", methods=["POST"])
+@signed_in
+@form_once
+def confirm_all_still_true():
+    """One tap when nothing has changed anywhere: every one of the person's
+    own locations that has a return, each saved again all or nothing."""
+    try:
+        answer = call("capacity", "confirm_still_true_many", actor=g.claims, payload={})
+    except TrackerError as refused:
+        return error_page(refused)
+    refreshed = len(answer["refreshed"])
+    if refreshed:
+        flash(f"Nothing has changed: the figures of {refreshed} location{'s' if refreshed != 1 else ''} "
+              f"are saved as still true at {when(answer['refreshed'][0]['submitted_at'])}.")
+    for location_id, reasons in sorted(answer["refused"].items()):
+        flash(f"Nothing was saved for {_name_of(location_id)}: {' '.join(reasons)} Update its capacity.", "error")
+    if not refreshed and not answer["refused"]:
+        flash("None of your locations has a capacity return yet: update each one's capacity first.", "error")
+    return redirect(url_for("web.capacity_overview"))
+
+
+def editable_location(location_id: str) -> dict:
+    """The location, if the person may change it (a discharge team is never
+    shown a form it could not send)."""
+    return location_for(location_id, Action.EDIT_LOCATION)
 
 
 def _form_values(location: dict, current: dict | None) -> dict:
@@ -111,7 +181,7 @@ def _labels(location: dict) -> dict:
 @form_once
 def update_capacity(location_id: str):
     try:
-        location = call("providers", "get_location", actor=g.claims, location_id=location_id)
+        location = editable_location(location_id)
         try:
             current = call("capacity", "current_return", actor=g.claims, location_id=location_id)
         except NotFound:
@@ -155,7 +225,7 @@ def update_services(location_id: str):
     """What the location offers: the vacancy types its capacity form asks
     for, the short stay services that need a price, its languages."""
     try:
-        location = call("providers", "get_location", actor=g.claims, location_id=location_id)
+        location = editable_location(location_id)
     except TrackerError as refused:
         return error_page(refused)
     context = {"location": location, "long_term": LONG_TERM_VACANCY_TYPES, "short_stay": SHORT_STAY_SERVICES}
@@ -193,3 +263,48 @@ def bulk_upload(upload_id: str):
         return error_page(refused)
     return render_template("web/bulk_upload.html", upload=upload, uploaded=when(upload.get("uploaded_at")),
                            processed=when(upload.get("processed_at")))
+
+
+# -- access to more locations --------------------------------------------------------------------
+@blp.route("/capacity/access", methods=["GET", "POST"])
+@signed_in
+@form_once
+def request_access():
+    """Ask for access to more locations: find them by name or postcode,
+    tick them; the request is reviewed like an application for an account."""
+    place = request.values.get("place", "").strip()
+    errors = []
+    try:
+        found = call("identity", "find_places", query={"text": place}) if place else []
+    except InvalidInput as refused:
+        found, errors = [], field_errors(refused, {("text",): ("place", "Care home")})
+    except TrackerError as refused:
+        return error_page(refused)
+    homes = [option for option in found if option.get("location_id")]
+    chosen = request.form.getlist("location_ids")
+    if request.method == "POST" and not errors:
+        payload = {"location_ids": chosen, "reason": request.form.get("reason", "").strip() or None}
+        labels = {("location_ids",): ("location_ids", "Care homes"), ("reason",): ("reason", "Why you need access"),
+                  **{("location_ids", str(i)): ("location_ids", "Care homes") for i in range(len(chosen))}}
+        if not chosen:
+            errors = [{"id": "location_ids", "text": "Care homes: choose at least one care home",
+                       "message": "Choose at least one care home"}]
+        else:
+            try:
+                call("identity", "request_location_access", actor=g.claims, payload=payload)
+            except (InvalidInput, Conflict) as refused:
+                errors = field_errors(refused, labels)
+                for entry in errors:
+                    if entry["id"] is None:  # "you already have access": about the homes ticked
+                        entry["id"] = "location_ids"
+            except TrackerError as refused:
+                return error_page(refused)
+            else:
+                names = [h["location_name"] for h in homes if h["location_id"] in chosen] or chosen
+                flash(f"You asked for access to {', '.join(names)}. Your request goes to the approvers of "
+                      f"the organisation that runs {'them' if len(names) > 1 else 'it'}; you will be emailed "
+                      f"when it is decided.")
+                return redirect(url_for("web.capacity_overview"))
+    return render_template("web/request_access.html", place=place, homes=homes, chosen=chosen,
+                           reason=request.form.get("reason", ""), errors=errors,
+                           messages=by_field(errors)), (422 if errors else 200)
