@@ -44,12 +44,17 @@ migrate:
 DEMO_DATA := $(VAR_DIR)/synthetic-$(DEMO_SIZE)
 DEMO_SIZE ?= small
 
-seed:  ## reference data, and a fictional slice of England through the real importers
+seed:  ## reference data, a fictional slice of England through the real importers, and a year of its life
 	@$(BIN)/python -m identity.manage seed-demo
 	@$(BIN)/python -m providers.manage load-geography
 	@[ -f $(DEMO_DATA)/HSCA_Active_Locations.csv ] || $(BIN)/python -m providers.synthetic --out $(DEMO_DATA) --size $(DEMO_SIZE)
 	@$(BIN)/python -m providers.manage import-postcodes $(DEMO_DATA)/ONSPD.csv
 	@$(BIN)/python -m providers.manage import-cqc $(DEMO_DATA)/HSCA_Active_Locations.csv
+	@# the living demo (each step idempotent): homes set up, a year of returns, people and Terms of Use
+	@$(BIN)/python -m providers.manage seed-demo
+	@$(BIN)/python -m capacity.manage seed-demo-history
+	@deploy/with-demo-env.sh $(BIN)/python -m identity.manage create-admin
+	@deploy/with-demo-env.sh $(BIN)/python -m identity.manage seed-demo-people
 
 admin:
 	@deploy/with-demo-env.sh $(BIN)/python -m identity.manage create-admin

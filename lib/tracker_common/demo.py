@@ -23,6 +23,9 @@ from .contracts.events import load_event
 from .outbox import OutboxRelay
 
 DEFAULT_SEED = 2026  # the synthetic England's own seed: one fictional world
+# Shares of the set-up homes by how fresh their latest capacity return is
+# when the demo starts (the rest are current: less than 24 hours old).
+NEVER_SHARE, STALE_48H_SHARE, STALE_24H_SHARE = 0.08, 0.08, 0.10
 
 
 class MovingClock:
@@ -107,3 +110,15 @@ def unit_share(seed: int, *parts: str) -> float:
     import hashlib
     digest = hashlib.sha256("|".join((str(seed), *parts)).encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2 ** 64
+
+
+def freshness(location_id: str, seed: int = DEFAULT_SEED) -> str:
+    """"never", "stale_48h", "stale_24h" or "current": how fresh a set-up
+    home's latest return is when the demo starts (capacity sends the returns
+    so; identity gives the demo's care home manager a current home)."""
+    share = unit_share(seed, "freshness", location_id)
+    for name, upto in (("never", NEVER_SHARE), ("stale_48h", NEVER_SHARE + STALE_48H_SHARE),
+                       ("stale_24h", NEVER_SHARE + STALE_48H_SHARE + STALE_24H_SHARE)):
+        if share < upto:
+            return name
+    return "current"

@@ -33,14 +33,12 @@ from sqlalchemy import select
 
 from tracker_common.clock import LONDON
 from tracker_common.contracts import capacity as bodies
-from tracker_common.demo import DEFAULT_SEED, Progress, consume_pending, home_staff, unit_share
+from tracker_common.demo import DEFAULT_SEED, Progress, consume_pending, freshness, home_staff, unit_share
 from tracker_common.schemas import load
 
 from .handlers import reference, returns
 from .models import LatestReturn, LocationFacts
 
-# Shares of the homes that send returns, by how fresh their latest one is.
-NEVER_SHARE, STALE_48H_SHARE, STALE_24H_SHARE = 0.08, 0.08, 0.10
 MONTHS = 12  # whole months of history before the current one
 MISSED_MONTH_SHARE = 0.08  # months a home sends nothing at all
 WINDOW_DAYS = (8, 14)  # the ASC collection window
@@ -58,13 +56,8 @@ NOT_AVAILABLE_REASONS = ("refurbishment", "management_decision", "other_health_o
 
 def category(location_id: str, seed: int = DEFAULT_SEED) -> str:
     """"never", "stale_48h", "stale_24h" or "current": how fresh the home's
-    latest return is when the demo starts."""
-    share = unit_share(seed, "freshness", location_id)
-    for name, upto in (("never", NEVER_SHARE), ("stale_48h", NEVER_SHARE + STALE_48H_SHARE),
-                       ("stale_24h", NEVER_SHARE + STALE_48H_SHARE + STALE_24H_SHARE)):
-        if share < upto:
-            return name
-    return "current"
+    latest return is when the demo starts (tracker_common.demo.freshness)."""
+    return freshness(location_id, seed)
 
 
 def _month_start(day: date, months_back: int) -> date:

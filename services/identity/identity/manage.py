@@ -3,6 +3,7 @@
     python -m identity.manage migrate          # create / upgrade its database
     python -m identity.manage seed-demo        # fictional organisations and locations
     python -m identity.manage create-admin     # from ADMIN_EMAIL / ADMIN_PASSWORD (idempotent)
+    python -m identity.manage seed-demo-people # the demo's people (DEMO_PASSWORD) and Terms of Use (idempotent)
     python -m identity.manage permission-breaches  # granted permissions the organisation may not hold
     python -m identity.manage reset-mfa EMAIL  # remove a second factor (the last administrator's lost phone)
 """
@@ -75,6 +76,29 @@ def create_admin() -> int:
     return 0
 
 
+def seed_demo_people() -> int:
+    """The demo's people, each applying, approved by the administrator
+    (ADMIN_EMAIL), with DEMO_PASSWORD as their password; and the Terms of
+    Use (see identity.demo)."""
+    from .demo import seed_people
+    admin_email, password = os.environ.get("ADMIN_EMAIL"), os.environ.get("DEMO_PASSWORD")
+    if not admin_email or not password:
+        print("identity: set ADMIN_EMAIL and DEMO_PASSWORD to make the demo's people", file=sys.stderr)
+        return 2
+    db = database()
+    try:
+        people = seed_people(db, identity_deps_from_environment(), admin_email.strip().lower(), password)
+    except (InvalidInput, NotFound) as exc:
+        print(f"identity: {exc.detail} {getattr(exc, 'fields', '') or ''}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+    print(f"identity: the demo's people (password from DEMO_PASSWORD; {sum(made for _, made in people)} made now):")
+    for person, made in people:
+        print(f"  {person.email:<48} {person.job}")
+    return 0
+
+
 def permission_breaches() -> int:
     """Lists, one line each, the granted permissions that break the permission
     holders rule; exits 1 when there are any, so a deploy check can fail on it.
@@ -120,7 +144,7 @@ def reset_mfa(email: str | None) -> int:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m identity.manage")
     parser.add_argument("command", choices=["migrate", "seed-demo", "create-admin", "permission-breaches",
-                                            "reset-mfa"])
+                                            "reset-mfa", "seed-demo-people"])
     parser.add_argument("email", nargs="?", help="reset-mfa: whose second factor")
     args = parser.parse_args(argv)
     if args.command == "reset-mfa":
@@ -129,6 +153,8 @@ def main(argv=None) -> int:
         migrate()
     elif args.command == "seed-demo":
         seed_demo()
+    elif args.command == "seed-demo-people":
+        return seed_demo_people()
     elif args.command == "permission-breaches":
         return permission_breaches()
     else:
