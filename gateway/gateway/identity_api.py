@@ -298,7 +298,7 @@ def user_audit(query, user_id):
     """Access-control changes concerning a user (who, when, what); with
     `kind=sign_ins`, their sign-ins (the action is the outcome; the details
     hold the client address and user agent): administrators, or the person."""
-    return {"entries": identity("audit_trail", actor=actor(), user_id=user_id, query=query)}
+    return {"entries": identity("audit_trail", actor=actor(), user_id=user_id, query=bodies.AuditQuery().dump(query))}
 
 
 @blp.route("/audit", methods=["GET"])
@@ -308,9 +308,11 @@ def user_audit(query, user_id):
 @errors(blp, 400, 401, 403, 422)
 def audit(query):
     """Administrators: the latest access-control changes, or with
-    `kind=sign_ins` everyone's sign-ins (filtered by `outcome`, `client_address`)."""
+    `kind=sign_ins` everyone's sign-ins (filtered by `outcome`, `client_address`),
+    newest first, `limit` a page. Both filtered by who acted (`actor_email`),
+    whom it concerned (`subject_email`), `action`, and time (`since`, `until`)."""
     require_permission(Action.GRANT_PERMISSIONS)
-    return {"entries": identity("audit_trail", actor=actor(), query=query)}
+    return {"entries": identity("audit_trail", actor=actor(), query=bodies.AuditQuery().dump(query))}
 
 
 @blp.route("/terms", methods=["POST"])

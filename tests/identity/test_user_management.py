@@ -229,6 +229,30 @@ def test_the_whole_audit_log_is_for_administrators_only(identity_db, deps, creat
     assert [e["action"] for e in call(identity_db, handlers.audit_trail, admin, None)] == ["password_reset"]
 
 
+def test_the_audit_log_is_filtered_by_who_whom_what_and_when_and_paged(identity_db, deps, create_user,
+                                                                       approver, admin, clock):
+    pat = create_user(email="pat@alder-care.example")
+    sam = create_user(email="sam@alder-care.example")
+    call(identity_db, handlers.reset_password, deps, approver, pat)
+    clock.advance(hours=2)
+    since = clock.now()
+    call(identity_db, handlers.reset_password, deps, admin, sam)
+    call(identity_db, handlers.deactivate_user, deps, admin, pat)
+
+    def trail(**query):
+        return [(e["action"], e["actor_email"], e["subject_email"])
+                for e in call(identity_db, handlers.audit_trail, admin, None, {"limit": 200, "page": 1, **query})]
+
+    assert trail(actor_email="approver@alder-care.example") == [
+        ("password_reset", "approver@alder-care.example", "pat@alder-care.example")]
+    assert trail(subject_email="pat@alder-care.example", action="user_deactivated") == [
+        ("user_deactivated", "admin@tracker.example", "pat@alder-care.example")]
+    assert [a for a, _, _ in trail(since=since)] == ["user_deactivated", "password_reset"]
+    assert [s for _, _, s in trail(until=since, action="password_reset")] == ["pat@alder-care.example"]
+    assert trail(actor_email="nobody@alder-care.example") == []
+    assert [s for _, _, s in trail(limit=1, page=2, action="password_reset")] == ["pat@alder-care.example"]
+
+
 def test_list_users_shows_only_users_the_actor_may_manage(identity_db, deps, create_user, principal,
                                                          approver, birch_approver, admin):
     house = create_user(email="house@alder-care.example", name="Ann House", location_ids=["1-100"])

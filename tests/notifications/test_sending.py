@@ -277,6 +277,30 @@ def test_a_template_version_may_only_use_its_own_placeholders(notifications_db):
         assert sending.get_template(uow, "account-locked")["version"] == 1
 
 
+def test_a_preview_renders_new_wording_with_sample_values_and_saves_nothing(notifications_db):
+    with notifications_db.unit_of_work() as uow:
+        shown = sending.preview(uow, "user-approved", {
+            "subject": "Welcome, ((Name))",
+            "body": "# Your account\n\nSign in at ((sign in link)) with <b>((one-time password))</b>."})
+    assert shown["subject"] == "Welcome, [name]"
+    assert shown["html"] == ("<h2>Your account</h2>\n<p>Sign in at [sign in link] with &lt;b&gt;[one-time password]"
+                             "&lt;/b&gt;.</p>")
+    assert shown["text"].startswith("# Your account")
+    with notifications_db.unit_of_work() as uow:
+        assert sending.get_template(uow, "user-approved")["version"] == 1
+
+
+def test_a_preview_refuses_what_publishing_would(notifications_db):
+    with notifications_db.unit_of_work() as uow:
+        with pytest.raises(InvalidInput) as refused:
+            sending.preview(uow, "account-locked", {"subject": "Locked ((name)", "body": "Until ((unlock time))"})
+    assert refused.value.fields["subject"] == ["A placeholder is not closed: write it as ((name)), on one line."]
+    assert refused.value.fields["body"][0].startswith("Unknown placeholder(s): unlock time. This template can use:")
+    with notifications_db.unit_of_work() as uow:
+        with pytest.raises(InvalidInput):
+            sending.publish_version(uow, "account-locked", {"subject": "Locked ((name)", "body": "x"}, author="a")
+
+
 def test_emails_past_the_retention_period_are_forgotten(notifications_db, sealer, smtp, provider, clock):
     from datetime import timedelta
 

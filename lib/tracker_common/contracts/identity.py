@@ -6,6 +6,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from .capacity import Instant
 from .permissions import GRANTABLE_ROLES
 
 # Letters (any script), spaces, apostrophes, hyphens and full stops: enough for
@@ -158,6 +159,13 @@ class ClientInfo(Schema):
 SIGN_IN_OUTCOMES = ("succeeded", "failed", "locked", "mfa_passed", "mfa_failed", "reset_link_requested",
                     "password_reset_by_link")
 AUDIT_KINDS = ("access", "sign_ins")
+# What the audit of access-control changes records (its `action`).
+ACCESS_ACTIONS = ("account_locked", "administrator_created", "api_key_created", "api_key_revoked",
+                  "api_user_created", "location_access_approved", "location_access_rejected",
+                  "location_access_requested", "mfa_enabled", "mfa_recovery_codes_regenerated", "mfa_reset",
+                  "password_changed", "password_reset", "permissions_changed", "registration_approved",
+                  "registration_rejected", "registration_submitted", "terms_accepted", "terms_published",
+                  "user_deactivated")
 
 
 class AuditQuery(Schema):
@@ -168,7 +176,21 @@ class AuditQuery(Schema):
                             metadata={"description": "Sign-ins with this outcome only."})
     client_address = fields.String(validate=validate.Length(min=1, max=45),
                                    metadata={"description": "Sign-ins from this address only."})
-    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    action = fields.String(validate=validate.OneOf(ACCESS_ACTIONS),
+                           metadata={"description": "Access-control changes of this kind only."})
+    actor_email = Email(metadata={"description": "Only what the account with this email address did (for "
+                                                 "sign-ins: its own sign-ins)."})
+    subject_email = Email(metadata={"description": "Only what concerned the account with this email address."})
+    since = Instant(metadata={"description": "At or after this time (RFC 3339)."})
+    until = Instant(metadata={"description": "Before this time (RFC 3339)."})
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000),
+                           metadata={"description": "Entries on a page."})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000))
+
+    @validates_schema
+    def since_before_until(self, data, **kwargs):
+        if data.get("since") and data.get("until") and data["since"] >= data["until"]:
+            raise ValidationError("Must be later than `since`.", "until")
 
 
 class DecisionRequest(Schema):
@@ -301,6 +323,10 @@ class UserOut(Schema):
     name = fields.String()
     email = fields.String()
     organisation_id = fields.String()
+    organisation_kind = fields.String(allow_none=True, metadata={
+        "description": "care_provider, local_authority, sub_icb, icb, nhs_region, nhs_trust or national: "
+                       "which permissions its people may be granted"})
+    organisation_name = fields.String(allow_none=True)
     level = fields.String()
     status = fields.String()
     generic = fields.Boolean()
@@ -328,6 +354,8 @@ class AuditOut(Schema):
     id = fields.Integer()
     at = fields.String()
     actor_id = fields.String(allow_none=True)
+    actor_email = fields.String(allow_none=True, metadata={"description": "null: the system itself"})
+    subject_email = fields.String(allow_none=True)
     actor_generic = fields.Boolean()
     action = fields.String()
     subject_user_id = fields.String(allow_none=True)

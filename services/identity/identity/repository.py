@@ -185,17 +185,30 @@ def dao_api_keys_of_user(session: Session, user_id: str) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.created_at)))
 
 
-def dao_audit_entries(session: Session, subject_user_id: str | None, limit: int) -> list[AuditEntry]:
+def dao_audit_entries(session: Session, subject_user_id: str | None, limit: int, *, actor_id: str | None = None,
+                      action: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                      offset: int = 0) -> list[AuditEntry]:
+    """Access-control changes, newest first: about one user, by one actor,
+    of one action, in a time range, when given."""
     query = select(AuditEntry)
     if subject_user_id:
         query = query.where(AuditEntry.subject_user_id == subject_user_id)
-    return list(session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))
+    if actor_id:
+        query = query.where(AuditEntry.actor_id == actor_id)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if since:
+        query = query.where(AuditEntry.at >= since)
+    if until:
+        query = query.where(AuditEntry.at < until)
+    return list(session.scalars(query.order_by(AuditEntry.id.desc()).offset(offset).limit(limit)))
 
 
 def dao_sign_ins(session: Session, *, user_id: str | None, outcome: str | None, client_address: str | None,
-                 limit: int) -> list[SignIn]:
-    """The latest sign-ins (of one user, with one outcome, from one address
-    when given), newest first."""
+                 limit: int, since: datetime | None = None, until: datetime | None = None,
+                 offset: int = 0) -> list[SignIn]:
+    """The latest sign-ins (of one user, with one outcome, from one address,
+    in a time range when given), newest first."""
     query = select(SignIn)
     if user_id is not None:
         query = query.where(SignIn.user_id == user_id)
@@ -203,7 +216,19 @@ def dao_sign_ins(session: Session, *, user_id: str | None, outcome: str | None, 
         query = query.where(SignIn.outcome == outcome)
     if client_address is not None:
         query = query.where(SignIn.client_address == client_address)
-    return list(session.scalars(query.order_by(SignIn.at.desc(), SignIn.id.desc()).limit(limit)))
+    if since:
+        query = query.where(SignIn.at >= since)
+    if until:
+        query = query.where(SignIn.at < until)
+    return list(session.scalars(query.order_by(SignIn.at.desc(), SignIn.id.desc()).offset(offset).limit(limit)))
+
+
+def dao_emails_of_users(session: Session, user_ids) -> dict[str, str]:
+    """Email address by user id, for the ids given that exist."""
+    ids = {i for i in user_ids if i}
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
 
 
 def dao_password_reset_link_by_hash(session: Session, token_hash: str) -> PasswordResetLink | None:

@@ -248,7 +248,7 @@ class IdentityService:
         with self.db.unit_of_work() as uow:
             if command["kind"] == "sign_ins":
                 return handlers.sign_in_audit(uow, Principal.from_claims(actor), user_id, command)
-            return handlers.audit_trail(uow, Principal.from_claims(actor), user_id, command["limit"])
+            return handlers.audit_trail(uow, Principal.from_claims(actor), user_id, command)
 
     # -- terms of use --------------------------------------------------------
     @rpc(**expected)

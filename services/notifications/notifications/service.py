@@ -170,6 +170,17 @@ class NotificationsService:
             uow.commit(answer=result)
             return result
 
+    @rpc(**expected)
+    def preview_template_version(self, actor, template_id, payload):
+        """New wording rendered with sample personalisation, as an email
+        would show it ({"subject", "html", "text", "personalisation"}); nothing
+        is saved. Raises InvalidInput (unknown or broken placeholders, as
+        publishing would), NotFound, Forbidden."""
+        _administrator(actor)
+        command = load(TEMPLATE_VERSION, payload)
+        with self.db.unit_of_work() as uow:
+            return sending.preview(uow, str(template_id), command)
+
     # -- the dispatcher --------------------------------------------------------------------
     @timer(interval=env_float("EMAIL_DISPATCH_INTERVAL", 1.0))
     def dispatch_due(self):

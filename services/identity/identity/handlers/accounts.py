@@ -321,14 +321,43 @@ def last_logins(uow, actor: Principal, query: dict) -> dict:
             "has_more": query["page"] * query["per_page"] < total}
 
 
-def audit_trail(uow, actor: Principal, user_id: str | None, limit: int = 200) -> list[dict]:
+def audit_trail(uow, actor: Principal, user_id: str | None, query: dict | None = None) -> list[dict]:
+    """Access-control changes, newest first, a page of `limit` at a time,
+    filtered as the `AuditQuery` says; each with the email addresses of who
+    acted and whom it concerned."""
+    query = {"limit": 200, "page": 1, **(query or {})}
     if user_id is None:
         require(actor, Action.GRANT_PERMISSIONS)  # the whole log: administrators only
     else:
         user_for_action(uow, actor, Action.MANAGE_USERS, user_id)
-    return [{"id": e.id, "at": iso(e.at), "actor_id": e.actor_id, "actor_generic": e.actor_generic,
-             "action": e.action, "subject_user_id": e.subject_user_id, "details": e.details}
-            for e in repo.dao_audit_entries(uow.session, user_id, limit)]
+    people = people_named(uow, query)
+    if people is None:
+        return []
+    if people.get("subject_email"):
+        if user_id is not None and user_id != people["subject_email"]:
+            return []
+        user_id = people["subject_email"]
+    entries = repo.dao_audit_entries(uow.session, user_id, query["limit"], actor_id=people.get("actor_email"),
+                                     action=query.get("action"), since=query.get("since"), until=query.get("until"),
+                                     offset=(query["page"] - 1) * query["limit"])
+    emails = repo.dao_emails_of_users(uow.session, {e.actor_id for e in entries} | {e.subject_user_id for e in entries})
+    return [{"id": e.id, "at": iso(e.at), "actor_id": e.actor_id, "actor_email": emails.get(e.actor_id),
+             "actor_generic": e.actor_generic, "action": e.action, "subject_user_id": e.subject_user_id,
+             "subject_email": emails.get(e.subject_user_id), "details": e.details}
+            for e in entries]
+
+
+def people_named(uow, query: dict) -> dict | None:
+    """The user ids of the `actor_email` and `subject_email` a query names
+    ({name: id}); None when one names no account (nothing can match)."""
+    found = {}
+    for name in ("actor_email", "subject_email"):
+        if query.get(name):
+            user = repo.dao_get_user_by_email(uow.session, query[name])
+            if user is None:
+                return None
+            found[name] = user.id
+    return found
 
 
 def ensure_administrator(uow, deps: IdentityDeps, *, email: str, name: str, password: str,

@@ -124,7 +124,8 @@ def user_view(uow, user: User, policy: PasswordPolicy) -> dict:
     organisation = repo.dao_get_organisation(uow.session, user.organisation_id)
     return {
         "id": user.id, "name": user.name, "email": user.email,
-        "organisation_id": user.organisation_id, "level": user.level, "status": user.status,
+        "organisation_id": user.organisation_id, "organisation_kind": organisation.kind if organisation else None,
+        "organisation_name": organisation.name if organisation else None, "level": user.level, "status": user.status,
         "generic": user.generic, "api_user": user.api_user,
         "roles": sorted(r.value for r in roles_of(user, organisation)),
         "all_locations": user.all_locations,

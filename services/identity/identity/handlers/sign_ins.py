@@ -46,10 +46,22 @@ def sign_in_audit(uow, actor: Principal, user_id: str | None, query: dict) -> li
         raise Forbidden("Only administrators can see other people's sign-ins.")
     if user_id is not None and repo.dao_get_user(uow.session, user_id) is None:
         raise NotFound("No such user.")
+    # Who signed in is both who acted and whom it concerned.
+    for name in ("actor_email", "subject_email"):
+        if query.get(name):
+            person = repo.dao_get_user_by_email(uow.session, query[name])
+            if person is None or (user_id is not None and person.id != user_id):
+                return []
+            user_id = person.id
+    limit = query["limit"]
     entries = repo.dao_sign_ins(uow.session, user_id=user_id, outcome=query.get("outcome"),
-                                client_address=query.get("client_address"), limit=query["limit"])
-    return [{"id": e.id, "at": iso(e.at), "actor_id": e.user_id, "actor_generic": False, "action": e.outcome,
-             "subject_user_id": e.user_id,
+                                client_address=query.get("client_address"), limit=limit,
+                                since=query.get("since"), until=query.get("until"),
+                                offset=(query.get("page", 1) - 1) * limit)
+    emails = repo.dao_emails_of_users(uow.session, {e.user_id for e in entries})
+    return [{"id": e.id, "at": iso(e.at), "actor_id": e.user_id, "actor_email": emails.get(e.user_id),
+             "actor_generic": False, "action": e.outcome, "subject_user_id": e.user_id,
+             "subject_email": emails.get(e.user_id),
              "details": {**e.details, "client_address": e.client_address, "user_agent": e.user_agent}}
             for e in entries]
 

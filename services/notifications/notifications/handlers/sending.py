@@ -12,7 +12,8 @@ from tracker_common.contracts.errors import InvalidInput, NotFound
 
 from .. import rules
 from ..models import Notification, Template, TemplateVersion
-from ..personalisation import MissingPersonalisation, placeholders, render_subject, render_text
+from ..personalisation import (PLACEHOLDER, MissingPersonalisation, placeholders, render_html, render_subject,
+                               render_text)
 from ..templates import DEFAULT_TEMPLATES
 
 
@@ -114,17 +115,49 @@ def publish_version(uow, template_id: str, command: dict, *, author: str) -> dic
     template = session.get(Template, template_id, with_for_update=True)
     if template is None:
         raise NotFound(f"No template {template_id!r}.")
-    allowed = {f.lower() for f in template.fields}
-    errors = {}
-    for part in ("subject", "body"):
-        unknown = sorted(placeholders(command[part]) - allowed)
-        if unknown:
-            errors[part] = [f"Unknown placeholder(s): {', '.join(unknown)}. This template can use: "
-                            f"{', '.join(sorted(allowed))}."]
-    if errors:
-        raise InvalidInput(fields=errors)
+    _check_placeholders(template, command)
     template.version += 1
     session.add(TemplateVersion(template_id=template.id, version=template.version, subject=command["subject"],
                                 body=command["body"], created_at=uow.now(), created_by=author))
     session.flush()
     return template_view(session, template, with_versions=True)
+
+
+def _check_placeholders(template: Template, command: dict) -> None:
+    """Only the placeholders the system fills in for this template, each
+    written whole: else InvalidInput naming the subject or the body."""
+    allowed = {f.lower() for f in template.fields}
+    errors = {}
+    for part in ("subject", "body"):
+        problems = []
+        unknown = sorted(placeholders(command[part]) - allowed)
+        if unknown:
+            problems.append(f"Unknown placeholder(s): {', '.join(unknown)}. This template can use: "
+                            f"{', '.join(sorted(allowed))}.")
+        # what is left once every whole placeholder is taken out: a stray "((" or "))" is one typed wrong
+        if "((" in PLACEHOLDER.sub("", command[part]) or "))" in PLACEHOLDER.sub("", command[part]):
+            problems.append("A placeholder is not closed: write it as ((name)), on one line.")
+        if problems:
+            errors[part] = problems
+    if errors:
+        raise InvalidInput(fields=errors)
+
+
+def sample_personalisation(template: Template, text: str) -> dict:
+    """A value for each placeholder of a preview: the placeholder's own name
+    in brackets (a conditional one shown), so people see where each goes."""
+    conditional = {name.strip().lower() for name, _, _ in
+                   (m.group(1).partition("??") for m in PLACEHOLDER.finditer(text) if "??" in m.group(1))}
+    return {field.lower(): "yes" if field.lower() in conditional else f"[{field}]" for field in template.fields}
+
+
+def preview(uow, template_id: str, command: dict) -> dict:
+    """New wording as an email would show it, with sample personalisation,
+    checked by the same rules as publishing (nothing is saved)."""
+    template = uow.session.get(Template, template_id)
+    if template is None:
+        raise NotFound(f"No template {template_id!r}.")
+    _check_placeholders(template, command)
+    values = sample_personalisation(template, command["subject"] + "\n" + command["body"])
+    return {"subject": render_subject(command["subject"], values), "html": render_html(command["body"], values),
+            "text": render_text(command["body"], values), "personalisation": values}
