@@ -125,7 +125,8 @@ def process_bulk_upload(uow, upload_id: str, *, parse=read_upload, set_out_of_ho
     applied, refused = [], {}
     row_errors = [_row_error(e) for e in parsed.errors]
     for location_id in sorted(parsed.locations_with_errors):
-        refused[location_id] = ["Some of its rows have errors (see row_errors); nothing was applied for it."]
+        refused[location_id] = ["Some of its rows have errors (listed with the errors in the spreadsheet); "
+                                "nothing was changed for it."]
     profile_changes = []
     for location_id in sorted(parsed.returns):
         figures = {k: v for k, v in parsed.returns[location_id].items() if k != "out_of_hours_admissions"}
