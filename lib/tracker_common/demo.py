@@ -52,27 +52,41 @@ def publish_outbox(service: str, db) -> int:
     return published
 
 
-def consume_pending(service: str, event_type: str, db, apply, *, limit: int | None = None) -> int:
+def consume_pending(service: str, event_type: str, db, apply, *, batch: int = 200) -> int:
     """Apply the events of `event_type` waiting in `service`'s queue with
-    `apply(uow, data)`, each once (recorded as processed, like the service's
-    subscriber does), and acknowledge them. Returns how many were taken."""
+    `apply(uow, data)`, each once (recorded as processed, as the service's
+    subscriber does), a batch to a transaction, and acknowledge them once
+    committed. Returns how many were taken."""
     taken = 0
     with Connection(load_settings().amqp_uri, connect_timeout=5) as connection:
         channel = connection.channel()
         queue = subscription_queue(service, event_type)(channel)
         queue.declare()
-        while limit is None or taken < limit:
-            message = queue.get(no_ack=False)
-            if message is None:
+        while True:
+            messages = []
+            while len(messages) < batch and (message := queue.get(no_ack=False)) is not None:
+                messages.append(message)
+            if not messages:
                 break
-            event = load_event(message.payload)
             with db.unit_of_work() as uow:  # the idempotent consumer (dependencies.apply_once)
-                if uow.first_delivery(event):
-                    apply(uow, event.data)
+                relaxed(uow)
+                for message in messages:
+                    event = load_event(message.payload)
+                    if uow.first_delivery(event):
+                        apply(uow, event.data)
+                        uow.session.flush()
                 uow.commit()
-            message.ack()
-            taken += 1
+            for message in messages:
+                message.ack()
+            taken += len(messages)
     return taken
+
+
+def relaxed(uow) -> None:
+    """This transaction's commit does not wait for the disk: the seeding is
+    run again from the start if the machine stops meanwhile."""
+    from sqlalchemy import text
+    uow.session.execute(text("SET LOCAL synchronous_commit TO off"))
 
 
 class Progress:

@@ -33,7 +33,8 @@ from sqlalchemy import select
 
 from tracker_common.clock import LONDON
 from tracker_common.contracts import capacity as bodies
-from tracker_common.demo import DEFAULT_SEED, Progress, consume_pending, freshness, home_staff, unit_share
+from tracker_common.demo import (DEFAULT_SEED, Progress, consume_pending, freshness, home_staff, relaxed,
+                               unit_share)
 from tracker_common.schemas import load
 
 from .handlers import reference, returns
@@ -198,6 +199,7 @@ def seed_history(db, clock, now: datetime, seed: int = DEFAULT_SEED) -> dict:
             staff = home_staff(provider_id)
             pending = to_send(planned_returns(home, now, seed), latest)
             with db.unit_of_work() as uow:  # a home's year in one transaction: each return at its own time
+                relaxed(uow)
                 for when, body in pending:
                     clock.at = when
                     returns.submit_capacity_return(uow, staff, home.location_id,
