@@ -416,3 +416,20 @@ def test_asking_for_nothing_or_for_homes_already_mine_is_refused_on_the_boxes(br
                                                       "csrf_token": csrf_token(browser.get("/sign-in"))})
     assert error_summary(response) == [("location_ids", "You already have access to these locations.")]
     assert page(response).find(id="location_ids").has_attr("checked")
+
+
+@pytest.mark.parametrize("path, heading", [
+    ("/capacity", "Update capacity"), ("/services", "Services"), ("/returns/workforce", "Workforce headcount"),
+    ("/returns/visiting", "Visiting"), ("/returns", "History of returns")])
+@pytest.mark.parametrize("roles", [(Role.CARE_HOME_USER,), (Role.CARE_HOME_USER, Role.APPROVER)],
+                         ids=["standard", "approver"])
+def test_standard_users_and_approvers_of_the_home_both_do_its_jobs(browser, backend, sign_in, path, heading, roles):
+    sign_in(*roles)
+    at_home(backend)
+    backend.answers[("capacity", "current_return")] = service_errors.NotFound("No return yet.")
+    backend.answers[("identity", "list_users")] = []
+    history(backend)
+    response = browser.get(HERE + path)
+    assert response.status_code == 200 and heading in page(response).h1.get_text()
+    if path == "/services":  # languages too: English always, others added here
+        assert page(response).find(id="languages")["value"] == "Polish"
