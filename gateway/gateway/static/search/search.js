@@ -78,11 +78,13 @@
     var origin = [number(box.getAttribute("data-origin-latitude")), number(box.getAttribute("data-origin-longitude"))];
     if (origin[0] !== null && origin[1] !== null) {
       var postcode = box.getAttribute("data-origin-postcode");
+      // A mark, not a control (the help above the map says what it is): under the homes' pins,
+      // whose tails point at their place, so a home at the postcode itself leaves the star in sight.
       L.marker(origin, {
-        title: "The postcode searched: " + postcode, alt: "The postcode searched: " + postcode, zIndexOffset: 1000,
+        title: "The postcode searched: " + postcode, interactive: false, keyboard: false, zIndexOffset: -1000,
         icon: L.divIcon({ className: "tracker-map__origin", html: "<span aria-hidden=\"true\">★</span>",
-                          iconSize: [30, 30], iconAnchor: [15, 15] })
-      }).addTo(map).bindPopup(escapeHtml("The postcode searched: " + postcode));
+                          iconSize: [26, 26], iconAnchor: [13, 13] })
+      }).addTo(map);
       points.push(origin);
     }
     var cards = document.querySelectorAll("[data-result][data-latitude]");
@@ -94,7 +96,7 @@
       var marker = L.marker(at, {
         title: label, alt: label, riseOnHover: true,
         icon: L.divIcon({ className: "tracker-map__home", html: escapeHtml(card.getAttribute("data-number")),
-                          iconSize: [30, 30], iconAnchor: [15, 15], popupAnchor: [0, -15] })
+                          iconSize: [28, 28], iconAnchor: [14, 38], popupAnchor: [0, -38] })
       }).addTo(map).bindPopup(popup(card, name, card.getAttribute("data-distance")));
       var id = card.getAttribute("data-result");
       markers[id] = marker;
