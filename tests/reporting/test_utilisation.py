@@ -59,9 +59,11 @@ def test_a_return_just_after_midnight_uk_time_counts_in_the_uk_month(report):
 
 def test_the_chart_over_months_by_vacancy_type_counts_each_location_once_in_totals(report):
     found = report(rows="month", columns="vacancy_type", from_month="2026-09", to_month="2026-11")
-    assert [(r["key"], r["name"]) for r in found["rows"]] == [("2026-10", "October 2026"),
-                                                              ("2026-11", "November 2026")]
-    october, november = found["rows"]
+    # September: nobody sent anything, and the month is there, empty.
+    assert [(r["key"], r["name"]) for r in found["rows"]] == [
+        ("2026-09", "September 2026"), ("2026-10", "October 2026"), ("2026-11", "November 2026")]
+    september, october, november = found["rows"]
+    assert september["cells"] == [None, None] and september["total"] == figures(0, 0, 0, 0, None)
     assert october["cells"] == [figures(40, 30, 10, 1, 75.0), figures(20, 18, 2, 1, 90.0)]
     assert november["cells"] == [figures(10, 8, 2, 1, 80.0), figures(50, 49, 1, 2, 98.0)]
     # Across months the beds add up, but a location is one location.
@@ -99,6 +101,10 @@ def test_rows_are_paged_with_the_totals_of_everything(report):
 def test_a_month_with_no_returns_is_all_zeros(report):
     found = report(rows="local_authority", from_month="2026-01")
     assert found["rows"] == [] and found["total"] == figures(0, 0, 0, 0, None)
+    over_time = report(rows="vacancy_type", columns="month", from_month="2026-07", to_month="2026-08")
+    assert [(c["key"], c["name"], c["total"]) for c in over_time["columns"]] == [
+        ("2026-07", "July 2026", figures(0, 0, 0, 0, None)), ("2026-08", "August 2026", figures(0, 0, 0, 0, None))]
+    assert over_time["rows"] == []
 
 
 def test_care_home_users_and_approvers_cannot_see_utilisation(report):

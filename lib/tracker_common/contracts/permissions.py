@@ -119,6 +119,10 @@ class Action(str, Enum):
     DECIDE_CONTRACTS = "decide_contracts"
     SEND_REMINDERS = "send_reminders"  # from the "last modified capacity" report
     VIEW_NOTIFICATIONS = "view_notifications"  # every email sent, and templates
+    # The ASC collection's compliance: commissioners of an area (their own
+    # Local Authority / Sub-ICB / ICB / region, held as aligned codes) and
+    # administrators. A discharge team (no area of its own) holds it in no area.
+    VIEW_COMPLIANCE = "view_compliance"
 
 
 class Scope(str, Enum):
@@ -167,6 +171,9 @@ MATRIX: dict[Action, dict[Role, Scope]] = {
         R.ADMIN: S.ANY,
     },
     Action.VIEW_NOTIFICATIONS: {R.ADMIN: S.ANY},
+    Action.VIEW_COMPLIANCE: {
+        R.NON_CARE_HOME_USER: S.ALIGNED, R.BROKER: S.ALIGNED, R.SYSTEM_CHAMPION: S.ALIGNED, R.ADMIN: S.ANY,
+    },
 }
 del R, S
 

@@ -10,6 +10,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from .permissions import Action, Scope, scopes
 from .search import ONS_CODE
 
 DIMENSIONS = ("month", "vacancy_type", "location", "provider", "kind", "local_authority", "sub_icb", "icb",
@@ -115,3 +116,33 @@ class BedStateQuery(Schema):
 
 class ExportQuery(_Geography):
     format = fields.String(load_default="csv", validate=validate.OneOf(FORMATS))
+
+
+# -- the ASC collection's compliance ----------------------------------------------------
+# Adult social care providers send their capacity every month within the
+# collection window, the 8th to the 14th (UK time); a location that misses 3
+# months in a row, or 4 in the last 12, is flagged for the formal notice.
+COLLECTION_FIRST_DAY, COLLECTION_LAST_DAY = 8, 14
+NOTICE_CONSECUTIVE, NOTICE_IN_YEAR, NOTICE_LOOKBACK = 3, 4, 12
+MAX_COMPLIANCE_MONTHS = 12
+COMPLIANCE_STATUSES = ("submitted", "missed", "open", "not_required")
+
+
+def sees_compliance(principal) -> bool:
+    """Administrators, and commissioners of an area: people of a Local
+    Authority, Sub-ICB, ICB or region (their organisation's own code). A
+    discharge team of an NHS trust has no area and sees none."""
+    held = scopes(principal, Action.VIEW_COMPLIANCE)
+    return Scope.ANY in held or (bool(held) and bool(principal.aligned_codes))
+
+
+class ComplianceQuery(_Geography):
+    to_month = Month(load_default=None, metadata={"description": "The last month shown, 2026-11 (default: this "
+                                                                "month)"})
+    months = fields.Integer(load_default=6, validate=validate.Range(min=1, max=MAX_COMPLIANCE_MONTHS),
+                            metadata={"description": "How many months up to to_month are shown (the formal "
+                                                     "notice's rule always looks at the last 12)"})
+    flagged_only = fields.Boolean(load_default=False, metadata={
+        "description": "Only the locations flagged for the formal notice"})
+    page = _page()
+    per_page = _per_page(50)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, MetaData, String
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Index, Integer, MetaData, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -44,6 +44,10 @@ class ReportLocation(Base):
     # [{vacancy_type, maximum_capacity, occupied, vacant, vacant_accepting, flexible}]
     vacancies: Mapped[list] = mapped_column(JSONB, server_default="[]")
     admission_status: Mapped[str | None] = mapped_column(String(20))
+    # When the location first appeared: the read model first heard of it, and
+    # its earliest return (months before do not count in the ASC collection).
+    first_seen_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
+    first_return_at: Mapped[datetime | None] = mapped_column(TZ)
 
 
 class MonthlyPosition(Base):
@@ -72,6 +76,20 @@ class MonthlyVacancy(Base):
 
 
 Index("ix_monthly_vacancies_month", MonthlyVacancy.month)
+
+
+class CollectionReturn(Base):
+    """A month in whose ASC collection window (the 8th to the 14th, UK time)
+    a location sent at least one return: the first and last it sent there."""
+
+    __tablename__ = "collection_returns"
+    location_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(TZ)
+    last_at: Mapped[datetime] = mapped_column(TZ)
+
+
+Index("ix_collection_returns_month", CollectionReturn.month)
 
 
 class Area(Base):

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from tracker_common.clock import LONDON
+from tracker_common.contracts.reporting import (COLLECTION_FIRST_DAY, COLLECTION_LAST_DAY, NOTICE_CONSECUTIVE,
+                                                NOTICE_IN_YEAR, NOTICE_LOOKBACK)
 from tracker_common.contracts.vocabulary import LONG_TERM_VACANCY_TYPES, LOCATION_KINDS
 
 VACANT = ("vacant_reserved", "vacant_accepting", "vacant_not_available")
@@ -89,11 +91,20 @@ class Group:
 
 
 def table(groups: list[Group], names: dict[str, dict[str, str]], rows_by: str, columns_by: str | None,
-          page: int, per_page: int) -> dict:
+          page: int, per_page: int, months: list[str] = ()) -> dict:
     """Rows against columns, each cell and each total from its own group
     (counting a location once in a total even when it is in several cells).
-    Rows are paged; columns are all there."""
+    Rows are paged; columns are all there. Every one of `months` is a row
+    (or column) of month, nothing in it when no location sent that month:
+    a chart over time shows the gap rather than leave the month out."""
     cells, row_totals, column_totals, grand = {}, {}, {}, None
+    for month in months:
+        if rows_by == "month":
+            row_totals[month] = cell(0, 0, 0, 0)
+        elif columns_by == "month":
+            column_totals[month] = cell(0, 0, 0, 0)
+    if months:
+        names = {**names, "month": {**fixed_names("month", months), **names.get("month", {})}}
     for g in groups:
         figures = cell(g.maximum_capacity, g.occupied, g.vacant, g.locations)
         if g.row_total and g.column_total:
@@ -119,3 +130,58 @@ def table(groups: list[Group], names: dict[str, dict[str, str]], rows_by: str, c
         "page": page, "per_page": per_page, "total_rows": len(row_keys),
         "has_more": page * per_page < len(row_keys),
     }
+
+
+# -- the ASC collection's compliance ---------------------------------------------------------
+def collection_month(at: datetime) -> date | None:
+    """The month whose collection window (the 8th to the 14th, UK time) a
+    return sent at `at` falls in; None when sent outside any window."""
+    local = at.astimezone(LONDON)
+    if COLLECTION_FIRST_DAY <= local.day <= COLLECTION_LAST_DAY:
+        return date(local.year, local.month, 1)
+    return None
+
+
+def required_from(first_appeared_at: datetime) -> date:
+    """The first month a location must send within the window: the month it
+    appeared in when it appeared before that month's window closed, else
+    the next one (a home registered on the 20th has missed nothing yet)."""
+    local = first_appeared_at.astimezone(LONDON)
+    month = date(local.year, local.month, 1)
+    return month if local.day <= COLLECTION_LAST_DAY else add_months(month, 1)
+
+
+def month_status(month: date, sent_in_window: bool, required: date | None, today: date) -> str:
+    """One location's month: "submitted" (within the window), "missed" (the
+    window closed without a return), "open" (this month's window has not
+    closed yet, nothing sent in it so far), or "not_required" (before the
+    location appeared)."""
+    if sent_in_window:
+        return "submitted"
+    if required is None or month < required:
+        return "not_required"
+    if month > today.replace(day=1) or (month == today.replace(day=1) and today.day <= COLLECTION_LAST_DAY):
+        return "open"
+    return "missed"
+
+
+def formal_notice(statuses: list[str]) -> str | None:
+    """The formal notice's rule over a location's last 12 months (oldest
+    first): "consecutive" when it missed 3 months in a row, "in_year" when it
+    missed 4 of the 12, else None. Months not required or still open are
+    not missed, and break a run."""
+    recent = statuses[-NOTICE_LOOKBACK:]
+    run = longest = 0
+    for status in recent:
+        run = run + 1 if status == "missed" else 0
+        longest = max(longest, run)
+    if longest >= NOTICE_CONSECUTIVE:
+        return "consecutive"
+    if recent.count("missed") >= NOTICE_IN_YEAR:
+        return "in_year"
+    return None
+
+
+def months_up_to(last: date, count: int) -> list[date]:
+    """`count` months ending with `last`, oldest first."""
+    return [add_months(last, offset) for offset in range(1 - count, 1)]

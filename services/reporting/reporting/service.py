@@ -13,18 +13,19 @@ from tracker_common.clock import LONDON
 from tracker_common.contracts.errors import TrackerError
 from tracker_common.contracts.events import schema_of
 from tracker_common.contracts.permissions import Principal
-from tracker_common.contracts.reporting import (EXPORT_LIMIT, BedStateQuery, ExportQuery, LastModifiedQuery,
-                                                UtilisationQuery)
+from tracker_common.contracts.reporting import (EXPORT_LIMIT, BedStateQuery, ComplianceQuery, ExportQuery,
+                                                LastModifiedQuery, UtilisationQuery)
 from tracker_common.dependencies import Clock, DatabaseWithOutbox, RebuildWhenEmpty, Telemetry
 from tracker_common.entrypoints import rpc, subscribe
 from tracker_common.schemas import load
 
 from . import export
-from .handlers import readmodel, rebuild, reports
+from .handlers import compliance, readmodel, rebuild, reports
 from .models import outbox, processed_events
 
 expected = {"expected_exceptions": TrackerError}
 UTILISATION, LAST_MODIFIED, BED_STATE, EXPORT = UtilisationQuery(), LastModifiedQuery(), BedStateQuery(), ExportQuery()
+COMPLIANCE = ComplianceQuery()
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -65,6 +66,18 @@ class ReportingService:
         command = load(LAST_MODIFIED, query)
         with self.db.read() as connection:
             return reports.last_modified(connection, Principal.from_claims(actor), command, self.clock.now())
+
+    @rpc(**expected)
+    def collection_compliance(self, actor, query):
+        """The ASC collection: for each location of an area and each month,
+        whether it sent its capacity within the window (8th to 14th, UK
+        time), and the formal notice's flag (3 months missed in a row, or 4
+        of the last 12). Raises InvalidInput, Forbidden (anyone but
+        administrators and the area's commissioners)."""
+        command = load(COMPLIANCE, query)
+        today = self.clock.now().astimezone(LONDON).date()
+        with self.db.read() as connection:
+            return compliance.compliance(connection, Principal.from_claims(actor), command, today)
 
     @rpc(**expected)
     def bed_state(self, query):

@@ -14,8 +14,8 @@ from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from ..models import Area, MonthlyPosition, MonthlyVacancy, ReportLocation
-from ..rules import month_of, position
+from ..models import Area, CollectionReturn, MonthlyPosition, MonthlyVacancy, ReportLocation
+from ..rules import collection_month, month_of, position
 
 GEOGRAPHY_LOCK = 74_301  # advisory lock: applying a geography
 PROFILE = ("name", "provider_id", "provider_name", "kind", "postcode", "la_code", "sub_icb_code", "icb_code",
@@ -69,6 +69,8 @@ def apply_return_snapshots(session: Session, snapshots: list[dict]) -> None:
                  for c in ("provider_id", "la_code", "sub_icb_code")}},
         where=ReportLocation.return_sequence < statement.excluded.return_sequence))
 
+    _apply_collection(session, snapshots)
+
     def month_key(s):
         return (s["location_id"], month_of(datetime.fromisoformat(s["submitted_at"])))
 
@@ -95,6 +97,34 @@ def apply_return_snapshots(session: Session, snapshots: list[dict]) -> None:
                for key in map(tuple, replaced) for v in position(newest[key]["vacancies"])]
     if figures:
         session.execute(insert(MonthlyVacancy).values(figures))
+
+
+def _apply_collection(session: Session, snapshots: list[dict]) -> None:
+    """Every return, whatever its order: the earliest a location sent (when
+    it first appeared), and the first and last it sent within each month's
+    collection window. Taking the least and the greatest, a return applied
+    twice changes nothing."""
+    earliest: dict[str, datetime] = {}
+    windows: dict[tuple, list[datetime]] = {}
+    for s in snapshots:
+        at = datetime.fromisoformat(s["submitted_at"])
+        earliest[s["location_id"]] = min(at, earliest.get(s["location_id"], at))
+        month = collection_month(at)
+        if month is not None:
+            held = windows.setdefault((s["location_id"], month), [at, at])
+            held[0], held[1] = min(held[0], at), max(held[1], at)
+    session.execute(text(
+        "UPDATE report_locations l SET first_return_at = LEAST(l.first_return_at, k.at) "
+        "FROM unnest(CAST(:ids AS text[]), CAST(:ats AS timestamptz[])) AS k(id, at) WHERE l.location_id = k.id"),
+        {"ids": sorted(earliest), "ats": [earliest[k] for k in sorted(earliest)]})
+    if windows:
+        statement = insert(CollectionReturn).values([
+            {"location_id": key[0], "month": key[1], "first_at": at[0], "last_at": at[1]}
+            for key, at in sorted(windows.items())])
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["location_id", "month"],
+            set_={"first_at": func.least(CollectionReturn.first_at, statement.excluded.first_at),
+                  "last_at": func.greatest(CollectionReturn.last_at, statement.excluded.last_at)}))
 
 
 def apply_geography(session: Session, geography: dict) -> None:

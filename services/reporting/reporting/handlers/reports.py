@@ -10,9 +10,10 @@ from sqlalchemy import Connection, and_, func, or_, select, text
 from tracker_common.contracts.capacity import staleness
 from tracker_common.contracts.errors import Forbidden, NotFound
 from tracker_common.contracts.permissions import Action, Principal, Scope, scopes
+from tracker_common.contracts.reporting import months_apart
 
 from ..models import Area, ReportLocation
-from ..rules import Group, fixed_names, table
+from ..rules import Group, add_months, fixed_names, table
 
 # Each dimension as SQL over monthly_vacancies v and report_locations l
 # (fixed text: never built from input).
@@ -60,7 +61,9 @@ def utilisation(connection: Connection, actor: Principal, query: dict, today: da
     groups = [Group(*row) for row in connection.execute(statement, {"first": first, "last": last, **params})]
     names = {dimension: _names(connection, dimension, {g.row if dimension == rows_by else g.column for g in groups})
              for dimension in filter(None, (rows_by, columns_by))}
-    report = table(groups, names, rows_by, columns_by, query["page"], query["per_page"])
+    months = [f"{add_months(first, n):%Y-%m}" for n in range(months_apart(first, last))] \
+        if "month" in (rows_by, columns_by) else []
+    report = table(groups, names, rows_by, columns_by, query["page"], query["per_page"], months)
     return {**report, "from_month": f"{first:%Y-%m}", "to_month": f"{last:%Y-%m}",
             "areas": _area_filters(connection, query)}
 
