@@ -159,9 +159,22 @@ def test_table_mapping_covers_every_action_but_those_beyond_the_table():
     # VIEW_LOCATION, DECIDE_CONTRACTS and SEND_REMINDERS come from DOMAIN's
     # text (profiles seen in search results, contracts approved by the LA /
     # Sub-ICB, the report's reminder button); VIEW_NOTIFICATIONS is the
-    # administrators' view of every email sent.
+    # administrators' view of every email sent; VIEW_COMPLIANCE the ASC
+    # collection's report, for an area's commissioners.
     assert set(TABLE_ACTIONS) == set(Action) - {A.READ_API, A.VIEW_LOCATION, A.DECIDE_CONTRACTS,
-                                                A.SEND_REMINDERS, A.VIEW_NOTIFICATIONS}
+                                                A.SEND_REMINDERS, A.VIEW_NOTIFICATIONS, A.VIEW_COMPLIANCE}
+
+
+def test_collection_compliance_is_for_an_areas_commissioners_and_administrators():
+    from tracker_common.contracts.reporting import sees_compliance
+    council = Principal("u", "la-x", frozenset({R.NON_CARE_HOME_USER}), aligned_codes=frozenset({"E08000016"}))
+    trust = Principal("u", "trust-x", frozenset({R.NON_CARE_HOME_USER, R.SYSTEM_CHAMPION}))
+    carer = Principal("u", "prov-a", frozenset({R.CARE_HOME_USER, R.APPROVER}), aligned_codes=frozenset({"E08000016"}))
+    admin = Principal("u", "national", frozenset({R.ADMIN}))
+    assert sees_compliance(council) and sees_compliance(admin)
+    assert not sees_compliance(trust) and not sees_compliance(carer)
+    assert may(council, A.VIEW_COMPLIANCE, ALIGNED_LOCATION) and not may(council, A.VIEW_COMPLIANCE,
+                                                                          ELSEWHERE_LOCATION)
 
 
 def test_reminders_are_sent_by_commissioners_for_their_area_and_never_by_care_homes():
