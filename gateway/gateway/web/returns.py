@@ -195,7 +195,7 @@ def vacancies_chart(entries: list[dict], now: datetime, days: int = CHART_DAYS) 
     if not points:
         return None
     start, end = now - timedelta(days=days), now
-    width, height, left, right, top, bottom = 640, 260, 44, 12, 16, 40
+    width, height, left, right, top, bottom = 640, 300, 44, 8, 20, 48
     top_value = max(max(t.get("vacant", 0), t.get("vacant_accepting", 0)) for _, t in points)
     scale_max = max(4, -(-top_value // 4) * 4)  # a round top: four gridlines of whole beds
 
@@ -218,7 +218,8 @@ def vacancies_chart(entries: list[dict], now: datetime, days: int = CHART_DAYS) 
         return " ".join(coordinates)
 
     ticks = [{"y": y(scale_max * i // 4), "label": scale_max * i // 4} for i in range(5)]
-    days_marked = [{"x": x(start + timedelta(days=d)), "label": _short_day(start + timedelta(days=d))}
+    days_marked = [{"x": x(start + timedelta(days=d)), "label": _short_day(start + timedelta(days=d)),
+                    "anchor": "start" if d == 0 else "end" if d == days else "middle"}
                    for d in range(0, days + 1, 7)]
     latest = points[-1][1]
     return {"width": width, "height": height, "left": left, "right": width - right, "top": top,

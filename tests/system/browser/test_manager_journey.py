@@ -1,0 +1,135 @@
+"""A care home manager on a phone (and a desktop), in a real browser against
+the real system: from the sign-in page, "nothing has changed" is saved in
+at most three taps and well under 30 seconds, and the page shows it; then
+the history of the home's returns with its chart, the workforce and
+visiting returns (a broken rule named next to its box first), and asking
+for access to another home. Every page passes axe and fits the width."""
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tracker_common.testing import wait_until
+
+pytestmark = pytest.mark.system
+
+PASSWORD = "Heron-Valley-Beacon-27"
+SHOTS = os.environ.get("SCREENSHOT_DIR")  # set it to look at the pages
+
+
+def shot(page, name: str, width: int) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{SHOTS}/{width}-{name}.png", full_page=True)
+
+
+def a_manager_of_a_home_with_a_return(system, unique) -> tuple[str, dict]:
+    """A care home that sent a return a few minutes ago, and a standard user
+    of it (her email)."""
+    admin = system.admin_token()
+    home = system.home_without_a_return(admin, where=lambda h: (h.get("registered_beds") or 0) >= 10)
+    assert system.api("PUT", f"/api/v1/locations/{home['id']}/services", token=admin, json={
+        "short_stay_services": [], "long_term_vacancy_types": ["general_residential"]}).status_code == 200
+    figures = {"vacancies": [{"vacancy_type": "general_residential", "weekly_price_from": "795.00",
+                              "maximum_capacity": 10, "occupied": 7, "vacant_reserved": 1, "vacant_accepting": 2,
+                              "vacant_not_available": 0}]}
+    # capacity learns of the services from providers' event: a moment later
+    wait_until(lambda: system.api("POST", f"/api/v1/locations/{home['id']}/capacity-returns", token=admin,
+                                  json=figures).status_code == 201, timeout=30, interval=0.3,
+               message="capacity to know the home's services")
+    email = f"jo.{unique()}@care.example"
+    system.onboard(name="Jo Manager", email=email, organisation_id=home["provider_id"], location_id=home["id"],
+                   password=PASSWORD)
+    system.advance_clock(minutes=3)  # "last updated" is written to the minute: let one pass
+    return email, home
+
+
+def test_nothing_has_changed_in_three_taps_then_the_other_jobs(browser_page, check_page, system, unique, width):
+    email, home = a_manager_of_a_home_with_a_return(system, unique)
+    page = browser_page(width)
+    taps = []
+
+    def tap(locator) -> None:
+        taps.append(locator)
+        locator.click()
+
+    # Sign-in page loaded -> refreshed: typing is not a tap, each click is.
+    page.goto("/sign-in")
+    started = time.monotonic()
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    tap(page.get_by_role("button", name="Sign in"))
+    assert urlsplit(page.url).path == "/capacity", page.inner_text("main")
+    card = page.locator(f'[data-location="{home["id"]}"]')
+    before = card.inner_text()
+    tap(card.get_by_role("button", name=f"Nothing has changed at {home['name']}"))
+    seconds = time.monotonic() - started
+    assert len(taps) <= 3 and seconds < 30, (len(taps), seconds)
+
+    notice = page.locator(".govuk-notification-banner__heading").inner_text()
+    assert notice.startswith(f"Nothing has changed at {home['name']}: its figures are saved as still true at ")
+    saved_at = notice.rsplit(" at ", 1)[1].rstrip(".")
+    after = page.locator(f'[data-location="{home["id"]}"]').inner_text()
+    assert saved_at in after and saved_at not in before  # "last updated" moved to the refresh
+    current = system.api("GET", f"/api/v1/locations/{home['id']}/capacity-returns/current",
+                         token=system.admin_token()).json()
+    assert (current["sequence"], current["still_true"], current["totals"]["vacant_accepting"]) == (2, True, 2)
+    check_page(page)
+    shot(page, "capacity-refreshed", width)
+
+    # The history: the refresh first, marked; a chart with its words and its table.
+    tap(page.locator(f'[data-location="{home["id"]}"]').get_by_role("link", name=re.compile("History of returns")))
+    first = page.locator("#history > li").first
+    assert "Still true" in first.inner_text() and "By You." in first.inner_text()
+    assert page.locator("#history > li").count() == 2
+    assert page.locator("svg[role=img] title").text_content().startswith(f"Vacant beds at {home['name']}")
+    page.get_by_text("The chart's figures as a table").click()
+    assert page.locator("#chart-table tbody tr").count() == 2
+    check_page(page)
+    shot(page, "history", width)
+
+    # The workforce return: visa holders without a licence are named at their box, nothing saved.
+    page.get_by_role("link", name="Workforce").first.click()
+    for group, total in (("registered_nurses", "3"), ("care_staff", "18"), ("non_care_staff", "6")):
+        page.fill(f"#{group}-total_employed", total)
+        for name in ("visa_holders_own_sponsor", "absent_covid", "absent_other"):
+            page.fill(f"#{group}-{name}", "0")
+    page.fill("#care_staff-visa_holders_own_sponsor", "4")
+    page.fill("#agency_bank_headcount", "2")
+    page.check("#holds_sponsorship_licence-no")
+    page.get_by_role("button", name="Save workforce headcount").click()
+    summary = page.locator(".govuk-error-summary").inner_text()
+    assert "Care providing staff, visa holders under your own sponsor licence: Only organisations holding" in summary
+    assert page.locator("#care_staff-visa_holders_own_sponsor-error").count() == 1
+    check_page(page)
+    shot(page, "workforce-refused", width)
+    page.check("#holds_sponsorship_licence")  # yes: it does hold one
+    page.get_by_role("button", name="Save workforce headcount").click()
+    assert page.locator(".govuk-notification-banner__heading").inner_text() == \
+        f"Workforce headcount saved for {home['name']}."
+
+    # Visiting: two answers.
+    page.goto(f"/locations/{home['id']}/returns/visiting")
+    check_page(page)
+    page.check("#visits_in")
+    page.check("#visits_out-no")
+    page.get_by_role("button", name="Save visiting").click()
+    assert page.locator(".govuk-notification-banner__heading").inner_text() == f"Visiting saved for {home['name']}."
+
+    # Access to one more home, found by its name.
+    other = next(h for h in system.api("GET", "/api/v1/locations", token=system.admin_token(), params={
+        "kind": "care_home", "per_page": 50}).json()["locations"] if h["id"] != home["id"])
+    page.get_by_role("link", name="Ask for access to more locations").click()
+    page.fill("#place", other["postcode"])
+    page.get_by_role("button", name="Find").click()
+    page.locator(f'input[name=location_ids][value="{other["id"]}"]').check()
+    check_page(page)
+    shot(page, "access", width)
+    page.get_by_role("button", name="Send the request").click()
+    assert page.locator(".govuk-notification-banner__heading").inner_text().startswith(
+        f"You asked for access to {other['name']}")
