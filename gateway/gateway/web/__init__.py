@@ -230,6 +230,6 @@ def _page_context():
 
 
 # the pages register on blp
-from . import (account, approvals, bulk, capacity, groups, location_contracts, locations, mfa,  # noqa: E402,F401
+from . import (account, admin, approvals, bulk, capacity, groups, location_contracts, locations, mfa,  # noqa: E402,F401
                password_reset,
                reports, returns, search, users)

@@ -90,6 +90,7 @@ def location_page(location_id: str):
                for note in notes],
         may_edit=may(g.principal, Action.EDIT_LOCATION, target),
         may_switch_reminders=may(g.principal, Action.SWITCH_OFF_REMINDERS, target),
+        may_deactivate=may(g.principal, Action.DEACTIVATE_LOCATION, target),
         cqc_refreshed=when(shown.get("cqc_refreshed_at")), rating_published=_day(shown.get("rating_published")))
 
 

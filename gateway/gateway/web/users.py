@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from tracker_common.contracts.errors import Conflict, Forbidden, InvalidInput, NotFound, TrackerError
-from tracker_common.contracts.permissions import GRANTABLE_ROLES, Action, may, permission_holders_text
+from tracker_common.contracts.permissions import (GRANTABLE_ROLES, ORGANISATION_KIND_NAMES, Action, may, may_hold,
+                                                  permission_holders_text)
 
 from . import blp, by_field, call, error_page, field_errors, signed_in, when
 
@@ -41,10 +42,13 @@ def people_page(errors: list[dict] = (), chosen: dict | None = None, status: int
         return error_page(refused)
     for person in people:
         person["last_login"] = when(person.get("last_login_at"))
+        # only what people of their organisation may hold is offered (the permission holders rule)
+        person["holdable"] = [r.value for r in GRANTABLE_ROLES if may_hold(r, person.get("organisation_kind"))]
     return render_template(
         "web/users.html", people=[p for p in people if not p.get("api_user")], administrator=administrator,
         organisation_id=organisation_id, own=organisation_id == g.claims["org"], find=find, found=found,
-        grantable=[r.value for r in GRANTABLE_ROLES], holders=[permission_holders_text(r) for r in GRANTABLE_ROLES],
+        grantable=[r.value for r in GRANTABLE_ROLES], kind_names={k.value: v for k, v in ORGANISATION_KIND_NAMES.items()},
+        holders=[permission_holders_text(r) for r in GRANTABLE_ROLES],
         chosen=chosen or {}, errors=errors, messages=by_field(errors)), status
 
 
