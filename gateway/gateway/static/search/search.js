@@ -64,6 +64,39 @@
     return content;
   }
 
+  // Leaflet 1.9 stops a tile's download by giving it a data: image, which
+  // the page's policy (images from this site and the tile server only)
+  // refuses, with an error in the console each time: the attribute is
+  // removed instead, which stops the download as well.
+  function tileLayer(L) {
+    var Tiles = L.TileLayer.extend({
+      _abortLoading: function () {
+        var key, tile, coords;
+        for (key in this._tiles) {
+          if (this._tiles[key].coords.z !== this._tileZoom) {
+            tile = this._tiles[key].el;
+            tile.onload = L.Util.falseFn;
+            tile.onerror = L.Util.falseFn;
+            if (!tile.complete) {
+              tile.removeAttribute("src");
+              coords = this._tiles[key].coords;
+              L.DomUtil.remove(tile);
+              delete this._tiles[key];
+              this.fire("tileabort", { tile: tile, coords: coords });
+            }
+          }
+        }
+      },
+      _removeTile: function (key) {
+        var tile = this._tiles[key];
+        if (!tile) { return; }
+        tile.el.removeAttribute("src");
+        return L.GridLayer.prototype._removeTile.call(this, key);
+      }
+    });
+    return Tiles;
+  }
+
   function drawMap() {
     var box = document.getElementById("results-map");
     var section = document.getElementById("map-section");
@@ -72,7 +105,8 @@
     section.hidden = false;
     var map = L.map(box, { scrollWheelZoom: false, attributionControl: false });
     L.control.attribution({ prefix: false }).addAttribution(attribution(box)).addTo(map);
-    L.tileLayer(box.getAttribute("data-tiles"), { maxZoom: 18 }).addTo(map);
+    var Tiles = tileLayer(L);
+    new Tiles(box.getAttribute("data-tiles"), { maxZoom: 18 }).addTo(map);
     var points = [];
     var markers = {};
     var origin = [number(box.getAttribute("data-origin-latitude")), number(box.getAttribute("data-origin-longitude"))];
