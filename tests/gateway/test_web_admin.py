@@ -242,3 +242,207 @@ def test_a_refused_grant_is_named_in_the_error_summary(browser, backend, signed_
         browser, "", **{"u-7-roles": "broker", "name": "Robin Reed", "organisation": "trust-rr8"}))
     assert response.status_code == 422
     assert error_summary(response) == [("u-7-roles", f"Permissions of Robin Reed: {refusal}")]
+
+
+# -- the audit log ----------------------------------------------------------------------------------
+def audit_rows(count: int, start: int = 1000) -> list[dict]:
+    """`count` access-control changes, newest first, as identity answers."""
+    rows = []
+    for n in range(count):
+        rows.append({"id": start - n, "at": f"2026-03-01T{(n % 24):02d}:15:00+00:00", "actor_id": "u-1",
+                     "actor_email": "alexandra.fitzgerald-montgomery@capacity-tracker.example",
+                     "actor_generic": False, "action": "permissions_changed", "subject_user_id": f"u-{n}",
+                     "subject_email": f"person.{n}.with.a.long.address@leedsteachinghospitals.nhs.example",
+                     "details": {"before": ["broker"], "after": ["broker", "extended_reporting"]}})
+    return rows
+
+
+def test_the_audit_log_is_filtered_and_paged_with_the_filters_in_the_address(browser, backend, signed_in_as):
+    signed_in_as("administrator")
+    backend.answers[("identity", "audit_trail")] = audit_rows(50)
+    response = browser.get("/admin/audit?kind=access&who=alexandra.fitzgerald-montgomery%40capacity-tracker.example"
+                           "&about=&what=permissions_changed&from-day=1&from-month=3&from-year=2026"
+                           "&to-day=2&to-month=3&to-year=2026&page=2")
+    assert response.status_code == 200
+    assert backend.sent_to("identity", "audit_trail")["query"] == {
+        "kind": "access", "limit": 50, "page": 2,
+        "actor_email": "alexandra.fitzgerald-montgomery@capacity-tracker.example", "action": "permissions_changed",
+        "since": "2026-03-01T00:00:00+00:00", "until": "2026-03-03T00:00:00+00:00"}  # UK days, whole
+    shown = page(response)
+    rows = shown.select("#audit-entries tbody tr")
+    assert len(rows) == 50
+    first = rows[0].get_text(" ", strip=True)
+    assert "Permissions changed" in first and "person.0.with.a.long.address" in first
+    assert "After: Broker, Extended reporting" in first
+    assert [cell["data-label"] for cell in rows[0].find_all("td")] == ["When", "What", "Who", "About", "Details"]
+    previous, following = shown.select(".govuk-pagination a")
+    assert "page=1" in previous["href"] and "page=3" in following["href"]
+    assert "what=permissions_changed" in following["href"] and "from-day=1" in following["href"]
+
+
+def test_sign_ins_and_a_locations_changes_are_in_the_audit_log_too(browser, backend, signed_in_as):
+    signed_in_as("administrator")
+    backend.answers[("identity", "audit_trail")] = [
+        {"id": 7, "at": "2026-03-02T08:59:00+00:00", "actor_id": "u-7", "actor_email": "robin@leeds.gov.uk",
+         "actor_generic": False, "action": "failed", "subject_user_id": "u-7", "subject_email": "robin@leeds.gov.uk",
+         "details": {"client_address": "2001:db8::7", "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like "
+                                                                     "Mac OS X) AppleWebKit/605.1.15 Safari/604.1"}}]
+    shown = page(browser.get("/admin/audit?kind=sign_ins&what=failed"))
+    assert backend.sent_to("identity", "audit_trail")["query"]["outcome"] == "failed"
+    assert "Client address: 2001:db8::7" in shown.find(id="audit-entries").get_text(" ", strip=True)
+
+    backend.answers[("providers", "location_history")] = [
+        {"at": "2026-03-01T16:20:00+00:00", "actor_id": "u-1", "actor_generic": False, "action": "profile_updated",
+         "changes": {"out_of_hours_admissions": [False, True]}},
+        {"at": "2026-02-01T10:00:00+00:00", "actor_id": "u-1", "actor_generic": False, "action": "note_added",
+         "changes": {"note": [None, "Lift out of order until April."]}}]
+    shown = page(browser.get(f"/admin/audit?kind=location&location={HOME}&from-day=1&from-month=3&from-year=2026"))
+    assert backend.sent_to("providers", "location_history")["location_id"] == HOME
+    rows = [row.get_text(" ", strip=True) for row in shown.select("#audit-entries tbody tr")]
+    assert len(rows) == 1 and "Out of hours admissions: False → True" in rows[0]
+
+
+def test_a_refused_audit_filter_is_named_and_nothing_is_asked(browser, backend, signed_in_as):
+    signed_in_as("administrator")
+    response = browser.get("/admin/audit?from-day=31&from-month=2&from-year=2026&to-day=1&to-month=1&to-year=2026")
+    assert response.status_code == 422
+    assert error_summary(response) == [("from-day", "From must be a real date, like 27 3 2026")]
+    response = browser.get("/admin/audit?kind=location")
+    assert error_summary(response) == [("location", "Enter the location's CQC ID, like 1-000000001")]
+    assert backend.calls == []
+    backend.answers[("identity", "audit_trail")] = service_errors.InvalidInput(
+        fields={"actor_email": ["Not a valid email address."]})
+    response = browser.get("/admin/audit?who=robin")
+    assert error_summary(response) == [("who", "Who: Not a valid email address.")]
+
+
+# -- emails and templates --------------------------------------------------------------------------
+EMAIL_ID = "6f1f7a5e-0c1e-4d55-9a8e-1d1f5b0c2a11"
+TEMPLATES = [{"id": "user-approved", "name": "Account approved: login details", "version": 2,
+              "description": "Sent to a person whose application was approved.",
+              "fields": ["name", "email", "one-time password", "sign in link"],
+              "secret_fields": ["one-time password"],
+              "current": {"version": 2, "subject": "Your Capacity Tracker account is ready",
+                          "body": "Hello ((name)),\n\nSign in with ((one-time password)).",
+                          "created_at": "2026-02-01T10:00:00+00:00", "created_by": "u-1"}}]
+
+
+def test_emails_are_listed_newest_first_filtered_and_paged(browser, backend, signed_in_as):
+    signed_in_as("administrator")
+    backend.answers[("notifications", "list_templates")] = TEMPLATES
+    backend.answers[("notifications", "find_notifications")] = {
+        "total": 120, "page": 1, "per_page": 50, "notifications": [
+            {"id": EMAIL_ID, "to": "priya.ramanathan-whitfield@leedsteachinghospitals.nhs.example",
+             "subject": "Your Capacity Tracker account is ready", "status": "permanent-failure",
+             "created_at": "2026-03-01T16:20:00+00:00", "template": {"id": "user-approved", "version": 2}}]}
+    shown = page(browser.get("/admin/emails?status=permanent-failure&template=user-approved&to="))
+    assert backend.sent_to("notifications", "find_notifications")["query"] == {
+        "status": "permanent-failure", "template": "user-approved", "page": 1, "per_page": 50}
+    assert shown.find(id="emails-found").get_text(strip=True) == "120 emails"
+    row = shown.select_one(f'[data-email="{EMAIL_ID}"]').get_text(" ", strip=True)
+    assert "Permanent failure" in row and "priya.ramanathan-whitfield" in row
+    assert "page=2" in shown.select_one(".govuk-pagination a")["href"]
+
+
+def test_one_email_shows_its_status_attempts_and_text_with_secrets_hidden(browser, backend, signed_in_as):
+    signed_in_as("administrator")
+    backend.answers[("notifications", "get_notification")] = {
+        "id": EMAIL_ID, "to": "robin@leeds.gov.uk", "subject": "Your Capacity Tracker account is ready",
+        "status": "delivered", "created_at": "2026-03-01T16:20:00+00:00", "sent_at": "2026-03-01T16:20:05+00:00",
+        "completed_at": "2026-03-01T16:20:09+00:00", "attempts": 2, "template": {"id": "user-approved", "version": 2},
+        "sender": "identity", "reference": "identity.user_approved:7a", "failure": None,
+        "body": "Hello Robin Reed,\n\nSign in with (hidden).",
+        "personalisation": {"name": "Robin Reed", "one-time password": "(hidden)"},
+        "history": [{"attempt": 1, "at": "2026-03-01T16:20:01+00:00", "outcome": "retry", "detail": "421 busy"},
+                    {"attempt": 2, "at": "2026-03-01T16:20:09+00:00", "outcome": "delivered", "detail": None}]}
+    shown = page(browser.get(f"/admin/emails/{EMAIL_ID}"))
+    assert backend.sent_to("notifications", "get_notification")["notification_id"] == EMAIL_ID
+    assert "Delivered" in shown.find(id="email-status").get_text()
+    assert shown.find(id="email-body").get_text(strip=True).endswith("Sign in with (hidden).")
+    assert "(hidden)" in shown.find(id="personalisation").get_text()
+    assert [li.get_text(" ", strip=True) for li in shown.select("#attempts li")] == [
+        "4:20pm on 1 March 2026: retry (421 busy)", "4:20pm on 1 March 2026: delivered"]
+    assert browser.get("/admin/emails/not-an-id").status_code == 404
+
+
+def test_a_template_is_previewed_then_published(browser, backend, signed_in_as):
+    signed_in_as("administrator")
+    template = {**TEMPLATES[0], "versions": [TEMPLATES[0]["current"]]}
+    backend.answers[("notifications", "get_template")] = template
+    shown = page(browser.get("/admin/templates/user-approved"))
+    assert shown.find(id="subject")["value"] == "Your Capacity Tracker account is ready"
+    assert "((one-time password)) (never kept once sent)" in shown.find(id="placeholders").get_text(" ", strip=True)
+
+    backend.answers[("notifications", "preview_template_version")] = lambda actor, template_id, payload: {
+        "subject": "Welcome, [name]", "html": "<h2>Hello</h2>\n<p>Sign in with &lt;b&gt;[one-time password]</p>",
+        "text": "", "personalisation": {}}
+    wording = {"subject": "Welcome, ((name))", "body": "# Hello\n\nSign in with <b>((one-time password))"}
+    response = browser.post("/admin/templates/user-approved", data=form(browser, "", action="preview", **wording))
+    shown = page(response)
+    assert shown.find(id="preview-subject").get_text() == "Welcome, [name]"
+    assert shown.select_one("#preview-body h2").get_text() == "Hello"
+    assert shown.select_one("#preview-body b") is None  # what was typed stays text
+    assert shown.find(id="body").get_text() == wording["body"]  # the wording stays on the form
+    assert ("notifications", "publish_template_version") not in backend.calls
+
+    backend.answers[("notifications", "publish_template_version")] = lambda **kwargs: {**template, "version": 3}
+    response = browser.post("/admin/templates/user-approved", data=form(browser, "", action="publish", **wording))
+    assert response.headers["Location"] == "/admin/templates/user-approved"
+    assert backend.sent_to("notifications", "publish_template_version")["payload"] == wording
+    assert notices(browser.get("/admin/templates/user-approved")) == [
+        "Version 3 of ‘Account approved: login details’ is published: the next email uses it."]
+
+
+def test_a_bad_placeholder_is_named_as_notifications_names_it(browser, backend, signed_in_as):
+    signed_in_as("administrator")
+    backend.answers[("notifications", "get_template")] = {**TEMPLATES[0], "versions": []}
+    backend.answers[("notifications", "preview_template_version")] = service_errors.InvalidInput(fields={
+        "subject": ["A placeholder is not closed: write it as ((name)), on one line."],
+        "body": ["Unknown placeholder(s): password. This template can use: email, name, one-time password, "
+                 "sign in link."]})
+    response = browser.post("/admin/templates/user-approved", data=form(
+        browser, "", action="preview", subject="Welcome ((name)", body="Your ((password))"))
+    assert response.status_code == 422
+    assert error_summary(response) == [
+        ("subject", "Subject: A placeholder is not closed: write it as ((name)), on one line."),
+        ("body", "Message: Unknown placeholder(s): password. This template can use: email, name, one-time password, "
+                 "sign in link.")]
+    response = browser.post("/admin/templates/user-approved", data=form(browser, "", action="publish", subject="",
+                                                                        body=""))
+    assert error_summary(response) == [("subject", "Enter the subject"), ("body", "Enter the message")]
+    assert ("notifications", "publish_template_version") not in backend.calls
+
+
+# -- deactivating a location -----------------------------------------------------------------------
+@pytest.mark.parametrize("who, may", [("administrator", True), ("Leeds broker", True), ("Wakefield broker", False),
+                                      ("approver", False), ("standard user", False),
+                                      ("another organisation's approver", False)])
+def test_a_location_is_deactivated_only_by_those_who_may_and_after_confirming(browser, backend, signed_in_as,
+                                                                             who, may):
+    signed_in_as(who)
+    backend.answers[("providers", "get_location")] = {**LOCATION, "name": "Willow House Nursing and Residential "
+                                                      "Care Home for Older People with Dementia"}
+    location_page = page(browser.get(f"/locations/{HOME}"))
+    assert (location_page.find(id="deactivate") is not None) is may
+    asking = browser.get(f"/locations/{HOME}/deactivate")
+    if not may:
+        assert asking.status_code == 403
+        response = browser.post(f"/locations/{HOME}/deactivate", data=form(browser, "", confirm="yes"))
+        assert response.status_code == 403 and ("providers", "deactivate_location") not in backend.calls
+        return
+    assert "Are you sure you want to deactivate Willow House" in page(asking).h1.get_text()
+    response = browser.post(f"/locations/{HOME}/deactivate", data=form(browser, "", confirm=""))
+    assert response.status_code == 422 and error_summary(response)[0][0] == "confirm"
+    backend.answers[("providers", "deactivate_location")] = lambda **kwargs: {**LOCATION, "active": False}
+    response = browser.post(f"/locations/{HOME}/deactivate", data=form(browser, "", confirm="yes"))
+    assert response.headers["Location"] == f"/locations/{HOME}"
+    assert backend.sent_to("providers", "deactivate_location")["location_id"] == HOME
+
+
+def test_a_location_already_deactivated_says_so(browser, backend, signed_in_as):
+    signed_in_as("administrator")
+    backend.answers[("providers", "get_location")] = LOCATION
+    backend.answers[("providers", "deactivate_location")] = service_errors.Conflict(
+        "This location is already deactivated.")
+    response = browser.post(f"/locations/{HOME}/deactivate", data=form(browser, "", confirm="yes"))
+    assert "There is a problem" in page(browser.get(response.headers["Location"])).get_text()

@@ -4,6 +4,7 @@ when (UK dates, each day whole), a page at a time, the filters in the
 page's address. Read on a phone, each entry stacks its cells."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from . import blp
 from .admin import only_for
 
 UK = ZoneInfo("Europe/London")
+CODE = re.compile(r"^[a-z]+(_[a-z]+)*$")  # a permission or other code, shown as words
 PER_PAGE = 50
 LOCATION_HISTORY_LIMIT = 200  # providers answers a location's latest 200 changes
 KINDS = {"access": "Changes to access", "sign_ins": "Sign-ins", "location": "Changes to a location"}
@@ -60,7 +62,7 @@ def _plain(value) -> str:
     if value is None or value == []:
         return "none"
     if isinstance(value, list):
-        return ", ".join(label(v) if isinstance(v, str) and "_" in v else str(v) for v in value)
+        return ", ".join(label(v) if isinstance(v, str) and CODE.match(v) else str(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{label(k)}: {_plain(v)}" for k, v in value.items())
     return str(value)
