@@ -11,8 +11,8 @@ from marshmallow import RAISE, Schema, fields
 
 from tracker_common.contracts.identity import LastLoginPage, LastLoginQuery
 from tracker_common.contracts.permissions import Action
-from tracker_common.contracts.reporting import (EXPORT_LIMIT, BedStateQuery, ExportQuery, LastModifiedQuery,
-                                                UtilisationQuery)
+from tracker_common.contracts.reporting import (COMPLIANCE_STATUSES, EXPORT_LIMIT, BedStateQuery, ComplianceQuery,
+                                                ExportQuery, LastModifiedQuery, UtilisationQuery)
 
 from . import limits
 from .auth import require_some_scope
@@ -21,6 +21,7 @@ from .docs import errors, secured
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Utilisation over months, last modified capacity, the public bed state, data export")
 UTILISATION, LAST_MODIFIED, BED_STATE, EXPORT = UtilisationQuery(), LastModifiedQuery(), BedStateQuery(), ExportQuery()
+COMPLIANCE = ComplianceQuery()
 
 
 def reporting(method: str, **kwargs):
@@ -119,6 +120,53 @@ class BedState(Schema):
     total_accepting = fields.Integer()
 
 
+class _ComplianceMonth(Schema):
+    month = fields.String(metadata={"example": "2026-11"})
+    status = fields.String(metadata={"enum": list(COMPLIANCE_STATUSES), "description":
+                                     "submitted (within the window), missed (the window closed without one), open "
+                                     "(this month's window has not closed), not_required (before the location "
+                                     "appeared)"})
+    submitted_at = fields.String(allow_none=True, metadata={"description": "The first return within the window"})
+
+
+class _ComplianceLocation(Schema):
+    location_id = fields.String()
+    name = fields.String()
+    provider_name = fields.String(allow_none=True)
+    la_code = fields.String(allow_none=True)
+    la_name = fields.String(allow_none=True)
+    sub_icb_code = fields.String(allow_none=True)
+    sub_icb_name = fields.String(allow_none=True)
+    required_from = fields.String(allow_none=True, metadata={"description": "The first month it had to send"})
+    months = fields.List(fields.Nested(_ComplianceMonth))
+    missed_in_last_12 = fields.Integer()
+    formal_notice = fields.String(allow_none=True, metadata={"enum": ["consecutive", "in_year", None], "description":
+                                                             "consecutive: 3 months missed in a row; in_year: 4 of "
+                                                             "the last 12; null: not flagged"})
+
+
+class _ComplianceSummary(Schema):
+    locations = fields.Integer()
+    flagged = fields.Integer(metadata={"description": "Locations flagged for the formal notice"})
+    latest_month = fields.String(allow_none=True, metadata={"description": "The newest month shown whose window "
+                                                                           "has closed"})
+    submitted_in_latest = fields.Integer()
+    missed_in_latest = fields.Integer()
+
+
+class Compliance(Schema):
+    months = fields.List(fields.String())
+    to_month = fields.String()
+    summary = fields.Nested(_ComplianceSummary)
+    areas = fields.List(fields.Nested(AreaFilter))
+    locations = fields.List(fields.Nested(_ComplianceLocation))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    has_more = fields.Boolean()
+    flagged_only = fields.Boolean()
+
+
 class _Area(Schema):
     code = fields.String()
     name = fields.String()
@@ -181,6 +229,23 @@ def last_login(query):
     never did first (administrators may ask for any `organisation_id`)."""
     require_some_scope(Action.VIEW_ACTIVITY_REPORTS)
     return current_app.extensions["tracker"].call("identity", "last_logins", actor=g.claims, query=query)
+
+
+@blp.route("/collection-compliance", methods=["GET"])
+@secured(blp)
+@blp.arguments(COMPLIANCE, location="query", unknown=RAISE)
+@blp.response(200, Compliance)
+@errors(blp, 401, 403, 422)
+def collection_compliance(query):
+    """The ASC collection: for each active location and month, whether it
+    sent its capacity within the collection window (the 8th to the 14th, UK
+    time), the months it missed in the last 12, and the formal notice's flag
+    (3 months missed in a row, or 4 of the last 12). Months before a location
+    appeared are not required. For administrators, and for commissioners of
+    their own area (a Local Authority, Sub-ICB, ICB or region, or an area
+    within it); anyone else, or another area, is refused (403)."""
+    require_some_scope(Action.VIEW_COMPLIANCE)
+    return reporting("collection_compliance", actor=g.claims, query=COMPLIANCE.dump(query))
 
 
 @blp.route("/bed-state", methods=["GET"])

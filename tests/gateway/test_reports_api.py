@@ -88,3 +88,21 @@ def test_last_login_is_answered_by_identity_for_those_holding_activity_reports(c
     assert client.get("/api/v1/reports/last-login", headers=bearer(token(Role.APPROVER))).status_code == 403
     assert client.get("/api/v1/reports/last-login?not_logged_in_for_days=0",
                       headers=bearer(token(Role.CARE_HOME_USER))).status_code == 422
+
+
+def test_collection_compliance_sends_the_checked_query_and_is_refused_to_care_homes(client, services, token):
+    services.answer = {"months": ["2026-02"], "to_month": "2026-02", "areas": [], "locations": [], "page": 1,
+                       "per_page": 50, "total": 0, "has_more": False, "flagged_only": True,
+                       "summary": {"locations": 0, "flagged": 0, "latest_month": "2026-02", "submitted_in_latest": 0,
+                                   "missed_in_latest": 0}}
+    answer = client.get(f"/api/v1/reports/collection-compliance?la_code={BARNSLEY}&to_month=2026-02&months=1"
+                        "&flagged_only=true", headers=bearer(token(Role.NON_CARE_HOME_USER)))
+    assert answer.status_code == 200 and answer.json["flagged_only"] is True
+    assert services.sent_to("reporting", "collection_compliance")["query"] == {
+        "la_code": BARNSLEY, "to_month": "2026-02", "months": 1, "flagged_only": True, "page": 1, "per_page": 50}
+    services.calls.clear()
+    assert client.get("/api/v1/reports/collection-compliance", headers=bearer(token(Role.CARE_HOME_USER))
+                      ).status_code == 403
+    assert client.get("/api/v1/reports/collection-compliance?months=13",
+                      headers=bearer(token(Role.ADMIN))).status_code == 422
+    assert services.calls == []

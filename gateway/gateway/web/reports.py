@@ -14,16 +14,18 @@ from marshmallow import ValidationError
 from tracker_common.clock import LONDON
 from tracker_common.contracts.errors import Forbidden, InvalidInput, TrackerError
 from tracker_common.contracts.identity import LastLoginQuery
-from tracker_common.contracts.permissions import Action, scopes
-from tracker_common.contracts.reporting import (MAX_MONTHS, MAX_ROWS_PER_PAGE, BedStateQuery, ExportQuery,
-                                                LastModifiedQuery, UtilisationQuery)
+from tracker_common.contracts.permissions import Action, Scope, scopes
+from tracker_common.contracts.reporting import (MAX_MONTHS, MAX_ROWS_PER_PAGE,
+                                                BedStateQuery, ComplianceQuery, ExportQuery, LastModifiedQuery,
+                                                UtilisationQuery, sees_compliance)
 from tracker_common.spreadsheets import csv_bytes
 
 from .. import limits
 from . import blp, by_field, call, error_page, field_errors, form_once, label, page_links, signed_in, when
+from . import report_charts as charts
 
 UTILISATION, LAST_MODIFIED, LAST_LOGIN = UtilisationQuery(), LastModifiedQuery(), LastLoginQuery()
-BED_STATE, EXPORT = BedStateQuery(), ExportQuery()
+BED_STATE, EXPORT, COMPLIANCE = BedStateQuery(), ExportQuery(), ComplianceQuery()
 DIMENSION_NAMES = {"month": "Month", "vacancy_type": "Vacancy type", "location": "Location", "provider": "Provider",
                    "kind": "Kind of service", "local_authority": "Local Authority", "sub_icb": "Sub-ICB",
                    "icb": "ICB", "nhs_region": "NHS region"}
@@ -37,7 +39,8 @@ STALE_FOR = {"": "Any time", "24": "Not updated for 24 hours", "48": "Not update
 LABELS = {(name,): (name, title) for name, title in (
     ("rows", "Rows"), ("columns", "Columns"), ("from_month", "From"), ("to_month", "To"), ("area", "Area"),
     ("la_code", "Area"), ("sub_icb_code", "Area"), ("icb_code", "Area"), ("nhs_region_code", "Area"),
-    ("not_updated_for_hours", "Last updated"), ("not_logged_in_for_days", "Last signed in"), ("page", "Page"))}
+    ("not_updated_for_hours", "Last updated"), ("not_logged_in_for_days", "Last signed in"), ("page", "Page"),
+    ("months", "Months shown"), ("flagged_only", "Show"))}
 
 
 def _holds(action: Action) -> bool:
@@ -76,10 +79,19 @@ def _refusal(template: str, context: dict, refused) -> tuple[str, int]:
 @signed_in
 def reports_index():
     offered = {"utilisation": _holds(Action.VIEW_FULL_REPORTS), "last_modified": _holds(Action.VIEW_ACTIVITY_REPORTS),
-               "last_login": _holds(Action.VIEW_ACTIVITY_REPORTS), "export": _holds(Action.EXPORT_DATA)}
+               "last_login": _holds(Action.VIEW_ACTIVITY_REPORTS), "export": _holds(Action.EXPORT_DATA),
+               "compliance": sees_compliance(g.principal)}
     if not any(offered.values()):
         return error_page(Forbidden("You cannot see reports."))
-    return render_template("web/reports.html", offered=offered)
+    return render_template("web/reports.html", offered=offered, chart_link=_chart_link())
+
+
+def _chart_link() -> str:
+    """The utilisation chart of the last 12 months (month by vacancy type)."""
+    months = _months(current_app.extensions["tracker"].clock.now().astimezone(LONDON).date())
+    return "/reports/utilisation?" + urlencode({"rows": "month", "columns": "vacancy_type",
+                                                "from_month": months[11][0], "to_month": months[0][0],
+                                                "measure": "occupied"}) + "#chart"
 
 
 def _utilisation_asked() -> tuple[dict, str]:
@@ -105,7 +117,7 @@ def utilisation_report():
     asked, measure = _utilisation_asked()
     context = {"asked": asked, "measure": measure, "measures": MEASURES, "dimensions": DIMENSION_NAMES,
                "months": _months(today), "areas": _areas(), "area": request.args.get("area", ""),
-               "report": None, "errors": [], "messages": {}}
+               "report": None, "errors": [], "messages": {}, "chart_link": _chart_link()}
     try:
         query = UTILISATION.load(asked)
         report = call("reporting", "utilisation", actor=g.claims, query=UTILISATION.dump(query))
@@ -118,7 +130,7 @@ def utilisation_report():
     link_args = {k: v for k, v in link_args.items() if k not in AREA_FILTERS}
     download = "/reports/utilisation.csv?" + urlencode({k: v for k, v in link_args.items() if k != "page"})
     return render_template("web/report_utilisation.html", **{
-        **context, "report": report, "download": download,
+        **context, "report": report, "download": download, "charts": charts.utilisation_charts(report),
         "pages": page_links("/reports/utilisation", link_args, query["page"], report["has_more"])})
 
 
@@ -281,3 +293,101 @@ def bed_state():
     for home in report["locations"]:
         home["updated"] = when(home["last_updated_at"]) or "Never"
     return render_template("web/bed_state.html", **{**context, "report": report})
+
+
+# -- the ASC collection's compliance ---------------------------------------------------------
+COMPLIANCE_REFUSAL = "Only administrators and the commissioners of an area see its collection compliance."
+STATUS_NAMES = {"submitted": "Sent", "missed": "Missed", "open": "Window open", "not_required": "Not required"}
+NOTICE_NAMES = {"consecutive": "3 months missed in a row", "in_year": "4 months missed in 12"}
+MONTHS_SHOWN = {"3": "3 months", "6": "6 months", "12": "12 months"}
+
+
+def _compliance_asked() -> dict:
+    asked = _area({k: request.args[k].strip() for k in ("to_month", "months", "page")
+                   if request.args.get(k, "").strip()})
+    if request.args.get("show") == "flagged":
+        asked["flagged_only"] = True
+    return asked
+
+
+def _own_areas(areas: dict) -> dict:
+    """The areas a commissioner may pick: their own and those within it
+    (an ICB's Sub-ICBs, a region's ICBs and theirs); all for administrators."""
+    if Scope.ANY in scopes(g.principal, Action.VIEW_COMPLIANCE):
+        return areas
+    allowed, grown = set(g.principal.aligned_codes), True
+    while grown:
+        within = {place["code"] for group in areas.values() for place in group if place.get("parent_code") in allowed}
+        grown, allowed = bool(within - allowed), allowed | within
+    return {group: [place for place in places if place["code"] in allowed] for group, places in areas.items()}
+
+
+def _compliance_call(asked: dict) -> dict:
+    query = COMPLIANCE.load(asked)
+    return call("reporting", "collection_compliance", actor=g.claims, query=COMPLIANCE.dump(query))
+
+
+@blp.route("/reports/collection-compliance")
+@signed_in
+def compliance_report():
+    if not sees_compliance(g.principal):
+        return error_page(Forbidden(COMPLIANCE_REFUSAL))
+    today = current_app.extensions["tracker"].clock.now().astimezone(LONDON).date()
+    asked = _compliance_asked()
+    context = {"asked": asked, "months": _months(today)[:MAX_MONTHS], "months_shown": MONTHS_SHOWN,
+               "areas": _own_areas(_areas()), "area": request.args.get("area", ""),
+               "show": "flagged" if asked.get("flagged_only") else "", "statuses": STATUS_NAMES,
+               "notices": NOTICE_NAMES, "report": None, "errors": [], "messages": {},
+               "everywhere": None if Scope.ANY in scopes(g.principal, Action.VIEW_COMPLIANCE) else "All of your area"}
+    try:
+        report = _compliance_call(asked)
+    except (ValidationError, InvalidInput) as refused:
+        return _refusal("web/report_compliance.html", context, refused)
+    except TrackerError as refused:
+        return error_page(refused)
+    for location in report["locations"]:
+        for month in location["months"]:
+            month["name"] = _month_name(month["month"])
+            month["sent"] = when(month["submitted_at"])
+    report["month_names"] = [_month_name(m) for m in report["months"]]
+    report["latest_name"] = _month_name(report["summary"]["latest_month"]) if report["summary"]["latest_month"] \
+        else None
+    link_args = {k: v for k, v in {**asked, "area": context["area"], "show": context["show"]}.items()
+                 if v and k not in AREA_FILTERS and k != "flagged_only"}
+    download = "/reports/collection-compliance.csv?" + urlencode({k: v for k, v in link_args.items() if k != "page"})
+    return render_template("web/report_compliance.html", **{
+        **context, "report": report, "download": download,
+        "pages": page_links("/reports/collection-compliance", link_args, report["page"], report["has_more"])})
+
+
+@blp.route("/reports/collection-compliance.csv")
+@signed_in
+def compliance_csv():
+    """Every location of the report, a line per location and month."""
+    if not sees_compliance(g.principal):
+        return error_page(Forbidden(COMPLIANCE_REFUSAL))
+    asked = {k: v for k, v in _compliance_asked().items() if k != "page"}
+    lines, page = [], 1
+    try:
+        while True:
+            report = _compliance_call({**asked, "page": page, "per_page": MAX_ROWS_PER_PAGE})
+            for location in report["locations"]:
+                for month in location["months"]:
+                    lines.append([location["name"], location["location_id"], location["provider_name"] or "",
+                                  location["la_name"] or location["la_code"] or "",
+                                  location["sub_icb_name"] or location["sub_icb_code"] or "", month["month"],
+                                  STATUS_NAMES[month["status"]], when(month["submitted_at"]),
+                                  location["missed_in_last_12"], NOTICE_NAMES.get(location["formal_notice"], "")])
+            if not report["has_more"] or page * MAX_ROWS_PER_PAGE >= CSV_ROW_LIMIT:
+                break
+            page += 1
+    except (ValidationError, InvalidInput):
+        return error_page(InvalidInput("Choose the report on its page first."))
+    except TrackerError as refused:
+        return error_page(refused)
+    headers = ["Location", "CQC location ID", "Provider", "Local Authority", "Sub-ICB", "Month",
+               "Within the collection window (8th to 14th)", "First sent in the window", "Months missed in the last 12",
+               "Formal notice"]
+    name = f"collection-compliance-{report['months'][0]}-{report['to_month']}.csv"
+    return Response(csv_bytes(headers, lines), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
