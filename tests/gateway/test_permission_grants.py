@@ -61,10 +61,10 @@ def test_a_permission_that_is_not_granted_is_refused_before_identity(client, ser
 
 # -- the people page ---------------------------------------------------------------------------------------
 PEOPLE = [{"id": "u-7", "name": "Sue Council", "email": "sue@barnsley.gov.uk", "level": "standard",
-           "status": "active", "generic": False, "api_user": False, "last_login_at": None, "locked_until": None,
+           "organisation_kind": "local_authority", "status": "active", "generic": False, "api_user": False, "last_login_at": None, "locked_until": None,
            "roles": ["broker", "non_care_home_user"]},
           {"id": "u-9", "name": "Sam Left", "email": "sam@barnsley.gov.uk", "level": "standard",
-           "status": "deactivated", "generic": False, "api_user": False, "last_login_at": None,
+           "organisation_kind": "local_authority", "status": "deactivated", "generic": False, "api_user": False, "last_login_at": None,
            "locked_until": None, "roles": ["non_care_home_user"]}]
 
 
