@@ -248,3 +248,59 @@ def test_people_without_an_area_are_refused_and_not_offered_it(browser, backend,
     index = browser.get("/reports")
     if index.status_code == 200:
         assert "/reports/collection-compliance" not in [a["href"] for a in page(index).select("main a")]
+
+
+# -- every report's table fits a phone --------------------------------------------------------
+LONG_NAME = "St Bartholomew's Residential and Nursing Home for Older People with Dementia (Upper Wharfedale)"
+
+
+def stacks_on_a_phone(response) -> None:
+    """Each table either stacks on a phone (every data cell names its
+    column) or scrolls in its own labelled, focusable region."""
+    tables = page(response).select("main table")
+    assert tables
+    for table in tables:
+        region = table.find_parent(class_="tracker-table-scroll")
+        if region is not None:
+            assert region["role"] == "region" and region["tabindex"] == "0" and region["aria-label"]
+        elif "tracker-stacked-table" in table["class"]:
+            assert all(td.get("data-label") for td in table.select("tbody td")), table
+        else:
+            assert table.find_parent("details"), table  # a chart's figures, four narrow columns
+
+
+def test_every_report_page_fits_a_phone(browser, backend, sign_in_as, client):
+    sign_in_as(Role.NON_CARE_HOME_USER, Role.BROKER)
+    backend.answers[("reporting", "areas")] = AREAS
+    backend.answers[("reporting", "last_modified")] = {
+        "page": 1, "per_page": 50, "total": 2, "has_more": False, "generated_at": "2026-03-02T09:00:00+00:00",
+        "locations": [{"location_id": "1-1000000001", "name": LONG_NAME, "provider_name": "Wharfedale Care Trust",
+                       "la_code": BARNSLEY, "la_name": "Barnsley", "sub_icb_code": SUB_BARNSLEY,
+                       "sub_icb_name": "Barnsley", "last_updated_at": None, "staleness": "never",
+                       "reminders_enabled": True},
+                      {"location_id": "1-1000000002", "name": "Birch Lodge", "provider_name": None,
+                       "la_code": None, "la_name": None, "sub_icb_code": None, "sub_icb_name": None,
+                       "last_updated_at": "2026-02-27T08:00:00+00:00", "staleness": "stale_48h",
+                       "reminders_enabled": False}]}
+    backend.answers[("identity", "last_logins")] = {
+        "organisation_id": BARNSLEY, "organisation_name": "Barnsley Metropolitan Borough Council", "page": 1,
+        "per_page": 50, "total": 1, "has_more": False, "users": [
+            {"user_id": "u-2", "name": "Oluwaseun Montgomery-Fitzwilliam", "email":
+             "oluwaseun.montgomery-fitzwilliam@barnsley-commissioning.example", "level": "standard",
+             "status": "active", "generic": True, "last_login_at": "2026-03-01T17:45:00+00:00"}]}
+    backend.answers[("reporting", "utilisation")] = OVER_TIME
+    backend.answers[("reporting", "collection_compliance")] = COMPLIANCE
+    for path in ("/reports/last-modified", "/reports/last-login", "/reports/collection-compliance",
+                 "/reports/utilisation?rows=month&columns=vacancy_type&from_month=2026-01&to_month=2026-03"):
+        response = browser.get(path)
+        assert response.status_code == 200, path
+        stacks_on_a_phone(response)
+    backend.answers[("reporting", "bed_state")] = {
+        "area": {"code": BARNSLEY, "kind": "local_authority", "name": "Barnsley"},
+        "generated_at": "2026-03-02T09:00:00+00:00", "total_accepting": 3,
+        "totals": [{"vacancy_type": "dementia_nursing", "vacant_accepting": 3}],
+        "locations": [{"location_id": "1-1000000001", "name": LONG_NAME, "postcode": "BD23 5LA",
+                       "last_updated_at": "2026-03-01T10:00:00+00:00", "staleness": "fresh",
+                       "admission_status": "accepting", "total_accepting": 3,
+                       "vacancies": [{"vacancy_type": "dementia_nursing", "vacant_accepting": 3, "flexible": True}]}]}
+    stacks_on_a_phone(client.get(f"/bed-state?area=la_code:{BARNSLEY}"))
