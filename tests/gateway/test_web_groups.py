@@ -11,6 +11,8 @@ import pytest
 from tracker_common.contracts.permissions import Role
 from tracker_common.testing import csrf_token, page
 
+from .conftest import HERE, at_home
+
 GROUP = "prov-a"  # the signed-in person's organisation (conftest's token)
 SUNRISE = {"provider_id": GROUP, "provider_name": "Sunrise Care (North) Limited", "brand_id": "BD101",
            "brand_name": "BRAND Sunrise Care Homes", "kind": "care_home", "la_code": "E08000016",
@@ -149,3 +151,12 @@ def test_one_location_needs_no_spreadsheet_and_a_broker_has_no_provider_page(bro
     backend.answers[("capacity", "return_summaries")] = SUMMARIES
     links = page(browser.get("/capacity")).find(id="group-links")
     assert [a["href"] for a in links.find_all("a")] == ["/capacity/bulk-update"]  # an LA is no provider
+
+
+def test_a_locations_page_leads_to_its_provider_and_brand(browser, backend, sign_in):
+    sign_in(Role.NON_CARE_HOME_USER)
+    at_home(backend, brand_id="BD101", brand_name="BRAND Willow Homes")
+    response = browser.get(HERE)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    links = {a["href"]: a.get_text(strip=True) for a in page(response).find(id="provider").find_all("a")}
+    assert links == {"/providers/prov-a": "Willow Care Ltd", "/brands/BD101": "BRAND Willow Homes"}
