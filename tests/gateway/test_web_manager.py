@@ -270,10 +270,12 @@ def test_the_home_care_return_is_for_home_care_agencies_only(browser, backend, s
 def test_a_home_care_agency_is_offered_its_return_not_the_capacity_form(browser, backend, sign_in):
     sign_in()
     my_locations(backend, (WILLOW, "prov-a", "Wharfedale Home Care", "home_care"),
-                 summaries=[summary(WILLOW)])
+                 summaries=[{"location_id": WILLOW, "last_submitted_at": None, "staleness": "never",
+                             "admission_status": None, "vacant_accepting": None}])
     card = page(browser.get("/capacity")).find(attrs={"data-location": WILLOW})
     assert card.find("a", href=f"/locations/{WILLOW}/returns/home-care") is not None
     assert card.find("a", href=f"/locations/{WILLOW}/capacity") is None and still_true_buttons(card) == {}
+    assert "Last updated" not in card.get_text() and "No return yet" not in card.get_text()
 
 
 # -- the history --------------------------------------------------------------------------------------
