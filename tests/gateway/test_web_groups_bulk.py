@@ -54,7 +54,7 @@ def test_the_bulk_update_page_offers_the_template_and_a_safe_upload_form(browser
     response = browser.get("/capacity/bulk-update")
     assert response.status_code == 200 and backend.calls == [("identity", "authenticate")]
     shown = page(response)
-    assert shown.find(id="download-template")["href"] == "/capacity/bulk-update/template"
+    assert shown.find(id="download-template")["href"] == "/capacity/bulk-update/template.xlsx"
     form = shown.find(id="upload-form")
     assert (form["method"], form["action"], form["enctype"]) == ("post", "/capacity/bulk-update", "multipart/form-data")
     assert form.find("input", {"name": "csrf_token"})["value"]
@@ -70,7 +70,7 @@ def test_the_template_downloads_as_a_spreadsheet_for_the_persons_locations(brows
     backend.answers[("capacity", "bulk_template")] = {
         "file_name": "capacity-tracker-bulk-update-2026-03-02.xlsx", "locations": 2,
         "content": base64.b64encode(content).decode()}
-    response = browser.get("/capacity/bulk-update/template")
+    response = browser.get("/capacity/bulk-update/template.xlsx")
     assert response.status_code == 200 and response.mimetype == XLSX
     assert response.headers["Content-Disposition"] == \
         'attachment; filename="capacity-tracker-bulk-update-2026-03-02.xlsx"'
@@ -83,10 +83,10 @@ def test_a_broker_narrows_the_template_and_a_bad_narrowing_is_named(browser, bac
     sign_in(Role.NON_CARE_HOME_USER, Role.BROKER)
     assert page(browser.get("/capacity/bulk-update")).find(id="template-form") is not None
     backend.answers[("capacity", "bulk_template")] = {"file_name": "t.xlsx", "locations": 1, "content": ""}
-    browser.get("/capacity/bulk-update/template?provider_id=1-101641521&la_code=")
+    browser.get("/capacity/bulk-update/template.xlsx?provider_id=1-101641521&la_code=")
     assert backend.sent_to("capacity", "bulk_template")["query"] == {"provider_id": "1-101641521"}
     calls = len(backend.calls)
-    refused = browser.get("/capacity/bulk-update/template?provider_id=1+101&la_code=Barnsley")
+    refused = browser.get("/capacity/bulk-update/template.xlsx?provider_id=1+101&la_code=Barnsley")
     assert refused.status_code == 422 and len(backend.calls) == calls
     assert [f for f, _ in error_summary(refused)] == ["provider_id", "la_code"]
     assert page(refused).find(id="la_code")["value"] == "Barnsley"
@@ -97,7 +97,7 @@ def test_too_many_locations_for_one_template_asks_to_narrow_it(browser, backend,
     backend.answers[("capacity", "bulk_template")] = service_errors.InvalidInput(
         "15204 locations: choose a provider_id or la_code to narrow the template to at most 2000.",
         fields={"provider_id": ["Narrow the template."]})
-    refused = browser.get("/capacity/bulk-update/template")
+    refused = browser.get("/capacity/bulk-update/template.xlsx")
     assert refused.status_code == 422
     [(field, text)] = error_summary(refused)
     assert field == "provider_id" and "Enter a provider ID or a Local Authority code" in text
@@ -106,7 +106,7 @@ def test_too_many_locations_for_one_template_asks_to_narrow_it(browser, backend,
 def test_no_care_home_to_update_is_said_plainly(browser, backend, sign_in):
     sign_in()
     backend.answers[("capacity", "bulk_template")] = service_errors.NotFound("You may not update any care home.")
-    refused = browser.get("/capacity/bulk-update/template")
+    refused = browser.get("/capacity/bulk-update/template.xlsx")
     assert refused.status_code == 404
     assert error_summary(refused) == [(None, "There are no care homes on your account to update")]
 
@@ -187,7 +187,7 @@ def test_those_who_may_not_update_capacity_get_no_bulk_update(browser, backend, 
     sign_in(*roles)
     token = csrf_token(browser.get("/sign-in"))
     assert browser.get("/capacity/bulk-update").status_code == 403
-    assert browser.get("/capacity/bulk-update/template").status_code == 403
+    assert browser.get("/capacity/bulk-update/template.xlsx").status_code == 403
     refused = browser.post("/capacity/bulk-update", content_type="multipart/form-data", data={
         "csrf_token": token, "declaration": "yes", "file": (io.BytesIO(a_filled_template()), "update.xlsx")})
     assert refused.status_code == 403

@@ -79,7 +79,7 @@ def bulk_update():
     return redirect(url_for("web.bulk_upload", upload_id=received["id"]), 303)
 
 
-@blp.route("/capacity/bulk-update/template")
+@blp.route("/capacity/bulk-update/template.xlsx")
 @signed_in
 def bulk_update_template():
     """The .xlsx template for the locations the person may update, filled with
