@@ -175,7 +175,7 @@ def test_a_new_key_is_shown_once_with_a_warning_and_not_kept_by_the_browser(brow
         "id": "k-2", "label": payload["label"], "prefix": "7d2e4f1a", "created_at": NOW.isoformat(),
         "revoked_at": None, "last_used_at": None, "key": SECRET}
     response = browser.post("/admin/api-users/u-9/keys", data=form(
-        browser, "", label="Weekly export", name=FEED["name"], organisation="la-leeds"))
+        browser, "", **{"u-9-label": "Weekly export"}, name=FEED["name"], organisation="la-leeds"))
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     shown = page(response)
     assert shown.find(id="api-key")["value"] == SECRET
@@ -195,7 +195,8 @@ def test_a_key_needs_a_label_and_is_revoked(browser, backend, signed_in_as):
     signed_in_as("administrator")
     backend.answers[("identity", "list_users")] = [FEED]
     backend.answers[("identity", "list_api_keys")] = KEYS
-    response = browser.post("/admin/api-users/u-9/keys", data=form(browser, "", label=" ", organisation="la-leeds"))
+    response = browser.post("/admin/api-users/u-9/keys", data=form(browser, "", **{"u-9-label": " "},
+                                                                   organisation="la-leeds"))
     assert response.status_code == 422
     assert error_summary(response) == [("u-9-label", "Enter what the key is for, like “Nightly bed report”")]
     assert ("identity", "create_api_key") not in backend.calls

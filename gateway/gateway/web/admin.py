@@ -148,8 +148,8 @@ def create_api_user():
 def create_api_key(user_id: str):
     """The new key is on this answer's page and nowhere else (not kept
     for a repeated form either: a second click makes a second key)."""
-    label = request.form.get("label", "").strip()
     field = f"{user_id}-label"
+    label = request.form.get(field, "").strip()
     if not label:
         message = "Enter what the key is for, like “Nightly bed report”"
         return api_users_page([{"id": field, "text": message, "message": message}], {"failed": user_id}, 422)
