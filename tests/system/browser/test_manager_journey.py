@@ -28,11 +28,11 @@ def shot(page, name: str, width: int) -> None:
         page.screenshot(path=f"{SHOTS}/{width}-{name}.png", full_page=True)
 
 
-def a_manager_of_a_home_with_a_return(system, unique) -> tuple[str, dict]:
-    """A care home that sent a return a few minutes ago, and a standard user
-    of it (her email)."""
+def a_home_with_a_return(system, *, besides=()) -> dict:
+    """A care home (not one of `besides`) that has just sent a return."""
     admin = system.admin_token()
-    home = system.home_without_a_return(admin, where=lambda h: (h.get("registered_beds") or 0) >= 10)
+    home = system.home_without_a_return(
+        admin, where=lambda h: (h.get("registered_beds") or 0) >= 10 and h["id"] not in besides)
     assert system.api("PUT", f"/api/v1/locations/{home['id']}/services", token=admin, json={
         "short_stay_services": [], "long_term_vacancy_types": ["general_residential"]}).status_code == 200
     figures = {"vacancies": [{"vacancy_type": "general_residential", "weekly_price_from": "795.00",
@@ -42,6 +42,13 @@ def a_manager_of_a_home_with_a_return(system, unique) -> tuple[str, dict]:
     wait_until(lambda: system.api("POST", f"/api/v1/locations/{home['id']}/capacity-returns", token=admin,
                                   json=figures).status_code == 201, timeout=30, interval=0.3,
                message="capacity to know the home's services")
+    return home
+
+
+def a_manager_of_a_home_with_a_return(system, unique) -> tuple[str, dict]:
+    """A care home that sent a return a few minutes ago, and a standard user
+    of it (her email)."""
+    home = a_home_with_a_return(system)
     email = f"jo.{unique()}@care.example"
     system.onboard(name="Jo Manager", email=email, organisation_id=home["provider_id"], location_id=home["id"],
                    password=PASSWORD)
@@ -122,9 +129,8 @@ def test_nothing_has_changed_in_three_taps_then_the_other_jobs(browser_page, che
     page.get_by_role("button", name="Save visiting").click()
     assert page.locator(".govuk-notification-banner__heading").inner_text() == f"Visiting saved for {home['name']}."
 
-    # Access to one more home, found by its name.
-    other = next(h for h in system.api("GET", "/api/v1/locations", token=system.admin_token(), params={
-        "kind": "care_home", "per_page": 50}).json()["locations"] if h["id"] != home["id"])
+    # Access to one more home (that has sent returns too), found by its postcode.
+    other = a_home_with_a_return(system, besides=(home["id"],))
     page.get_by_role("link", name="Ask for access to more locations").click()
     page.fill("#place", other["postcode"])
     page.get_by_role("button", name="Find").click()
@@ -134,3 +140,29 @@ def test_nothing_has_changed_in_three_taps_then_the_other_jobs(browser_page, che
     page.get_by_role("button", name="Send the request").click()
     assert page.locator(".govuk-notification-banner__heading").inner_text().startswith(
         f"You asked for access to {other['name']}")
+
+    # Approved: both homes are hers, and one tap says nothing has changed at either.
+    admin = system.admin_token()
+    asked = next(a for a in system.api("GET", "/api/v1/applications", token=admin).json()["applications"]
+                 if a["email"] == email and a["kind"] == "location_access")
+    assert asked["location_ids"] == [other["id"]]
+    decided = system.api("POST", f"/api/v1/applications/{asked['id']}/decision", token=admin,
+                         json={"decision": "approve"})
+    assert decided.status_code == 200, decided.text
+    system.advance_clock(minutes=2)
+    page.goto("/capacity")
+    if "/sign-in" not in page.url:  # her access changed: a session that outlived it is ended by identity
+        page.get_by_role("button", name="Sign out").click()
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.locator("[data-location]").count() == 2
+    check_page(page)
+    page.get_by_role("button", name="Nothing has changed at any of my locations").click()
+    notice = page.locator(".govuk-notification-banner__heading").inner_text()
+    assert notice.startswith("Nothing has changed: the figures of 2 locations are saved as still true at "), notice
+    for location in (home, other):
+        current = system.api("GET", f"/api/v1/locations/{location['id']}/capacity-returns/current",
+                             token=admin).json()
+        assert current["still_true"] and current["submitted_at"] > decided.json()["decided_at"]
+    shot(page, "all-refreshed", width)
