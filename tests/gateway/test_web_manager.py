@@ -129,6 +129,17 @@ def test_all_of_my_locations_at_once_say_what_was_saved_and_what_was_not(browser
                                            "type the location offers; missing: general nursing. Update its capacity.")]
 
 
+def test_more_homes_than_one_tap_may_refresh_saves_none_and_says_so(browser, backend, sign_in):
+    sign_in()
+    backend.answers[("capacity", "confirm_still_true_many")] = service_errors.InvalidInput(
+        fields={"location_ids": ["At most 200 locations at a time."]})
+    response = browser.post("/capacity/still-true", data={"csrf_token": csrf_token(browser.get("/sign-in"))})
+    my_locations(backend)
+    assert error_summary(browser.get(response.headers["Location"])) == [(None, (
+        "At most 200 locations at a time. Nothing was saved: say so for each location, or update them with the "
+        "spreadsheet."))]
+
+
 def test_no_refresh_is_offered_where_the_person_may_only_look(browser, backend, sign_in):
     sign_in(Role.NON_CARE_HOME_USER)  # a discharge team
     my_locations(backend, (WILLOW, "prov-z", "Willow House", "care_home"),

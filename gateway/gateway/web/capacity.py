@@ -102,6 +102,10 @@ def confirm_all_still_true():
     own locations that has a return, each saved again all or nothing."""
     try:
         answer = call("capacity", "confirm_still_true_many", actor=g.claims, payload={})
+    except InvalidInput as refused:  # more homes than one tap may refresh: nothing was saved
+        flash(" ".join(e["message"] for e in field_errors(refused, {}))
+              + " Nothing was saved: say so for each location, or update them with the spreadsheet.", "error")
+        return redirect(url_for("web.capacity_overview"))
     except TrackerError as refused:
         return error_page(refused)
     refreshed = len(answer["refreshed"])
