@@ -49,7 +49,7 @@ def chart(key: str, name: str, points: list[dict]) -> dict:
                      "width": round(bar, 1), "centre": round(x + bar / 2, 1),
                      "used_y": round(TOP + PLOT_H - used, 1), "used_h": round(used, 1),
                      "spare_y": round(TOP + PLOT_H - used - spare, 1), "spare_h": round(spare, 1),
-                     "empty": empty, "label": _short(point["month"]) if index % every == 0 else None,
+                     "empty": empty, "label": _short(point["month"]) if (count - 1 - index) % every == 0 else None,
                      "figures": figures})
     ticks = [{"value": f"{int(top * share):,}", "y": round(TOP + PLOT_H - PLOT_H * share, 1)}
              for share in (0, 0.5, 1) if float(top * share).is_integer()]

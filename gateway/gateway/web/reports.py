@@ -297,7 +297,7 @@ def bed_state():
 
 # -- the ASC collection's compliance ---------------------------------------------------------
 COMPLIANCE_REFUSAL = "Only administrators and the commissioners of an area see its collection compliance."
-STATUS_NAMES = {"submitted": "Sent", "missed": "Missed", "open": "Window open", "not_required": "Not required"}
+STATUS_NAMES = {"submitted": "Sent", "missed": "Missed", "open": "Due by the 14th", "not_required": "Not required"}
 NOTICE_NAMES = {"consecutive": "3 months missed in a row", "in_year": "4 months missed in 12"}
 MONTHS_SHOWN = {"3": "3 months", "6": "6 months", "12": "12 months"}
 
@@ -349,7 +349,9 @@ def compliance_report():
         for month in location["months"]:
             month["name"] = _month_name(month["month"])
             month["sent"] = when(month["submitted_at"])
+            month["day"] = when(month["submitted_at"]).split(" on ")[-1].rsplit(" ", 1)[0]  # "9 December"
     report["month_names"] = [_month_name(m) for m in report["months"]]
+    report["short_names"] = [f"{date.fromisoformat(m + '-01'):%b %Y}" for m in report["months"]]
     report["latest_name"] = _month_name(report["summary"]["latest_month"]) if report["summary"]["latest_month"] \
         else None
     link_args = {k: v for k, v in {**asked, "area": context["area"], "show": context["show"]}.items()
