@@ -76,15 +76,17 @@ def test_one_tap_saves_the_figures_as_still_true_and_says_so(browser, backend, s
     at_home(backend, location_id=WILLOW, name=LONG_NAME)
     backend.answers[("capacity", "confirm_still_true")] = lambda **kwargs: saved(kwargs["location_id"])
     response = browser.post(form["action"], data=fields)
-    assert response.status_code == 302 and response.headers["Location"] == f"/capacity?page=1#location-{WILLOW}"
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/capacity?page=1&refreshed={WILLOW}#location-{WILLOW}"
     assert backend.sent_to("capacity", "confirm_still_true")["location_id"] == WILLOW
     again = browser.post(form["action"], data=fields)  # a double tap, or the page sent again
     assert again.status_code == 302 and backend.calls.count(("capacity", "confirm_still_true")) == 1
     my_locations(backend, summaries=[summary(WILLOW, "2026-03-02T09:00:00+00:00", "fresh")])
-    shown = browser.get("/capacity")
+    shown = browser.get(response.headers["Location"])
     assert notices(shown) == [f"Nothing has changed at {LONG_NAME}: its figures are saved as still true at "
                               f"9:00am on 2 March 2026."]
-    assert "9:00am on 2 March 2026" in page(shown).find(attrs={"data-location": WILLOW}).get_text()
+    card = page(shown).find(attrs={"data-location": WILLOW}).get_text(" ", strip=True)
+    assert "9:00am on 2 March 2026 Saved as still true" in card  # where the tap was, too
 
 
 def test_figures_that_no_longer_fit_send_the_person_to_the_form_with_the_reason(browser, backend, sign_in):

@@ -60,7 +60,7 @@ def capacity_overview():
     refresh_all = Role.CARE_HOME_USER in g.principal.roles and (
         listed["total"] > PER_PAGE or sum(row["refreshable"] for row in rows) > 1)
     return render_template("web/capacity.html", rows=rows, page=page, pages=pages, total=listed["total"],
-                           refresh_all=refresh_all)
+                           refresh_all=refresh_all, refreshed=request.args.get("refreshed"))
 
 
 def _still_true_notice(name: str, saved: dict) -> str:
@@ -83,8 +83,9 @@ def confirm_still_true(location_id: str):
     except TrackerError as refused:
         return error_page(refused)
     flash(_still_true_notice(location["name"], saved))
+    # back to the card tapped (with a word there too: the banner may be above the screen)
     return redirect(url_for("web.capacity_overview", page=request.form.get("page") or None,
-                            _anchor=f"location-{location_id}"))
+                            refreshed=location_id, _anchor=f"location-{location_id}"))
 
 
 def _name_of(location_id: str) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tracker_common.testing import wait_until
 
@@ -84,6 +85,8 @@ def test_nothing_has_changed_in_three_taps_then_the_other_jobs(browser_page, che
     saved_at = notice.rsplit(" at ", 1)[1].rstrip(".")
     after = page.locator(f'[data-location="{home["id"]}"]').inner_text()
     assert saved_at in after and saved_at not in before  # "last updated" moved to the refresh
+    # and it is said where the tap was, on the screen (the banner may be above it)
+    expect(page.locator(f'[data-location="{home["id"]}"]').get_by_text("Saved as still true")).to_be_in_viewport()
     current = system.api("GET", f"/api/v1/locations/{home['id']}/capacity-returns/current",
                          token=system.admin_token()).json()
     assert (current["sequence"], current["still_true"], current["totals"]["vacant_accepting"]) == (2, True, 2)
@@ -101,8 +104,14 @@ def test_nothing_has_changed_in_three_taps_then_the_other_jobs(browser_page, che
     check_page(page)
     shot(page, "history", width)
 
+    # The capacity form offers the same refresh, and leads on to the other returns.
+    page.locator(".app-returns-nav").get_by_role("link", name="Capacity").click()
+    assert page.get_by_role("button", name=re.compile("^Nothing has changed since ")).count() == 1
+    check_page(page)
+    shot(page, "capacity-form", width)
+
     # The workforce return: visa holders without a licence are named at their box, nothing saved.
-    page.get_by_role("link", name="Workforce").first.click()
+    page.locator(".app-returns-nav").get_by_role("link", name="Workforce").click()
     for group, total in (("registered_nurses", "3"), ("care_staff", "18"), ("non_care_staff", "6")):
         page.fill(f"#{group}-total_employed", total)
         for name in ("visa_holders_own_sponsor", "absent_covid", "absent_other"):
