@@ -31,6 +31,9 @@ def shot(page, name: str, width: int) -> None:
 
 def a_home_with_a_return(system, *, besides=()) -> dict:
     """A care home (not one of `besides`) that has just sent a return."""
+    # Between the browser's steps the API client's kept-alive connection may
+    # be closed by gunicorn just as it is used again: start afresh.
+    system.http.close()
     admin = system.admin_token()
     home = system.home_without_a_return(
         admin, where=lambda h: (h.get("registered_beds") or 0) >= 10 and h["id"] not in besides)
@@ -87,6 +90,7 @@ def test_nothing_has_changed_in_three_taps_then_the_other_jobs(browser_page, che
     assert saved_at in after and saved_at not in before  # "last updated" moved to the refresh
     # and it is said where the tap was, on the screen (the banner may be above it)
     expect(page.locator(f'[data-location="{home["id"]}"]').get_by_text("Saved as still true")).to_be_in_viewport()
+    system.http.close()
     current = system.api("GET", f"/api/v1/locations/{home['id']}/capacity-returns/current",
                          token=system.admin_token()).json()
     assert (current["sequence"], current["still_true"], current["totals"]["vacant_accepting"]) == (2, True, 2)
@@ -151,6 +155,7 @@ def test_nothing_has_changed_in_three_taps_then_the_other_jobs(browser_page, che
         f"You asked for access to {other['name']}")
 
     # Approved: both homes are hers, and one tap says nothing has changed at either.
+    system.http.close()
     admin = system.admin_token()
     asked = next(a for a in system.api("GET", "/api/v1/applications", token=admin).json()["applications"]
                  if a["email"] == email and a["kind"] == "location_access")
