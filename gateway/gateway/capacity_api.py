@@ -120,7 +120,7 @@ class StillTrueOut(Schema):
 @blp.route("/capacity-returns/still-true", methods=["POST"])
 @secured(blp)
 @idempotent(blp)
-@blp.arguments(bodies.StillTrueRequest)
+@blp.arguments(bodies.StillTrueRequest, required=False)  # no body: all of your own
 @blp.response(200, StillTrueOut)
 @errors(blp, 400, 401, 415, 422)
 def confirm_still_true_many(payload):

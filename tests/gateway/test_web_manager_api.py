@@ -42,6 +42,14 @@ def test_several_locations_at_once_say_which_were_refused(client, services, toke
                              headers=bearer(token(Role.CARE_HOME_USER)))
     assert everything.status_code == 200
     assert services.sent_to("capacity", "confirm_still_true_many")["payload"] == {"location_ids": None}
+    without_a_body = client.post("/api/v1/capacity-returns/still-true", headers=bearer(token(Role.CARE_HOME_USER)))
+    assert without_a_body.status_code == 200  # the body is optional, as the document says
+    assert services.sent_to("capacity", "confirm_still_true_many")["payload"] == {"location_ids": None}
+
+
+def test_the_document_says_the_body_of_several_is_optional(client):
+    operation = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/capacity-returns/still-true"]["post"]
+    assert operation["requestBody"].get("required", False) is False
 
 
 def test_a_bad_list_is_refused_before_any_call(client, services, token):

@@ -48,6 +48,7 @@ RULES_BEYOND_THE_DOCUMENT = {
     "POST /api/v1/me/location-access": "the locations must exist",
     "PUT /api/v1/users/{user_id}/permissions": "which organisations may hold each permission",
     "POST /api/v1/locations/{location_id}/capacity-returns": "the vacancy types and beds the location has",
+    "POST /api/v1/locations/{location_id}/capacity-returns/still-true": "a current return that still fits the location",
     "POST /api/v1/locations/{location_id}/workforce-returns": "absences and visa holders within the staff employed",
     "POST /api/v1/locations/{location_id}/home-care-returns": "only home care services send it",
     "POST /api/v1/locations/{location_id}/contracts": "the commissioner must exist",
