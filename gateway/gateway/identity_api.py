@@ -310,7 +310,8 @@ def audit(query):
     """Administrators: the latest access-control changes, or with
     `kind=sign_ins` everyone's sign-ins (filtered by `outcome`, `client_address`),
     newest first, `limit` a page. Both filtered by who acted (`actor_email`),
-    whom it concerned (`subject_email`), `action`, and time (`since`, `until`)."""
+    whom it concerned (`subject_email`), `action`, and time (`since`, `until`;
+    422 when `until` is not later than `since`)."""
     require_permission(Action.GRANT_PERMISSIONS)
     return {"entries": identity("audit_trail", actor=actor(), query=bodies.AuditQuery().dump(query))}
 

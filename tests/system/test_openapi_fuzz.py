@@ -56,6 +56,8 @@ RULES_BEYOND_THE_DOCUMENT = {
     "POST /api/v1/notifications/reminders": "locations the sender may remind",
     "PUT /api/v1/notifications/templates/{template_id}": "only the template's own placeholders",
     "POST /api/v1/auth/password-reset": "a link that is still live",
+    "GET /api/v1/audit": "`until` later than `since`",
+    "GET /api/v1/users/{user_id}/audit": "`until` later than `since`",
 }
 
 
