@@ -240,6 +240,19 @@ def test_the_lists_are_asked_once_in_a_while_not_on_every_page(browser, backend,
     assert backend.calls.count(("reporting", "areas")) == 1 and backend.calls.count(("search", "search_options")) == 1
 
 
+def test_lists_known_to_be_empty_are_asked_again(browser, backend, sign_in):
+    """A system still filling its read models answers empty lists: the next
+    page asks again rather than offering nothing for minutes."""
+    sign_in(Role.NON_CARE_HOME_USER)
+    backend.answers[("search", "search_options")] = {key: [] for key in OPTIONS}
+    assert browser.get("/search").status_code == 200
+    backend.answers[("search", "search_options")] = OPTIONS
+    shown = page(browser.get("/search"))
+    assert backend.calls.count(("search", "search_options")) == 2
+    language = OPTIONS["languages"][0]
+    assert shown.find("input", attrs={"name": "languages", "value": language}) is not None
+
+
 # -- the map ------------------------------------------------------------------------------------------------
 def test_the_results_come_with_a_map_of_them_and_the_postcode_searched(browser, backend, sign_in, monkeypatch):
     monkeypatch.delenv("MAP_TILE_URL", raising=False)

@@ -88,7 +88,8 @@ def _refused(exc: ValidationError | InvalidInput) -> list[dict]:
 
 def _kept(name: str, fetch, empty: dict) -> dict:
     """What `fetch` answers, kept OPTIONS_SECONDS in this process (per app);
-    `empty` when its service cannot answer (not kept: asked again next time)."""
+    `empty` when its service cannot answer or knows nothing yet (a system
+    still filling its read models): not kept, asked again next time."""
     kept = current_app.extensions.setdefault("search_page_lists", {})
     if name in kept and time.monotonic() - kept[name][0] < OPTIONS_SECONDS:
         return kept[name][1]
@@ -97,7 +98,8 @@ def _kept(name: str, fetch, empty: dict) -> dict:
     except TrackerError as failed:
         log.warning("search page list not available", list=name, error=failed.__class__.__name__)
         return empty
-    kept[name] = (time.monotonic(), answer)
+    if any(answer.get(key) for key in empty):
+        kept[name] = (time.monotonic(), answer)
     return answer
 
 

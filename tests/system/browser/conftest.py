@@ -84,7 +84,7 @@ def browser_page(chromium, web_base):
     def open_page(width: int = 390, height: int = 900):
         context = chromium.new_context(viewport={"width": width, "height": height}, base_url=web_base,
                                        locale="en-GB", timezone_id="Europe/London")
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(30_000)  # a busy two-core machine runs a whole system besides
         contexts.append(context)
         page = context.new_page()
         page.on("console", lambda message: problems.append(
@@ -156,6 +156,20 @@ def check_page(axe_source):
             f"{page.url} scrolls sideways at {overflow['width']} px (content {overflow['scroll']} px wide): "
             f"{overflow['wide']}")
     return check
+
+
+@pytest.fixture
+def shot(request):
+    """shot(page, name): a full-page screenshot in SCREENSHOT_DIR, when it
+    is set, to look at the pages as their users will."""
+    folder = os.environ.get("SCREENSHOT_DIR")
+    journey = request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+
+    def take(page, name: str) -> None:
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=f"{folder}/{journey}-{page.viewport_size['width']}-{name}.png", full_page=True)
+    return take
 
 
 @pytest.fixture(params=WIDTHS, ids=lambda width: f"{width}px")

@@ -6,8 +6,6 @@ finds the grant in the audit log; then the council's person is asked to
 accept the new terms at their next sign-in. Every page passes axe and fits."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -15,13 +13,7 @@ from sqlalchemy import create_engine, text
 pytestmark = pytest.mark.system
 
 PASSWORD = "Heron-Valley-Beacon-27"
-SHOTS = os.environ.get("SCREENSHOT_DIR")  # set it to look at the pages
 
-
-def shot(page, name: str, width: int) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{width}-admin-{name}.png", full_page=True)
 
 
 @pytest.fixture
@@ -41,7 +33,7 @@ def terms_restored(system):
 
 
 def test_an_administrator_grants_creates_a_key_and_publishes_terms(browser_page, check_page, web_sign_in, system,
-                                                                  unique, width, terms_restored):
+                                                                  unique, width, terms_restored, shot):
     council = system.identity_sql("SELECT id, name FROM organisations WHERE kind = 'local_authority' "
                                   "ORDER BY id LIMIT 1")[0]
     email = f"sue.{unique()}@council.example"
@@ -62,7 +54,7 @@ def test_an_administrator_grants_creates_a_key_and_publishes_terms(browser_page,
     card.get_by_role("button", name="Save permissions").click()
     assert "permissions are saved" in page.inner_text(".govuk-notification-banner")
     check_page(page)
-    shot(page, "permissions", width)
+    shot(page, "permissions")
 
     # an API user and a key, shown once
     page.goto(f"/admin/api-users?organisation={council[0]}")
@@ -79,12 +71,12 @@ def test_an_administrator_grants_creates_a_key_and_publishes_terms(browser_page,
     key = page.input_value("#api-key")
     assert key.startswith("ctk_")
     check_page(page)
-    shot(page, "api-key", width)
+    shot(page, "api-key")
     assert system.api("GET", "/api/v1/me", token=key).status_code == 200  # the key works
     page.get_by_role("link", name="I have copied the key").click()
     assert key not in page.content()  # never shown again
     assert key.split("_")[1] in page.inner_text(f".govuk-summary-card:has-text('{system_name}')")
-    shot(page, "api-users", width)
+    shot(page, "api-users")
 
     # new Terms of Use
     page.goto("/admin/terms")
@@ -103,7 +95,7 @@ def test_an_administrator_grants_creates_a_key_and_publishes_terms(browser_page,
     rows = page.locator("#audit-entries tbody tr")
     assert rows.count() == 1 and "Broker" in rows.first.inner_text()
     check_page(page)
-    shot(page, "audit", width)
+    shot(page, "audit")
 
     # the council's person is asked to accept the new terms when they next sign in
     person = browser_page(width)

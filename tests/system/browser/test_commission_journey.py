@@ -16,7 +16,6 @@ from tracker_common.testing import wait_until
 
 pytestmark = pytest.mark.system
 PASSWORD = "Heron-Valley-Beacon-27"
-SHOTS = "/tmp/commission"
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +51,7 @@ def commission(system):
 
 
 def test_a_commissioner_reads_the_chart_and_the_compliance_report(browser_page, web_sign_in, check_page, width,
-                                                                   commission):
+                                                                   commission, shot):
     home = commission["home"]
     page = browser_page(width)
     web_sign_in(page, commission["email"], PASSWORD)
@@ -75,7 +74,7 @@ def test_a_commissioner_reads_the_chart_and_the_compliance_report(browser_page, 
     rows = chart.locator("table tr").all_inner_texts()
     assert len(rows) == 13 and sum("No returns" in row for row in rows) >= 1
     check_page(page)
-    page.screenshot(path=f"{SHOTS}/chart-{width}.png", full_page=True)
+    shot(page, "chart")
 
     page.goto("/reports")
     page.get_by_role("link", name="ASC collection compliance").click()
@@ -90,7 +89,7 @@ def test_a_commissioner_reads_the_chart_and_the_compliance_report(browser_page, 
     assert "months=12" in page.url
     assert page.locator(f"tr[data-location='{home['id']}'] td[data-label]").count() == 12 + 2
     check_page(page)
-    page.screenshot(path=f"{SHOTS}/compliance-{width}.png", full_page=True)
+    shot(page, "compliance")
 
     with page.expect_download() as downloading:
         page.get_by_role("link", name="Download every location and month (CSV)").click()

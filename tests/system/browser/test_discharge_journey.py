@@ -83,7 +83,7 @@ def _tiles(page) -> list[str]:
 
 
 def test_a_discharge_nurse_finds_homes_on_a_list_and_a_map_and_prints_them(
-        browser_page, web_sign_in, check_page, system, ward, width, tmp_path):
+        browser_page, web_sign_in, check_page, system, ward, width, shot):
     page = browser_page(width)
     tiles = _tiles(page)
     web_sign_in(page, ward["email"], PASSWORD)
@@ -121,7 +121,7 @@ def test_a_discharge_nurse_finds_homes_on_a_list_and_a_map_and_prints_them(
     wait_until(lambda: tiles, timeout=10, message="the map to ask for its tiles")
     assert page.locator(".leaflet-control-attribution").inner_text().strip() == "© OpenStreetMap contributors"
     check_page(page)
-    page.screenshot(path=str(tmp_path / f"search-{width}.png"), full_page=True)
+    shot(page, "search")
 
     # A marker's popup leads to its home's details.
     first = cards.first
@@ -130,7 +130,8 @@ def test_a_discharge_nurse_finds_homes_on_a_list_and_a_map_and_prints_them(
     popup_link = page.locator(".leaflet-popup-content a")
     assert popup_link.inner_text() == f"1. {name}"
     popup_link.click()
-    assert urlsplit(page.url).fragment == f"home-{first.get_attribute('data-result')}"
+    card = f"home-{first.get_attribute('data-result')}"
+    wait_until(lambda: urlsplit(page.url).fragment == card, timeout=5, message=f"the address to name {card}")
     assert first.is_visible()
 
     # A home shows its marker: the map comes into view with that home's popup open.
@@ -153,21 +154,21 @@ def test_a_discharge_nurse_finds_homes_on_a_list_and_a_map_and_prints_them(
     assert page.is_visible("#criteria") and page.is_visible(".tracker-print-only") and first.is_visible()
     tag = page.locator(".govuk-tag").first.evaluate("t => [getComputedStyle(t).color, getComputedStyle(t).backgroundColor]")
     assert tag == ["rgb(0, 0, 0)", "rgba(0, 0, 0, 0)"]  # black on white, whatever the printer
-    page.screenshot(path=str(tmp_path / f"search-print-{width}.png"), full_page=True)
+    shot(page, "search-print")
     page.emulate_media(media="screen")
 
     # The print view (where the browser cannot print from the page itself).
     page.goto(page.get_attribute("[data-print]", "href"))
     assert "General nursing" in page.inner_text("#criteria") and page.locator("[data-result]").count() == cards.count()
     check_page(page)
-    page.screenshot(path=str(tmp_path / f"search-print-view-{width}.png"), full_page=True)
+    shot(page, "search-print-view")
 
 
 def test_without_javascript_the_list_and_its_print_view_work(chromium, web_base, web_sign_in, system, ward, width):
     """(Accessibility is checked with the page's JavaScript on, above: axe-core is itself a script.)"""
     context = chromium.new_context(java_script_enabled=False, viewport={"width": width, "height": 900},
                                    base_url=web_base, locale="en-GB", timezone_id="Europe/London")
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     try:
         page = context.new_page()
         web_sign_in(page, ward["email"], PASSWORD)

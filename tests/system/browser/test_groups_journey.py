@@ -9,7 +9,6 @@ provider's page is not found. Every page passes axe and fits the width."""
 from __future__ import annotations
 
 import io
-import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -21,13 +20,7 @@ from tracker_common.testing import wait_until
 pytestmark = pytest.mark.system
 
 PASSWORD = "Heron-Valley-Beacon-27"
-SHOTS = os.environ.get("SCREENSHOT_DIR")  # set it to look at the pages
 
-
-def shot(page, name: str, width: int) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{width}-groups-{name}.png", full_page=True)
 
 
 def a_care_group(system, unique, width: int) -> tuple[str, list[dict], dict]:
@@ -84,7 +77,7 @@ def fill(template: bytes, good: str, bad: str) -> bytes:
 
 
 def test_a_care_group_updates_its_homes_with_the_spreadsheet_and_sees_them_at_a_glance(
-        browser_page, check_page, web_sign_in, system, unique, width, tmp_path):
+        browser_page, check_page, web_sign_in, system, unique, width, tmp_path, shot):
     email, (good, bad), other = a_care_group(system, unique, width)
     page = browser_page(width)
     web_sign_in(page, email, PASSWORD)
@@ -92,7 +85,7 @@ def test_a_care_group_updates_its_homes_with_the_spreadsheet_and_sees_them_at_a_
     page.get_by_role("link", name="Update several locations with a spreadsheet").click()
     assert page.inner_text("h1") == "Update several locations with a spreadsheet"
     check_page(page)
-    shot(page, "bulk-update", width)
+    shot(page, "bulk-update")
 
     with page.expect_download() as downloaded:
         page.get_by_role("button", name="Download the template (.xlsx)").click()
@@ -106,7 +99,7 @@ def test_a_care_group_updates_its_homes_with_the_spreadsheet_and_sees_them_at_a_
     assert summary.get_by_role("link", name="Select the completed bulk update template").count() == 1
     assert summary.get_by_role("link", name="Tick the box to confirm the declaration before uploading").count() == 1
     check_page(page)
-    shot(page, "bulk-refused", width)
+    shot(page, "bulk-refused")
 
     page.set_input_files("#file", str(filled))
     page.check("#declaration")
@@ -117,7 +110,7 @@ def test_a_care_group_updates_its_homes_with_the_spreadsheet_and_sees_them_at_a_
     if page.locator("#progress").count():  # still being processed: the page follows it by itself
         assert page.get_by_role("button", name="Check again").count() == 1
         check_page(page)
-        shot(page, "bulk-progress", width)
+        shot(page, "bulk-progress")
     page.unroute("**/capacity/bulk-uploads/*/status")
     page.wait_for_selector("#applied", timeout=30_000)
     assert page.inner_text("h1") == "Your bulk update has been processed"
@@ -128,7 +121,7 @@ def test_a_care_group_updates_its_homes_with_the_spreadsheet_and_sees_them_at_a_
     assert "maximum" in page.inner_text("#row-errors").lower()  # the row to correct, and why
     assert page.locator("#updated").get_by_role("link", name=good["name"]).count() == 1
     check_page(page)
-    shot(page, "bulk-results", width)
+    shot(page, "bulk-results")
     current = system.api("GET", f"/api/v1/locations/{good['id']}/capacity-returns/current",
                          token=system.admin_token()).json()
     assert current["source"] == "bulk" and current["totals"]["vacant_accepting"] == 2
@@ -142,7 +135,7 @@ def test_a_care_group_updates_its_homes_with_the_spreadsheet_and_sees_them_at_a_
     assert "Not accepting admissions" in page.locator(f'[data-location="{bad["id"]}"]').inner_text() or \
         "No capacity sent yet" in page.locator(f'[data-location="{bad["id"]}"]').inner_text()
     check_page(page)
-    shot(page, "provider", width)
+    shot(page, "provider")
     if page.locator("#brand a").count():  # where CQC names a brand, its page too
         page.locator("#brand a").click()
         assert page.locator(f'[data-location="{good["id"]}"]').count() == 1

@@ -6,10 +6,8 @@ visiting returns (a broken rule named next to its box first), and asking
 for access to another home. Every page passes axe and fits the width."""
 from __future__ import annotations
 
-import os
 import re
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,13 +18,7 @@ from tracker_common.testing import wait_until
 pytestmark = pytest.mark.system
 
 PASSWORD = "Heron-Valley-Beacon-27"
-SHOTS = os.environ.get("SCREENSHOT_DIR")  # set it to look at the pages
 
-
-def shot(page, name: str, width: int) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{width}-{name}.png", full_page=True)
 
 
 def a_home_with_a_return(system, *, besides=()) -> dict:
@@ -60,7 +52,7 @@ def a_manager_of_a_home_with_a_return(system, unique) -> tuple[str, dict]:
     return email, home
 
 
-def test_nothing_has_changed_in_three_taps_then_the_other_jobs(browser_page, check_page, system, unique, width):
+def test_nothing_has_changed_in_three_taps_then_the_other_jobs(browser_page, check_page, system, unique, width, shot):
     email, home = a_manager_of_a_home_with_a_return(system, unique)
     page = browser_page(width)
     taps = []
@@ -95,7 +87,7 @@ def test_nothing_has_changed_in_three_taps_then_the_other_jobs(browser_page, che
                          token=system.admin_token()).json()
     assert (current["sequence"], current["still_true"], current["totals"]["vacant_accepting"]) == (2, True, 2)
     check_page(page)
-    shot(page, "capacity-refreshed", width)
+    shot(page, "capacity-refreshed")
 
     # The history: the refresh first, marked; a chart with its words and its table.
     tap(page.locator(f'[data-location="{home["id"]}"]').get_by_role("link", name=re.compile("History of returns")))
@@ -106,13 +98,13 @@ def test_nothing_has_changed_in_three_taps_then_the_other_jobs(browser_page, che
     page.get_by_text("The chart's figures as a table").click()
     assert page.locator("#chart-table tbody tr").count() == 2
     check_page(page)
-    shot(page, "history", width)
+    shot(page, "history")
 
     # The capacity form offers the same refresh, and leads on to the other returns.
     page.locator(".app-returns-nav").get_by_role("link", name="Capacity").click()
     assert page.get_by_role("button", name=re.compile("^Nothing has changed since ")).count() == 1
     check_page(page)
-    shot(page, "capacity-form", width)
+    shot(page, "capacity-form")
 
     # The workforce return: visa holders without a licence are named at their box, nothing saved.
     page.locator(".app-returns-nav").get_by_role("link", name="Workforce").click()
@@ -128,7 +120,7 @@ def test_nothing_has_changed_in_three_taps_then_the_other_jobs(browser_page, che
     assert "Care providing staff, visa holders under your own sponsor licence: Only organisations holding" in summary
     assert page.locator("#care_staff-visa_holders_own_sponsor-error").count() == 1
     check_page(page)
-    shot(page, "workforce-refused", width)
+    shot(page, "workforce-refused")
     page.check("#holds_sponsorship_licence")  # yes: it does hold one
     page.get_by_role("button", name="Save workforce headcount").click()
     assert page.locator(".govuk-notification-banner__heading").inner_text() == \
@@ -149,7 +141,7 @@ def test_nothing_has_changed_in_three_taps_then_the_other_jobs(browser_page, che
     page.get_by_role("button", name="Find").click()
     page.locator(f'input[name=location_ids][value="{other["id"]}"]').check()
     check_page(page)
-    shot(page, "access", width)
+    shot(page, "access")
     page.get_by_role("button", name="Send the request").click()
     assert page.locator(".govuk-notification-banner__heading").inner_text().startswith(
         f"You asked for access to {other['name']}")
@@ -179,4 +171,4 @@ def test_nothing_has_changed_in_three_taps_then_the_other_jobs(browser_page, che
         current = system.api("GET", f"/api/v1/locations/{location['id']}/capacity-returns/current",
                              token=admin).json()
         assert current["still_true"] and current["submitted_at"] > decided.json()["decided_at"]
-    shot(page, "all-refreshed", width)
+    shot(page, "all-refreshed")
