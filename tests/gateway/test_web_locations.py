@@ -67,7 +67,7 @@ def test_the_page_shows_the_profile_the_cqc_facts_the_notes_newest_first_and_the
     assert "by you" in oldest and "by you" not in newest
     contact = shown.select_one('[data-contact="c-1"]').get_text(" ", strip=True)
     assert "Deputy manager" in contact and "Robin Reed" in contact and "0113 496 0002" in contact
-    assert {f"{HERE}/capacity", f"{HERE}/services", f"{HERE}/profile", f"{HERE}/notes/new",
+    assert {f"{HERE}/capacity", f"{HERE}/returns", f"{HERE}/services", f"{HERE}/profile", f"{HERE}/notes/new",
             f"{HERE}/notes/n-1/edit", f"{HERE}/notes/n-2/delete", f"{HERE}/contacts/new",
             f"{HERE}/contacts/c-1/edit", f"{HERE}/contacts/c-1/delete"} <= links(shown)
 
