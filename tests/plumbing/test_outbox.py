@@ -12,7 +12,7 @@ from sqlalchemy import text
 from tracker_common.bus import subscription_queue_name
 from tracker_common.testing import TcpProxy, drain, wait_until
 
-from .conftest import EVENT, PROBE
+from .conftest import EVENT, PROBE, location_snapshot, outbox
 from .test_events import relay_for, write_event
 
 PROBE_QUEUE = subscription_queue_name(PROBE, EVENT)
@@ -97,3 +97,22 @@ def test_a_batch_holds_at_most_its_bytes_so_large_events_go_a_few_at_a_time(prob
     assert relay.publish_pending() == 1 and unpublished() == 0
     assert [body["id"] for body, _ in drain(amqp_uri, PROBE_QUEUE)][:5] == ids
     relay.close()
+
+
+def test_an_event_our_own_code_builds_wrong_is_a_server_error_and_nothing_is_kept(probe_db):
+    """A producer's bad event is a bug: not a refusal of the caller's input
+    (which would answer 4xx), and the change it came with is rolled back."""
+    from sqlalchemy import func, select
+
+    from tracker_common.contracts.errors import TrackerError
+    from tracker_common.contracts.events import ContractBroken
+
+    for event_type, data in (("providers.location_updated", {**location_snapshot("1-1"), "version": "first"}),
+                             ("providers.no_such_event", location_snapshot("1-1"))):
+        with pytest.raises(ContractBroken) as raised:
+            with probe_db.unit_of_work() as uow:
+                uow.record_event(event_type, data)
+                uow.commit()
+        assert not isinstance(raised.value, TrackerError)
+    with probe_db.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(outbox)).scalar() == 0

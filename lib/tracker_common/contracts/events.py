@@ -13,7 +13,6 @@ from datetime import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from .errors import InvalidInput
 from .vocabulary import COMMISSIONER_KINDS, LOCATION_KINDS
 
 
@@ -440,16 +439,25 @@ class Event:
         }
 
 
+class ContractBroken(Exception):
+    """Our own code built an event its contract refuses. That is a bug of
+    the producer, never the caller's fault: it surfaces as a server error
+    (5xx) and an error log, and the change it came with is rolled back."""
+
+
 def new_event(type: str, data: dict, *, occurred_at: datetime, actor_id: str | None = None,
               generic_actor: bool = False, correlation_id: str | None = None) -> Event:
-    """Build an event, refusing data that does not match its contract."""
+    """Build an event; data that does not match its contract raises ContractBroken."""
     if type not in EVENTS:
-        raise InvalidInput(f"unknown event type {type!r}")
+        raise ContractBroken(f"unknown event type {type!r}")
     schema = schema_of(type)
-    dumped = schema.dump(data)
+    try:
+        dumped = schema.dump(data)
+    except (TypeError, ValueError) as wrong:  # a value of the wrong kind for its field
+        raise ContractBroken(f"event {type} does not match its contract: {wrong}") from wrong
     errors = schema.validate(dumped)
     if errors:
-        raise InvalidInput(f"event {type} does not match its contract", fields=errors)
+        raise ContractBroken(f"event {type} does not match its contract: {errors}")
     return Event(str(uuid.uuid4()), type, occurred_at,
                  {"user_id": actor_id, "generic": generic_actor}, correlation_id, data, dumped)
 
@@ -463,4 +471,4 @@ def load_event(message: dict) -> Event:
                  envelope["actor"], envelope["correlation_id"], data)
 
 
-__all__ = ["EVENTS", "SUBSCRIPTIONS", "Event", "new_event", "load_event", "ValidationError"]
+__all__ = ["EVENTS", "SUBSCRIPTIONS", "ContractBroken", "Event", "new_event", "load_event", "ValidationError"]
