@@ -277,7 +277,7 @@ def test_the_api_needs_no_csrf_token_and_still_wants_json(browser, backend):
     (Role.APPROVER, ["Applications", "People", "Contracts"]),
     (Role.NON_CARE_HOME_USER, ["Find vacancies", "Reports"]),
     (Role.BROKER, ["Find vacancies", "Capacity", "Contracts", "Reports"]),
-    (Role.ADMIN, ["Find vacancies", "Capacity", "Applications", "People", "Contracts", "Reports"])])
+    (Role.ADMIN, ["Find vacancies", "Capacity", "Applications", "People", "Contracts", "Reports", "Administration"])])
 def test_the_header_offers_only_what_the_person_may_do(browser, backend, role, offered, sign_in):
     sign_in(role)
     backend.answers[("identity", "list_pending_applications")] = []

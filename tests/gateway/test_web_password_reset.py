@@ -176,7 +176,7 @@ def test_administrators_query_everyones_sign_ins_through_the_audit_endpoint(clie
                           headers=auth(token(Role.ADMIN)))
     assert response.status_code == 200 and response.json == {"entries": []}
     assert services.sent_to("identity", "audit_trail")["query"] == {
-        "kind": "sign_ins", "outcome": "failed", "client_address": "198.51.100.7", "limit": 200}
+        "kind": "sign_ins", "outcome": "failed", "client_address": "198.51.100.7", "limit": 200, "page": 1}
 
 
 @pytest.mark.parametrize("roles", [(Role.CARE_HOME_USER, Role.APPROVER), (Role.NON_CARE_HOME_USER, Role.BROKER,
@@ -193,7 +193,7 @@ def test_a_persons_sign_ins_are_asked_of_identity_which_decides_who_may_see_them
     assert response.status_code == 403
     assert services.sent_to("identity", "audit_trail") == {
         "actor": services.sent_to("identity", "audit_trail")["actor"], "user_id": "u-2",
-        "query": {"kind": "sign_ins", "limit": 200}}
+        "query": {"kind": "sign_ins", "limit": 200, "page": 1}}
 
 
 @pytest.mark.parametrize("query", ["kind=everything", "outcome=maybe", "limit=0", "limit=100000"])
