@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -163,9 +162,13 @@ class System:
         return pyotp.TOTP(self.mfa_secrets[email.lower()]).at(step * 30)
 
     def admin_token(self) -> str:
-        """The administrator's token, kept while it works (each login costs a code)."""
+        """The administrator's token, kept while it works and has five
+        minutes left on the system's clock (each login costs a code)."""
+        import jwt
         cached = getattr(self, "_admin_token", None)
-        if cached and self.api("GET", "/api/v1/me", token=cached).status_code == 200:
+        now = time.time() + float(self.clock_file.read_text() or 0)
+        if cached and jwt.decode(cached, options={"verify_signature": False})["exp"] - now > 300 and \
+                self.api("GET", "/api/v1/me", token=cached).status_code == 200:
             return cached
         self._admin_token = self.login(self.env["ADMIN_EMAIL"], self.env["ADMIN_PASSWORD"])
         return self._admin_token
@@ -326,9 +329,12 @@ def system(tmp_path_factory):
 
 
 def pytest_collection_modifyitems(items):
-    """The fuzz of the API writes as an administrator (terms, people,
-    locations): it runs after every other test that shares the system."""
-    items.sort(key=lambda item: item.nodeid.startswith("tests/system/test_openapi_fuzz.py"))
+    """The journeys in a browser come after the other system tests (they
+    change homes those tests take as never updated), and the fuzz of the API,
+    which writes as an administrator (terms, people, locations), after
+    every other test that shares the system."""
+    items.sort(key=lambda item: (item.nodeid.startswith("tests/system/test_openapi_fuzz.py"),
+                                 item.nodeid.startswith("tests/system/browser/")))
 
 
 _counter = iter(range(10**9))
