@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import reduce
 
+from tracker_common.contracts.errors import Problem
 from tracker_common.contracts.search import POSTCODE_OR_DISTRICT
 
 from .auth import BEARER, login_required
-from .errors import Problem
 
 ERROR_DESCRIPTIONS = {
     400: "Malformed request (the body is not valid JSON)",

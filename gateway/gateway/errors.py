@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from tracker_common.contracts.errors import TrackerError, http_status
@@ -16,19 +15,6 @@ PROBLEM_JSON = "application/problem+json"
 
 # Errors raised at the edge (the gateway's own, not from a service).
 EDGE_STATUS = {ServiceUnavailable: 503, ServiceTimeout: 504}
-
-
-class Problem(Schema):
-    class Meta:  # RFC 7807 extension members: locked_until, rule, terms_version...
-        unknown = INCLUDE
-
-    type = fields.String(metadata={"example": "about:blank"})
-    title = fields.String(required=True)
-    status = fields.Integer(required=True)
-    code = fields.String(required=True, metadata={"description": "Machine-readable error code"})
-    detail = fields.String()
-    errors = fields.Dict(metadata={"description": "Field name -> list of messages"})
-    correlation_id = fields.String()
 
 
 def problem(status: int, code: str, title: str, detail: str | None = None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from marshmallow import INCLUDE, Schema, fields
 from nameko.exceptions import deserialize_to_instance
 
 
@@ -156,3 +157,18 @@ def http_status(error: TrackerError) -> int:
         if cls in HTTP_STATUS:
             return HTTP_STATUS[cls]
     return 500
+
+
+class Problem(Schema):
+    """The body of every error answer of the HTTP API (RFC 7807 problem details)."""
+
+    class Meta:  # RFC 7807 extension members: locked_until, rule, terms_version...
+        unknown = INCLUDE
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    code = fields.String(required=True, metadata={"description": "Machine-readable error code"})
+    detail = fields.String()
+    errors = fields.Dict(metadata={"description": "Field name -> list of messages"})
+    correlation_id = fields.String()
