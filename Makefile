@@ -4,7 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PACKAGES := -e lib -e services/identity -e services/providers -e services/capacity \
-            -e services/search -e services/notifications -e services/reporting -e gateway
+            -e services/search -e services/notifications -e services/reporting -e gateway \
+            -e tools/synthetic_england
 export VAR_DIR ?= $(CURDIR)/var
 
 .PHONY: run test install install-test services browser keys bus migrate seed admin clean bench-search
@@ -47,7 +48,7 @@ DEMO_SIZE ?= small
 seed:  ## reference data, a fictional slice of England through the real importers, and a year of its life
 	@$(BIN)/python -m identity.manage seed-demo
 	@$(BIN)/python -m providers.manage load-geography
-	@[ -f $(DEMO_DATA)/HSCA_Active_Locations.csv ] || $(BIN)/python -m providers.synthetic --out $(DEMO_DATA) --size $(DEMO_SIZE)
+	@[ -f $(DEMO_DATA)/HSCA_Active_Locations.csv ] || $(BIN)/python -m synthetic_england --out $(DEMO_DATA) --size $(DEMO_SIZE)
 	@$(BIN)/python -m providers.manage import-postcodes $(DEMO_DATA)/ONSPD.csv
 	@$(BIN)/python -m providers.manage import-cqc $(DEMO_DATA)/HSCA_Active_Locations.csv
 	@# the living demo (each step idempotent): homes set up, a year of returns, people and Terms of Use

@@ -275,7 +275,7 @@ def main() -> None:
                        "PYTHONWARNINGS": "ignore::DeprecationWarning"})
     subprocess.run([PYTHON, "-m", "tracker_common.keys"], env=system.env, cwd=ROOT, check=True, capture_output=True)
     demo = tmp / "synthetic"
-    subprocess.run([PYTHON, "-m", "providers.synthetic", "--out", str(demo), "--size", "tiny"],
+    subprocess.run([PYTHON, "-m", "synthetic_england", "--out", str(demo), "--size", "tiny"],
                    cwd=ROOT, check=True, capture_output=True)
     system.prepare(demo)
     supervised = Supervised(system, tmp)

@@ -103,7 +103,7 @@ def prepare(env: dict, work: Path) -> None:
 
     subprocess.run([PYTHON, "-m", "tracker_common.keys"], env=env, cwd=ROOT, check=True, capture_output=True)
     data = work / "synthetic"
-    subprocess.run([PYTHON, "-m", "providers.synthetic", "--out", str(data), "--size", "tiny"], env=env,
+    subprocess.run([PYTHON, "-m", "synthetic_england", "--out", str(data), "--size", "tiny"], env=env,
                    cwd=ROOT, check=True, capture_output=True)
     for service in SERVICES:
         drop_database(env["DATABASE_URL_TEMPLATE"].format(service=service))

@@ -24,7 +24,7 @@ from providers.handlers.geography import load_geography, read_geography  # noqa:
 from providers.handlers.postcode_import import import_postcode_directory  # noqa: E402
 from providers.manage import MIGRATIONS_DIR, database  # noqa: E402
 from providers.postcode_directory import read_directory  # noqa: E402
-from providers.synthetic import generate  # noqa: E402
+from synthetic_england import generate  # noqa: E402
 from tracker_common.config import load_settings  # noqa: E402
 from tracker_common.testing import fresh_database  # noqa: E402
 

@@ -301,7 +301,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-search-"))
     data = ROOT / "var" / f"synthetic-{args.size}"
     if not (data / "HSCA_Active_Locations.csv").exists():
-        subprocess.run([PYTHON, "-m", "providers.synthetic", "--out", str(data), "--size", args.size], check=True)
+        subprocess.run([PYTHON, "-m", "synthetic_england", "--out", str(data), "--size", args.size], check=True)
     bench = Bench(work)
     if args.reuse:
         bench.manage("tracker_common.keys")

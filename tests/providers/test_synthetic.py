@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from providers import synthetic
+import synthetic_england as synthetic
 from providers.cqc_directory import REQUIRED_COLUMNS, read_cqc_directory
 from providers.postcode_directory import read_directory
 from tracker_common.postcodes import normalise_postcode

@@ -309,7 +309,7 @@ class Observer:
 def system(tmp_path_factory):
     system = System(tmp_path_factory.mktemp("system"))
     demo_data = tmp_path_factory.mktemp("synthetic")
-    subprocess.run([PYTHON, "-m", "providers.synthetic", "--out", str(demo_data), "--size", "tiny"],
+    subprocess.run([PYTHON, "-m", "synthetic_england", "--out", str(demo_data), "--size", "tiny"],
                    cwd=ROOT, check=True, capture_output=True)
     system.prepare(demo_data)
     system.start("identity")

@@ -55,7 +55,7 @@ def restartable(tmp_path_factory):
     base = os.environ.get("TEST_SYSTEM_NAME", "capacity_tracker_system")
     system = system_on_private_broker(tmp_path_factory.mktemp("restarts"), node, f"{base}_restarts")
     demo_data = tmp_path_factory.mktemp("synthetic-restarts")
-    subprocess.run([PYTHON, "-m", "providers.synthetic", "--out", str(demo_data), "--size", "tiny"],
+    subprocess.run([PYTHON, "-m", "synthetic_england", "--out", str(demo_data), "--size", "tiny"],
                    cwd=ROOT, check=True, capture_output=True)
     try:
         system.prepare(demo_data)

@@ -37,7 +37,7 @@ def demo(tmp_path_factory):
             os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
     system.env["DEMO_PASSWORD"] = DEMO_PASSWORD
     data = tmp_path_factory.mktemp("demo-synthetic")
-    subprocess.run([PYTHON, "-m", "providers.synthetic", "--out", str(data), "--size", "tiny"],
+    subprocess.run([PYTHON, "-m", "synthetic_england", "--out", str(data), "--size", "tiny"],
                    cwd=ROOT, check=True, capture_output=True)
     system.prepare(data)
     for service, command in SEEDING:

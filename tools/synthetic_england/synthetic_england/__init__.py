@@ -3,13 +3,14 @@ file formats a real deployment imports: the CQC care directory
 (HSCA_Active_Locations.csv) and an ONS Postcode Directory (ONSPD.csv), plus a
 README.txt saying what the files are.
 
-    python -m providers.synthetic --out DIR [--size full|medium|small|tiny] [--locations N] [--seed 2026]
+    python -m synthetic_england --out DIR [--size full|medium|small|tiny] [--locations N] [--seed 2026]
 
     counts = generate(Path("out"), size="small", seed=2026)
 
 The Local Authorities, Sub-ICB locations, ICBs, NHS regions and ONS regions
-are the real ones of the reference geography (data/geography.json); all the
-rest is invented: locations, providers, brands, people, streets, towns,
+are the real ones of the reference geography (the providers service's
+data/geography.json); all the rest is invented: locations, providers, brands,
+people, streets, towns,
 postcodes (districts get a real-looking area prefix for their region and an
 invented number), coordinates (random points within sqrt(area/pi) km of the
 LA's centroid), district codes of county LAs ("E079" + 5 digits) and the

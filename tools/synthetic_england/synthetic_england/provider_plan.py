@@ -6,13 +6,13 @@ import random
 from dataclasses import dataclass
 
 from .mix import FULL_MIX, KINDS
-from .places import _PHONE_BLOCKS, _Area, _OnspdWriter
-from .words import COIN_TAILS, HOME_QUALIFIERS, HOME_WORDS, SHORT_WORDS, SURNAMES, _Names
+from .places import PHONE_BLOCKS, Area, OnspdWriter
+from .words import COIN_TAILS, HOME_QUALIFIERS, HOME_WORDS, SHORT_WORDS, SURNAMES, Names
 
 
 # -- providers -------------------------------------------------------------------------
 @dataclass
-class _Address:
+class Address:
     street: str
     line_2: str
     city: str
@@ -23,7 +23,7 @@ class _Address:
 
 
 @dataclass
-class _Provider:
+class Provider:
     provider_id: str
     name: str
     ownership: str
@@ -33,7 +33,7 @@ class _Provider:
     nominated: str
     brand_id: str = "-"
     brand_name: str = "-"
-    office: _Address | None = None  # None: the address of its (only) location
+    office: Address | None = None  # None: the address of its (only) location
     label: str | None = None  # the name home care branches take ("Quillmere Home Care")
 
 
@@ -103,16 +103,16 @@ _SINGLE_FORMS = {  # names of single-location providers ({wt}: "Willowmere")
 }
 
 
-class _ProviderPlan:
+class ProviderPlan:
     """Who owns each location: a long tail from national groups to single homes."""
 
-    def __init__(self, rng: random.Random, names: _Names, areas: list[_Area], onspd: _OnspdWriter,
+    def __init__(self, rng: random.Random, names: Names, areas: list[Area], onspd: OnspdWriter,
                  slot_area: list[int], slot_kind: list[str]):
         self.rng, self.names, self.areas, self.onspd = rng, names, areas, onspd
         self.provider_ids: set[str] = set()
         self.organisations: set[str] = set()
         self.brands = 0
-        self.providers: list[_Provider] = []
+        self.providers: list[Provider] = []
         self.owner: list[int] = [-1] * len(slot_area)
         regions = [area.region_code for area in areas]
         for kind in KINDS:
@@ -133,18 +133,18 @@ class _ProviderPlan:
         what = {"care_home": "Care", "home_care": "Home Care", "substance_misuse": "Recovery"}.get(kind, "Care")
         return f"BD{100 + self.brands}", f"BRAND {word} {what}"
 
-    def _office(self, area: _Area) -> _Address:
+    def _office(self, area: Area) -> Address:
         outcode = self.rng.choice(area.outcodes)
         if outcode.offices:
             postcode = self.rng.choice(outcode.offices)[0]
         else:
             postcode = self.onspd.write(outcode)[0]
-        return _Address(f"{self.rng.choice(('Unit', 'Suite'))} {self.rng.randint(1, 30)}, "
+        return Address(f"{self.rng.choice(('Unit', 'Suite'))} {self.rng.randint(1, 30)}, "
                         f"{self.rng.choice(HOME_WORDS)} {self.rng.choice(('House', 'Court', 'Business Park'))}",
                         self.names.street(), outcode.town.name, area.name if area.kind == "county" else "",
                         postcode, area.name, area.region_name)
 
-    def _add(self, name: str, area: _Area, *, ownership="Organisation", sector="Social Care Org",
+    def _add(self, name: str, area: Area, *, ownership="Organisation", sector="Social Care Org",
              brand=("-", "-"), office=True, label=None, website=True) -> int:
         if ownership == "Organisation":  # company names are unique; people's names need not be
             if name in self.organisations:
@@ -153,8 +153,8 @@ class _ProviderPlan:
                                          lambda n: f"{base} ({self.rng.choice(SURNAMES)}){legal}")
             self.organisations.add(name)
         slug = "".join(ch for ch in name.lower() if ch.isalnum())[:40]
-        phone = self.rng.choice(_PHONE_BLOCKS.get(area.region_code, ("01632960",))) + f"{self.rng.randrange(1000):03d}"
-        provider = _Provider(self._new_id(), name, ownership, sector, phone,
+        phone = self.rng.choice(PHONE_BLOCKS.get(area.region_code, ("01632960",))) + f"{self.rng.randrange(1000):03d}"
+        provider = Provider(self._new_id(), name, ownership, sector, phone,
                              f"www.{slug}.example" if website else "", self.names.person(), brand[0], brand[1],
                              self._office(area) if office else None, label)
         self.providers.append(provider)

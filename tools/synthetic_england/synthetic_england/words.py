@@ -1,5 +1,5 @@
 """The word lists of the invented names (homes, streets, towns, people,
-coined brand words) and _Names, which builds names from them, unique where
+coined brand words) and Names, which builds names from them, unique where
 the real ones are."""
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ SURNAMES = _W(
     "Scott Shah Singh Smith Taylor Thomas Thompson Turner Walker Ward Watson White Williams Wilson Wood Wright Young")
 
 
-class _Names:
+class Names:
     """Invented names, unique where the real ones are (towns, providers)."""
 
     def __init__(self, rng: random.Random):

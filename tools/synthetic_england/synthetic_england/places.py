@@ -1,6 +1,6 @@
 """The invented places under the real geography: postcode areas and districts
 (outcodes), towns, points and grid references, the Local Authorities as
-_Areas, and the ONSPD writer that gives every new postcode its row."""
+Areas, and the ONSPD writer that gives every new postcode its row."""
 from __future__ import annotations
 
 import csv
@@ -9,8 +9,8 @@ import random
 from dataclasses import dataclass, field
 
 from .formats import ONSPD_HEADER
-from .mix import _clamp
-from .words import _Names
+from .mix import clamp
+from .words import Names
 
 # -- places ------------------------------------------------------------------------
 # Postcode areas per ONS region, disjoint so no two LAs share a district. The
@@ -29,7 +29,7 @@ _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # Royal Mail: never C, I, K, M, O or V
 ENGLAND_BOX = ((49.85, 55.82), (-6.45, 1.77))  # latitude, longitude (the Isles of Scilly included)
 _KM_PER_DEGREE = 111.32
 # Ofcom numbers reserved for drama, per ONS region: the prefix of a 1,000-number block.
-_PHONE_BLOCKS = {
+PHONE_BLOCKS = {
     "E12000001": ("01914980",), "E12000002": ("01614960", "01514960"), "E12000003": ("01134960", "01144960"),
     "E12000004": ("01154960", "01164960"), "E12000005": ("01214960",), "E12000006": ("01632960",),
     "E12000007": ("02079460",), "E12000008": ("01184960",), "E12000009": ("01174960",),
@@ -44,7 +44,7 @@ def _around(rng: random.Random, lat: float, lon: float, km: float) -> tuple[floa
     r, theta = km * math.sqrt(rng.random()), 2 * math.pi * rng.random()
     lat2 = lat + r * math.cos(theta) / _KM_PER_DEGREE
     lon2 = lon + r * math.sin(theta) / (_KM_PER_DEGREE * math.cos(math.radians(lat)))
-    return _clamp(lat2, *ENGLAND_BOX[0]), _clamp(lon2, *ENGLAND_BOX[1])
+    return clamp(lat2, *ENGLAND_BOX[0]), clamp(lon2, *ENGLAND_BOX[1])
 
 
 def _osgb(lat: float, lon: float) -> tuple[int, int]:
@@ -80,7 +80,7 @@ def _osgb(lat: float, lon: float) -> tuple[int, int]:
 
 # -- the synthetic geography under the real one ---------------------------------------
 @dataclass
-class _Town:
+class Town:
     name: str
     latitude: float
     longitude: float
@@ -91,12 +91,12 @@ class _Town:
 
 
 @dataclass
-class _Outcode:
+class Outcode:
     code: str
     index: int
     latitude: float
     longitude: float
-    town: _Town
+    town: Town
     spread_km: float
     sectors: list[int]
     used: set = field(default_factory=set)
@@ -105,7 +105,7 @@ class _Outcode:
 
 
 @dataclass
-class _Area:
+class Area:
     """One Local Authority with its invented towns and postcode districts."""
 
     code: str
@@ -113,8 +113,8 @@ class _Area:
     kind: str
     region_code: str
     region_name: str
-    towns: list[_Town]
-    outcodes: list[_Outcode]
+    towns: list[Town]
+    outcodes: list[Outcode]
 
 
 def _outcode_names(local_authorities: list[dict]) -> dict[str, list[str]]:
@@ -143,7 +143,7 @@ def _outcode_names(local_authorities: list[dict]) -> dict[str, list[str]]:
     return names
 
 
-class _Geography:
+class Geography:
     def __init__(self, geography: dict):
         self.local_authorities = sorted(geography["local_authorities"], key=lambda la: la["code"])
         self.sub_icbs = {s["code"]: s for s in geography.get("sub_icbs", [])}
@@ -159,7 +159,7 @@ class _Geography:
         return self.nhs_regions.get(icb["nhs_region_code"]) if icb else None
 
 
-class _OnspdWriter:
+class OnspdWriter:
     """Writes ONSPD rows; counts them."""
 
     def __init__(self, file, rng: random.Random):
@@ -169,7 +169,7 @@ class _OnspdWriter:
         self.rows = self.terminated = self.without_coordinates = 0
         self.at = {name: i for i, name in enumerate(ONSPD_HEADER)}
 
-    def new_inward(self, outcode: _Outcode) -> str:
+    def new_inward(self, outcode: Outcode) -> str:
         rng = self.rng
         while True:
             if len(outcode.used) >= 300 * len(outcode.sectors):  # sectors filling up: open another
@@ -182,7 +182,7 @@ class _OnspdWriter:
                 outcode.used.add(inward)
                 return inward
 
-    def write(self, outcode: _Outcode, *, terminated: bool = False, coordinates: bool = True,
+    def write(self, outcode: Outcode, *, terminated: bool = False, coordinates: bool = True,
               large_user: bool = False) -> tuple[str, float, float]:
         """A new postcode in `outcode`: its row is written; returns (postcode, latitude, longitude)."""
         rng, at = self.rng, self.at
@@ -215,7 +215,7 @@ class _OnspdWriter:
         return postcode, lat, lon
 
 
-def _onspd_template(geo: _Geography, area: _Area, outcode: _Outcode, county_code: str | None,
+def _onspd_template(geo: Geography, area: Area, outcode: Outcode, county_code: str | None,
                     rng: random.Random) -> list[str]:
     town, at = outcode.town, {name: i for i, name in enumerate(ONSPD_HEADER)}
     sub_icb = town.sub_icb
@@ -242,8 +242,8 @@ def _onspd_template(geo: _Geography, area: _Area, outcode: _Outcode, county_code
     return row
 
 
-def _build_area(geo: _Geography, la: dict, la_number: int, names: _Names, rng: random.Random,
-                onspd: _OnspdWriter, outcode_counter: list[int]) -> _Area:
+def build_area(geo: Geography, la: dict, la_number: int, names: Names, rng: random.Random,
+                onspd: OnspdWriter, outcode_counter: list[int]) -> Area:
     """The towns and postcode districts of one LA; writes their spare postcodes."""
     kind = la.get("kind") or "unitary"
     radius = math.sqrt(max(float(la.get("area_km2") or 100.0), 1.0) / math.pi)
@@ -265,9 +265,9 @@ def _build_area(geo: _Geography, la: dict, la_number: int, names: _Names, rng: r
         name = names.town()
         district = f"E079{la_number % 1000:03d}{t:02d}" if kind == "county" else la["code"]
         sub_icb = sub_icbs[order[t] % len(sub_icbs)] if sub_icbs else None
-        towns.append(_Town(name, town_lat, town_lon, district, sub_icb, f"E059{(la_number * 20 + t) % 100000:05d}",
+        towns.append(Town(name, town_lat, town_lon, district, sub_icb, f"E059{(la_number * 20 + t) % 100000:05d}",
                            f"E149{(la_number * 20 + t) % 100000:05d}"))
-    area = _Area(la["code"], la["name"], kind, la.get("ons_region_code") or "", la.get("ons_region_name") or "",
+    area = Area(la["code"], la["name"], kind, la.get("ons_region_code") or "", la.get("ons_region_name") or "",
                  towns, [])
     county_code = la["code"] if kind == "county" else None
     for number, code in enumerate(outcode_names):
@@ -277,7 +277,7 @@ def _build_area(geo: _Geography, la: dict, la_number: int, names: _Names, rng: r
         else:  # the others belong to the nearest town
             o_lat, o_lon = _around(rng, lat, lon, 0.75 * radius)
             town = min(towns, key=lambda t: (t.latitude - o_lat) ** 2 + ((t.longitude - o_lon) * 0.62) ** 2)
-        outcode = _Outcode(code, outcode_counter[0], o_lat, o_lon, town, min(0.22 * radius, 2.5),
+        outcode = Outcode(code, outcode_counter[0], o_lat, o_lon, town, min(0.22 * radius, 2.5),
                            rng.sample(range(10), rng.randint(2, 4)))
         outcode_counter[0] += 1
         outcode.template = _onspd_template(geo, area, outcode, county_code, rng)

@@ -14,15 +14,15 @@ KINDS = tuple(FULL_MIX)
 SIZES = {"full": (None, sum(FULL_MIX.values())), "medium": (None, 3_000), "small": (10, 300), "tiny": (3, 30)}
 
 
-def _pick(rng: random.Random, weighted: dict):
+def pick(rng: random.Random, weighted: dict):
     return rng.choices(tuple(weighted), weights=tuple(weighted.values()))[0]
 
 
-def _clamp(value: float, low: float, high: float) -> float:
+def clamp(value: float, low: float, high: float) -> float:
     return low if value < low else high if value > high else value
 
 
-def _apportion(total: int, weights: list[float]) -> list[int]:
+def apportion(total: int, weights: list[float]) -> list[int]:
     """`total` split in proportion to `weights` (largest remainders)."""
     whole = sum(weights)
     if total <= 0 or whole <= 0:
@@ -37,7 +37,7 @@ def _apportion(total: int, weights: list[float]) -> list[int]:
 def kind_counts(total: int) -> dict[str, int]:
     """How many locations of each kind make `total`, in the proportions of a
     full-size England (with at least one of each kind from 50 locations)."""
-    counts = dict(zip(KINDS, _apportion(total, list(FULL_MIX.values()))))
+    counts = dict(zip(KINDS, apportion(total, list(FULL_MIX.values()))))
     if total >= 50:
         for kind in KINDS:
             if counts[kind] == 0:

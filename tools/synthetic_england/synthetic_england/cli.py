@@ -1,4 +1,4 @@
-"""The command line: python -m providers.synthetic --out DIR [--size ...]."""
+"""The command line: python -m synthetic_england --out DIR [--size ...]."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +13,7 @@ from .mix import SIZES
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m providers.synthetic",
+        prog="python -m synthetic_england",
         description="Write a fictional England of care providers as a CQC care directory CSV and an ONSPD CSV.")
     parser.add_argument("--out", required=True, type=Path, help="output folder (created if need be)")
     parser.add_argument("--size", choices=tuple(SIZES), default=None,

@@ -60,7 +60,7 @@ ONSPD_HEADER = tuple(
     "nhser,ctry,rgn,streg,pcon,eer,teclec,ttwa,pct,itl,statsward,oa01,casward,park,lsoa01,msoa01,ur01ind,oac01,"
     "oa11,lsoa11,msoa11,wz11,sicbl,bua22,ru11ind,oac11,lat,long,lep1,lep2,pfa,imd,calncv,icb,oa21,lsoa21,"
     "msoa21".split(","))
-_SPECIALISMS = {  # service user band -> CQC specialism
+SPECIALISMS = {  # service user band -> CQC specialism
     "Older People": "Caring for adults over 65 yrs", "Younger Adults": "Caring for adults under 65 yrs",
     "Dementia": "Dementia", "Learning disabilities or autistic spectrum disorder": "Learning disabilities",
     "Mental Health": "Mental health conditions", "Physical Disability": "Physical disabilities",

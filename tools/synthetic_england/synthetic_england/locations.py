@@ -1,18 +1,18 @@
 """The locations: what each kind is like (care homes, home care, hospices,
 substance misuse and community services), their ratings and dates, and
-_Locations, which makes one CQC directory row per location."""
+Locations, which makes one CQC directory row per location."""
 from __future__ import annotations
 
 import math
 import random
 from datetime import date, timedelta
 
-from .formats import _SPECIALISMS, ACTIVITIES, CQC_HEADER, SERVICE_TYPES, USER_BANDS
-from .mix import AS_OF, _clamp, _pick
-from .places import _PHONE_BLOCKS, _Area, _Geography, _OnspdWriter
-from .provider_plan import _Address, _Provider
+from .formats import SPECIALISMS, ACTIVITIES, CQC_HEADER, SERVICE_TYPES, USER_BANDS
+from .mix import AS_OF, clamp, pick
+from .places import PHONE_BLOCKS, Area, Geography, OnspdWriter
+from .provider_plan import Address, Provider
 from .words import HOME_CARE_SUFFIXES, HOME_WORDS, NURSING_SUFFIXES, RESIDENTIAL_SUFFIXES, STREET_TYPES, \
-    STREET_WORDS, _Names
+    STREET_WORDS, Names
 
 # -- locations -------------------------------------------------------------------------
 _RATINGS = {"Outstanding": 5, "Good": 73, "Requires improvement": 15, "Inadequate": 2, "": 5}
@@ -46,12 +46,12 @@ def _bands(rng: random.Random, chances: dict[str, float]) -> set[str]:
     return {band for band, chance in chances.items() if rng.random() < chance}
 
 
-def _care_home(rng: random.Random, names: _Names) -> dict:
-    profile = _pick(rng, {p: v[0] for p, v in _CARE_HOME_PROFILES.items()})
+def _care_home(rng: random.Random, names: Names) -> dict:
+    profile = pick(rng, {p: v[0] for p, v in _CARE_HOME_PROFILES.items()})
     _, p_nursing, residential, nursing_median, sigma, chances = _CARE_HOME_PROFILES[profile]
     nursing = rng.random() < p_nursing
     median = nursing_median if nursing else residential
-    beds = round(_clamp(median * math.exp(rng.gauss(0, sigma)), 10 if nursing else 3, 180))
+    beds = round(clamp(median * math.exp(rng.gauss(0, sigma)), 10 if nursing else 3, 180))
     bands = _bands(rng, chances)
     activities = {_ACCOMMODATION}
     if nursing:
@@ -69,8 +69,8 @@ def _care_home(rng: random.Random, names: _Names) -> dict:
                 sector="Social Care Org", directorate="Adult social care", category="Residential social care")
 
 
-def _home_care(rng: random.Random, provider: _Provider, town: str) -> dict:
-    style = _pick(rng, {"domiciliary": 0.72, "both": 0.12, "supported": 0.10, "extra care": 0.06})
+def _home_care(rng: random.Random, provider: Provider, town: str) -> dict:
+    style = pick(rng, {"domiciliary": 0.72, "both": 0.12, "supported": 0.10, "extra care": 0.06})
     services = {"domiciliary": {"Domiciliary care service"}, "supported": {"Supported living service"},
                 "both": {"Domiciliary care service", "Supported living service"},
                 "extra care": {"Extra Care housing services", "Domiciliary care service"}}[style]
@@ -104,7 +104,7 @@ def _hospice(rng: random.Random) -> dict:
                 sector="Independent Healthcare Org", directorate="Hospitals", category="Hospice services")
 
 
-def _substance_misuse(rng: random.Random, provider: _Provider, town: str) -> dict:
+def _substance_misuse(rng: random.Random, provider: Provider, town: str) -> dict:
     residential = rng.random() < 0.3
     activities = {_TREATMENT}
     if residential:
@@ -122,7 +122,7 @@ def _substance_misuse(rng: random.Random, provider: _Provider, town: str) -> dic
 
 
 def _community(rng: random.Random, town: str) -> dict:
-    service = _pick(rng, {"Shared Lives": 0.4, "Community health care services - Nurses Agency only": 0.3,
+    service = pick(rng, {"Shared Lives": 0.4, "Community health care services - Nurses Agency only": 0.3,
                           "Community based services for people with a learning disability": 0.15,
                           "Community based services for people with mental health needs": 0.15})
     if service == "Shared Lives":
@@ -153,10 +153,10 @@ def _dates(rng: random.Random, rated: bool) -> tuple[date, date | None]:
     return start, earliest + timedelta(days=rng.randint(0, max(0, (AS_OF - earliest).days - 14)))
 
 
-class _Locations:
+class Locations:
     """Makes the CQC rows, one location at a time."""
 
-    def __init__(self, rng: random.Random, names: _Names, geo: _Geography, onspd: _OnspdWriter):
+    def __init__(self, rng: random.Random, names: Names, geo: Geography, onspd: OnspdWriter):
         self.rng, self.names, self.geo, self.onspd = rng, names, geo, onspd
         self.ids: set[str] = set()
         self.flag_columns = [(f"Regulated activity - {a}", a, "activities") for a in ACTIVITIES] + [
@@ -171,7 +171,7 @@ class _Locations:
                 self.ids.add(location_id)
                 return location_id
 
-    def row(self, kind: str, area: _Area, provider: _Provider) -> list[str]:
+    def row(self, kind: str, area: Area, provider: Provider) -> list[str]:
         rng, names = self.rng, self.names
         outcode = rng.choice(area.outcodes)
         town = outcode.town
@@ -186,7 +186,7 @@ class _Locations:
             spec = _substance_misuse(rng, provider, town.name)
         else:
             spec = _community(rng, town.name)
-        rating = _pick(rng, _RATINGS)
+        rating = pick(rng, _RATINGS)
         registered, published = _dates(rng, bool(rating))
         sub_icb = town.sub_icb
         icb_region = self.geo.nhs_region_of(sub_icb)
@@ -195,12 +195,12 @@ class _Locations:
             street = spec["name"]
         county = area.name if area.kind == "county" else ""
         city = "London" if area.kind == "london_borough" else town.name
-        phone = rng.choice(_PHONE_BLOCKS.get(area.region_code, ("01632960",))) + f"{rng.randrange(1000):03d}"
+        phone = rng.choice(PHONE_BLOCKS.get(area.region_code, ("01632960",))) + f"{rng.randrange(1000):03d}"
         self.count += 1
         ods = (self.count * 7919 + 104729) % 36 ** 4
         ods_code = "V" + "".join("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[ods // 36 ** p % 36] for p in (3, 2, 1, 0))
-        office = provider.office or _Address(street, line_2, city, county, postcode, area.name, area.region_name)
-        specialisms = sorted({_SPECIALISMS[b] for b in spec["bands"] if b in _SPECIALISMS})
+        office = provider.office or Address(street, line_2, city, county, postcode, area.name, area.region_name)
+        specialisms = sorted({SPECIALISMS[b] for b in spec["bands"] if b in SPECIALISMS})
         website = provider.website if provider.website and rng.random() < 0.7 else ""
         if provider.label is None and rng.random() < 0.3:
             website = "www." + "".join(ch for ch in spec["name"].lower() if ch.isalnum())[:40] + ".example"
