@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from notifications import rules
-from notifications.handlers import events, reminders
+from notifications.handlers import events, readmodel, reminders
 from notifications.models import EmailJob, Notification
 from tracker_common.contracts.errors import Forbidden, InvalidInput
 from tracker_common.contracts.events import new_event, schema_of
@@ -56,7 +56,7 @@ def location(db, location_id, *, name, manager_email=None, reminders_enabled=Tru
             "kind": "care_home", "reminders_enabled": reminders_enabled,
             "manager": {"name": "Sam Manager", "email": manager_email} if manager_email else {}}
     with db.unit_of_work() as uow:
-        events.apply_location_snapshot(uow, data)
+        readmodel.apply_location_snapshots(uow.session, [data])
         uow.commit()
 
 

@@ -12,7 +12,7 @@ import pytest
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 
-from notifications.handlers import events
+from notifications.handlers import readmodel
 from notifications.handlers.history import get_notification
 from notifications.models import Location
 from notifications.service import NotificationsService
@@ -32,9 +32,9 @@ def know_a_location(db, location_id="1-9", name="Known House"):
     """A location in the read model: a service starting on an empty one
     first rebuilds it from providers (tested on its own below)."""
     with db.unit_of_work() as uow:
-        events.apply_location_snapshot(uow, {
+        readmodel.apply_location_snapshots(uow.session, [{
             "location_id": location_id, "version": 1, "organisation_id": "1-100000001", "name": name,
-            "la_code": "E08000016", "sub_icb_code": "E38000006", "active": True})
+            "la_code": "E08000016", "sub_icb_code": "E38000006", "active": True}])
         uow.commit()
 
 

@@ -30,7 +30,7 @@ from tracker_common.schemas import load
 
 from . import rules
 from .delivery import NotifyProvider, provider_from_environment
-from .handlers import dispatch, events, history, rebuild, reminders, sending
+from .handlers import dispatch, events, history, readmodel, rebuild, reminders, sending
 from .models import outbox, processed_events
 from .templates import DEFAULT_TEMPLATES
 
@@ -217,7 +217,7 @@ class NotificationsService:
 
     @subscribe("providers.location_updated")
     def on_location_updated(self, event):
-        self.db.apply_once(event, events.apply_location_snapshot)
+        self.db.apply_snapshot(event, readmodel.apply_location_snapshots)
 
     def _ask(self, call, *args, timeout: float | None = None):
         """Call another service, never waiting for ever."""

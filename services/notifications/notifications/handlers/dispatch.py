@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from eventlet.greenpool import GreenPool
-from sqlalchemy import func, or_, select
-
-from .. import rules
+from .. import repository, rules
 from ..delivery import Accepted, DeliveryFailure, Email
-from ..models import DeliveryAttempt, Notification, TemplateVersion
+from ..models import DeliveryAttempt, Notification
 from ..personalisation import render_html, render_subject, render_text
 
 
@@ -42,23 +40,13 @@ class Claimed:
     provider_id: str | None = None
 
 
-def _sent_last_minute(session, now: datetime) -> dict[str, int]:
-    return dict(session.execute(
-        select(Notification.sender, func.count()).where(Notification.sent_at >= now - timedelta(minutes=1))
-        .group_by(Notification.sender)).all())
-
-
 def claim(uow, sealer, settings: DispatchSettings) -> list[Claimed]:
     """Take the due notifications (oldest first) that the senders' rate
     limits allow, and the ones whose status must be asked of the provider."""
     session, now = uow.session, uow.now()
-    recent = _sent_last_minute(session, now)
+    recent = repository.sent_per_sender_since(session, now - timedelta(minutes=1))
     exhausted = [s for s, n in recent.items() if n >= settings.rate_limit_per_minute]
-    due = session.scalars(
-        select(Notification).where(Notification.next_attempt_at <= now)
-        .where(or_(Notification.provider_id.is_not(None), Notification.sender.not_in(exhausted)))
-        .order_by(Notification.next_attempt_at).limit(settings.batch)
-        .with_for_update(skip_locked=True)).all()
+    due = repository.claim_due_notifications(session, now, exhausted_senders=exhausted, limit=settings.batch)
     polls = [n for n in due if n.provider_id is not None]
     to_send = [n for n in due if n.provider_id is None]
     to_send = rules.within_budgets(to_send, rules.budgets(settings.rate_limit_per_minute, recent,
@@ -83,7 +71,7 @@ def claim(uow, sealer, settings: DispatchSettings) -> list[Claimed]:
 
 
 def _email(session, sealer, notification: Notification) -> Email:
-    version = session.get(TemplateVersion, (notification.template_id, notification.template_version))
+    version = repository.template_version(session, notification.template_id, notification.template_version)
     values = json.loads(sealer.decrypt(notification.personalisation_sealed))
     return Email(notification_id=notification.id, to=notification.to,
                  subject=render_subject(version.subject, values), text=render_text(version.body, values),
@@ -105,7 +93,7 @@ def deliver(provider, claimed: Claimed) -> Accepted | DeliveryFailure | str:
 def record(uow, claimed: Claimed, result, settings: DispatchSettings) -> str:
     """Record what an attempt (or a status check) gave; returns the status."""
     session, now = uow.session, uow.now()
-    notification = session.get(Notification, claimed.notification_id, with_for_update=True)
+    notification = repository.notification(session, claimed.notification_id, for_update=True)
     if notification.status in rules.FINAL:
         return notification.status
     if claimed.email is None:
@@ -123,9 +111,9 @@ def record(uow, claimed: Claimed, result, settings: DispatchSettings) -> str:
                                       max_attempts=settings.max_attempts, now=now,
                                       base=settings.retry_base_seconds, cap=settings.retry_cap_seconds)
         detail = result.detail
-    session.add(DeliveryAttempt(notification_id=notification.id, attempt=claimed.attempt, at=now,
-                                outcome=outcome.status if outcome.final or detail is None else "retry",
-                                detail=detail))
+    repository.add_delivery_attempt(session, DeliveryAttempt(
+        notification_id=notification.id, attempt=claimed.attempt, at=now,
+        outcome=outcome.status if outcome.final or detail is None else "retry", detail=detail))
     _finish(session, notification, outcome, now)
     return notification.status
 
@@ -167,5 +155,4 @@ def dispatch_batch(database, sealer, provider, settings: DispatchSettings) -> li
 
 def waiting(uow) -> int:
     """How many notifications are due now (a backlog operators watch)."""
-    return uow.session.scalar(select(func.count()).select_from(Notification)
-                              .where(Notification.next_attempt_at <= uow.now()))
+    return repository.count_due_notifications(uow.session, uow.now())

@@ -1,7 +1,8 @@
 """Other services' events, turned into emails.
 
 An event is first kept as a job (in the same transaction that records it as
-processed), then the job makes its emails: at once when the event names its
+processed: keeping a job is not idempotent by itself, so its subscriber uses
+`apply_once`), then the job makes its emails: at once when the event names its
 recipients, or once identity has said who they are. A job whose lookup
 fails waits and tries again with back-off; nothing is lost while identity
 is away."""
@@ -9,31 +10,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select
-
 from tracker_common.contracts.events import schema_of
-from tracker_common.db import apply_if_newer
 
-from .. import rules
+from .. import repository, rules
 from ..models import EmailJob, Location
 from .sending import send
 
 
 def keep_job(uow, event) -> None:
     """Keep an event's request for emails until its emails are made."""
-    uow.session.add(EmailJob(id=event.id, event_type=event.type, data=schema_of(event.type).dump(event.data),
-                             status="pending", attempts=0, next_attempt_at=uow.now(), created_at=uow.now()))
-
-
-def apply_location_snapshot(uow, data: dict) -> None:
-    manager = data.get("manager") or {}
-    apply_if_newer(uow.session, Location, {
-        "location_id": data["location_id"], "version": data["version"], "provider_id": data["organisation_id"],
-        "name": data["name"], "kind": data.get("kind"), "la_code": data["la_code"],
-        "sub_icb_code": data["sub_icb_code"], "active": data["active"],
-        "reminders_enabled": data.get("reminders_enabled", True),
-        "manager_name": manager.get("name"), "manager_email": (manager.get("email") or None),
-    }, key="location_id")
+    repository.add_email_job(uow.session, EmailJob(
+        id=event.id, event_type=event.type, data=schema_of(event.type).dump(event.data), status="pending",
+        attempts=0, next_attempt_at=uow.now(), created_at=uow.now()))
 
 
 def facts_of(location: Location) -> dict:
@@ -43,14 +31,12 @@ def facts_of(location: Location) -> dict:
 
 
 def location_facts(session, location_id: str) -> dict | None:
-    location = session.get(Location, location_id)
+    location = repository.location(session, location_id)
     return None if location is None else facts_of(location)
 
 
 def due_jobs(uow, limit: int) -> list[str]:
-    return list(uow.session.scalars(
-        select(EmailJob.id).where(EmailJob.status == "pending", EmailJob.next_attempt_at <= uow.now())
-        .order_by(EmailJob.next_attempt_at).limit(limit)))
+    return repository.due_email_job_ids(uow.session, uow.now(), limit)
 
 
 def run_job(uow, job_id: str, *, lookup, sealer, links: rules.Links, max_attempts: int,
@@ -58,8 +44,7 @@ def run_job(uow, job_id: str, *, lookup, sealer, links: rules.Links, max_attempt
     """Make a job's emails, in one transaction; returns the job's status
     (None when another instance has it). `lookup(query)` asks identity for
     contacts and may raise: the job then waits and tries again."""
-    job = uow.session.scalars(select(EmailJob).where(EmailJob.id == job_id, EmailJob.status == "pending")
-                              .with_for_update(skip_locked=True)).first()
+    job = repository.claim_pending_email_job(uow.session, job_id)
     if job is None:
         return None
     data = schema_of(job.event_type).load(job.data)
@@ -81,8 +66,7 @@ def run_job(uow, job_id: str, *, lookup, sealer, links: rules.Links, max_attempt
     if "reset_token_sealed" in data:
         secrets["reset_token"] = sealer.decrypt(data["reset_token_sealed"].encode()).decode()
     location = location_facts(uow.session, data["location_id"]) if "location_id" in data else None
-    names = dict(uow.session.execute(select(Location.location_id, Location.name).where(
-        Location.location_id.in_(data.get("location_ids") or []))).all())
+    names = repository.location_names(uow.session, data.get("location_ids") or [])
     for request in rules.emails_for(job.event_type, job.id, data, links=links, contacts=contacts,
                                     location=location, secrets=secrets, location_names=names):
         send(uow, sealer, request, sender=job.event_type.split(".")[0])
@@ -92,12 +76,11 @@ def run_job(uow, job_id: str, *, lookup, sealer, links: rules.Links, max_attempt
 
 def retry_failed_jobs(uow) -> int:
     """Put failed jobs back in the queue (once what failed is mended)."""
-    jobs = uow.session.scalars(select(EmailJob).where(EmailJob.status == "failed")).all()
+    jobs = repository.failed_email_jobs(uow.session)
     for job in jobs:
         job.status, job.attempts, job.next_attempt_at = "pending", 0, uow.now()
     return len(jobs)
 
 
 def forget_done_jobs(uow, older_than: timedelta) -> int:
-    return uow.session.execute(delete(EmailJob).where(EmailJob.status == "done",
-                                                      EmailJob.done_at < uow.now() - older_than)).rowcount
+    return repository.delete_email_jobs_done_before(uow.session, uow.now() - older_than)

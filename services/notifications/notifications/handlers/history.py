@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
-
 from tracker_common.contracts.errors import NotFound
 
-from ..models import DeliveryAttempt, Notification, TemplateVersion
+from .. import repository
+from ..models import Notification
 from ..personalisation import MissingPersonalisation, render_text
 
 
@@ -26,20 +25,19 @@ def notification_view(session, notification: Notification, *, with_body: bool = 
         "provider": notification.provider, "failure": notification.failure,
     }
     if with_body:
-        version = session.get(TemplateVersion, (notification.template_id, notification.template_version))
+        version = repository.template_version(session, notification.template_id, notification.template_version)
         try:
             view["body"] = render_text(version.body, notification.personalisation_shown)
         except MissingPersonalisation:  # written before a value was known to be empty
             view["body"] = None
         view["personalisation"] = notification.personalisation_shown
         view["history"] = [{"attempt": a.attempt, "at": _iso(a.at), "outcome": a.outcome, "detail": a.detail}
-                           for a in session.scalars(select(DeliveryAttempt).where(
-                               DeliveryAttempt.notification_id == notification.id).order_by(DeliveryAttempt.attempt))]
+                           for a in repository.delivery_attempts(session, notification.id)]
     return view
 
 
 def get_notification(uow, notification_id: str) -> dict:
-    notification = uow.session.get(Notification, notification_id)
+    notification = repository.notification(uow.session, notification_id)
     if notification is None:
         raise NotFound("No such notification.")
     return notification_view(uow.session, notification, with_body=True)
@@ -47,20 +45,10 @@ def get_notification(uow, notification_id: str) -> dict:
 
 def find_notifications(uow, query: dict) -> dict:
     """Newest first, filtered by recipient, reference, status or template."""
-    conditions = []
-    if query["to"]:
-        conditions.append(Notification.to == query["to"].strip().lower())
-    if query["reference"]:
-        conditions.append(Notification.reference == query["reference"])
-    if query["status"]:
-        conditions.append(Notification.status == query["status"])
-    if query["template"]:
-        conditions.append(Notification.template_id == query["template"])
-    total = uow.session.scalar(select(func.count()).select_from(Notification).where(*conditions))
     page, per_page = query["page"], query["per_page"]
-    rows = uow.session.scalars(select(Notification).where(*conditions)
-                               .order_by(Notification.created_at.desc(), Notification.id)
-                               .offset((page - 1) * per_page).limit(per_page))
+    total, rows = repository.notifications_page(
+        uow.session, to=query["to"].strip().lower() if query["to"] else None, reference=query["reference"],
+        status=query["status"], template_id=query["template"], page=page, per_page=per_page)
     return {"notifications": [notification_view(uow.session, n) for n in rows], "total": total,
             "page": page, "per_page": per_page}
 
@@ -68,7 +56,4 @@ def find_notifications(uow, query: dict) -> dict:
 def forget_old(uow, older_than: timedelta) -> int:
     """Forget emails finished longer ago than the retention period (and
     their attempts): the history is for following up, not an archive."""
-    cutoff = uow.now() - older_than
-    old = select(Notification.id).where(Notification.completed_at < cutoff).scalar_subquery()
-    uow.session.execute(delete(DeliveryAttempt).where(DeliveryAttempt.notification_id.in_(old)))
-    return uow.session.execute(delete(Notification).where(Notification.completed_at < cutoff)).rowcount
+    return repository.delete_notifications_completed_before(uow.session, uow.now() - older_than)

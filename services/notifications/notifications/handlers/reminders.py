@@ -5,24 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-
 from tracker_common.clock import LONDON
 from tracker_common.contracts.errors import Forbidden, InvalidInput
 from tracker_common.contracts.permissions import Action, Principal, Target, may, scopes
 
-from .. import rules
-from ..models import Location, ReminderSent, ScheduledRun
+from .. import repository, rules
+from ..models import ScheduledRun
 from .events import facts_of
 from .sending import send
 
 LOOKUP_CHUNK = 1000
-
-
-def _only_instance(session, schedule: str) -> bool:
-    """Whether this instance runs `schedule` now (the others skip it)."""
-    return session.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:s))"), {"s": schedule}).scalar()
 
 
 def contacts_of(lookup, location_ids: list[str]) -> list[dict]:
@@ -37,11 +29,9 @@ def contacts_of(lookup, location_ids: list[str]) -> list[dict]:
 
 def _with_managers(session, locations: list[dict]) -> list[dict]:
     """Add each location's manager (from its profile) to what capacity said of it."""
-    managers = {row.location_id: row for row in session.execute(
-        select(Location.location_id, Location.manager_email, Location.manager_name)
-        .where(Location.location_id.in_([loc["location_id"] for loc in locations])))}
-    return [{**loc, "manager_email": getattr(managers.get(loc["location_id"]), "manager_email", None),
-             "manager_name": getattr(managers.get(loc["location_id"]), "manager_name", None)}
+    managers = repository.location_managers(session, [loc["location_id"] for loc in locations])
+    return [{**loc, "manager_email": managers.get(loc["location_id"], (None, None))[0],
+             "manager_name": managers.get(loc["location_id"], (None, None))[1]}
             for loc in locations]
 
 
@@ -55,10 +45,9 @@ def stale_reminders(uow, stale: list[dict], *, lookup, sealer, links: rules.Link
     reminders are switched off. `stale` is capacity's `stale_locations`
     answer. Returns how many emails were made."""
     session, now = uow.session, uow.now()
-    if not _only_instance(session, "stale-reminders"):
+    if not repository.try_schedule_lock(session, "stale-reminders"):
         return 0
-    sent = set(session.execute(select(ReminderSent.location_id, ReminderSent.since, ReminderSent.level).where(
-        ReminderSent.location_id.in_([loc["location_id"] for loc in stale]))).tuples())
+    sent = repository.reminders_sent(session, [loc["location_id"] for loc in stale])
     due: dict[int, list[dict]] = {24: [], 48: []}
     for loc in stale:
         level = rules.stale_level(_parse(loc["last_submitted_at"]), now)
@@ -74,9 +63,9 @@ def stale_reminders(uow, stale: list[dict], *, lookup, sealer, links: rules.Link
         for person in rules.group_by_recipient(locations, contacts):
             send(uow, sealer, rules.capacity_reminder(person, level, sent_at=now, links=links), sender="reminders")
             emails += 1
-        session.execute(pg_insert(ReminderSent).values([
+        repository.record_reminders_sent(session, [
             {"location_id": loc["location_id"], "since": loc["since"], "level": level, "at": now}
-            for loc in locations]).on_conflict_do_nothing())
+            for loc in locations])
     return emails
 
 
@@ -86,13 +75,12 @@ def monthly_refresh(uow, *, lookup, sealer, links: rules.Links, first_day: int, 
     each, listing their locations."""
     session, now = uow.session, uow.now()
     window = rules.collection_window(now, first_day, last_day)
-    if window is None or not _only_instance(session, "monthly-refresh"):
+    if window is None or not repository.try_schedule_lock(session, "monthly-refresh"):
         return 0
     period, window_ends = window
-    if session.get(ScheduledRun, ("monthly-refresh", period)) is not None:
+    if repository.scheduled_run(session, "monthly-refresh", period) is not None:
         return 0
-    locations = [facts_of(loc) for loc in session.scalars(
-        select(Location).where(Location.active.is_(True)).order_by(Location.location_id))]
+    locations = [facts_of(loc) for loc in repository.active_locations(session)]
     contacts = contacts_of(lookup, [loc["location_id"] for loc in locations]) if locations else []
     month = now.astimezone(LONDON).strftime("%B %Y")
     emails = 0
@@ -100,7 +88,7 @@ def monthly_refresh(uow, *, lookup, sealer, links: rules.Links, first_day: int, 
         send(uow, sealer, rules.monthly_refresh(person, period=period, month=month, window_ends=window_ends,
                                                 links=links), sender="reminders")
         emails += 1
-    session.add(ScheduledRun(name="monthly-refresh", period=period, at=now, emails=emails))
+    repository.add_scheduled_run(session, ScheduledRun(name="monthly-refresh", period=period, at=now, emails=emails))
     return emails
 
 
@@ -114,7 +102,7 @@ def manual_reminders(uow, actor: Principal, location_ids: list[str], *, lookup, 
     session = uow.session
     facts, refused = [], {}
     for index, location_id in enumerate(location_ids):
-        location = session.get(Location, location_id)
+        location = repository.location(session, location_id)
         target = location and Target(organisation_id=location.provider_id, location_id=location.location_id,
                                      la_code=location.la_code, sub_icb_code=location.sub_icb_code)
         if location is None or not location.active or not may(actor, Action.SEND_REMINDERS, target):

@@ -5,23 +5,20 @@ from __future__ import annotations
 import json
 import uuid
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-
 from tracker_common.contracts.errors import InvalidInput, NotFound
 
-from .. import rules
-from ..models import Notification, Template, TemplateVersion
+from .. import repository, rules
+from ..models import Template, TemplateVersion
 from ..personalisation import (PLACEHOLDER, MissingPersonalisation, placeholders, render_html, render_subject,
                                render_text)
 from ..templates import DEFAULT_TEMPLATES
 
 
 def current_version(session, template_id: str) -> tuple[Template, TemplateVersion]:
-    template = session.get(Template, template_id)
+    template = repository.template(session, template_id)
     if template is None:
         raise NotFound(f"No template {template_id!r}.")
-    return template, session.get(TemplateVersion, (template_id, template.version))
+    return template, repository.template_version(session, template_id, template.version)
 
 
 def send_email(uow, sealer, request: dict, *, sender: str) -> dict:
@@ -30,7 +27,7 @@ def send_email(uow, sealer, request: dict, *, sender: str) -> dict:
     used, nothing new is made and the first notification is returned."""
     session = uow.session
     if request["reference"] is not None:
-        existing = session.scalars(select(Notification).where(Notification.reference == request["reference"])).first()
+        existing = repository.notification_by_reference(session, request["reference"])
         if existing is not None:
             return {"id": existing.id, "status": existing.status, "duplicate": True}
     try:
@@ -46,15 +43,14 @@ def send_email(uow, sealer, request: dict, *, sender: str) -> dict:
     shown = rules.mask(personalisation, template.secret_fields)
     now = uow.now()
     notification_id = str(uuid.uuid4())
-    inserted = session.execute(pg_insert(Notification).values(
+    inserted = repository.insert_notification(session, dict(
         id=notification_id, reference=request["reference"], template_id=template.id,
         template_version=version.version, to=request["to"].lower(), sender=sender, status=rules.CREATED,
         created_at=now, attempts=0, next_attempt_at=now, subject=render_subject(version.subject, shown),
         personalisation_sealed=sealer.encrypt(json.dumps(personalisation).encode()),
-        personalisation_shown=shown,
-    ).on_conflict_do_nothing(index_elements=["reference"])).rowcount
+        personalisation_shown=shown))
     if not inserted:  # the same reference, sent concurrently: that one stands
-        existing = session.scalars(select(Notification).where(Notification.reference == request["reference"])).one()
+        existing = repository.notification_by_reference(session, request["reference"])
         return {"id": existing.id, "status": existing.status, "duplicate": True}
     return {"id": notification_id, "status": rules.CREATED, "duplicate": False}
 
@@ -72,14 +68,14 @@ def install_templates(uow) -> list[str]:
     version 1); an existing template keeps the wording it has."""
     added = []
     for default in DEFAULT_TEMPLATES:
-        if uow.session.get(Template, default.id) is None:
-            uow.session.add(Template(id=default.id, name=default.name, description=default.description,
-                                     fields=list(default.fields), secret_fields=list(default.secret_fields),
-                                     version=1))
-            uow.session.add(TemplateVersion(template_id=default.id, version=1, subject=default.subject,
-                                            body=default.body, created_at=uow.now(), created_by=None))
+        if repository.template(uow.session, default.id) is None:
+            repository.add_template(
+                uow.session,
+                Template(id=default.id, name=default.name, description=default.description,
+                         fields=list(default.fields), secret_fields=list(default.secret_fields), version=1),
+                TemplateVersion(template_id=default.id, version=1, subject=default.subject, body=default.body,
+                                created_at=uow.now(), created_by=None))
             added.append(default.id)
-    uow.session.flush()
     return added
 
 
@@ -91,16 +87,14 @@ def _version_view(version: TemplateVersion) -> dict:
 def template_view(session, template: Template, *, with_versions: bool = False) -> dict:
     view = {"id": template.id, "name": template.name, "description": template.description,
             "fields": template.fields, "secret_fields": template.secret_fields, "version": template.version,
-            "current": _version_view(session.get(TemplateVersion, (template.id, template.version)))}
+            "current": _version_view(repository.template_version(session, template.id, template.version))}
     if with_versions:
-        view["versions"] = [_version_view(v) for v in session.scalars(
-            select(TemplateVersion).where(TemplateVersion.template_id == template.id)
-            .order_by(TemplateVersion.version.desc()))]
+        view["versions"] = [_version_view(v) for v in repository.template_versions_newest_first(session, template.id)]
     return view
 
 
 def list_templates(uow) -> list[dict]:
-    return [template_view(uow.session, t) for t in uow.session.scalars(select(Template).order_by(Template.id))]
+    return [template_view(uow.session, t) for t in repository.templates(uow.session)]
 
 
 def get_template(uow, template_id: str) -> dict:
@@ -112,14 +106,14 @@ def publish_version(uow, template_id: str, command: dict, *, author: str) -> dic
     """New wording for a template. It may only use the placeholders the
     system fills in for it, so that no email can go out missing a value."""
     session = uow.session
-    template = session.get(Template, template_id, with_for_update=True)
+    template = repository.template(session, template_id, for_update=True)
     if template is None:
         raise NotFound(f"No template {template_id!r}.")
     _check_placeholders(template, command)
     template.version += 1
-    session.add(TemplateVersion(template_id=template.id, version=template.version, subject=command["subject"],
-                                body=command["body"], created_at=uow.now(), created_by=author))
-    session.flush()
+    repository.add_template_version(session, TemplateVersion(
+        template_id=template.id, version=template.version, subject=command["subject"], body=command["body"],
+        created_at=uow.now(), created_by=author))
     return template_view(session, template, with_versions=True)
 
 
@@ -154,7 +148,7 @@ def sample_personalisation(template: Template, text: str) -> dict:
 def preview(uow, template_id: str, command: dict) -> dict:
     """New wording as an email would show it, with sample personalisation,
     checked by the same rules as publishing (nothing is saved)."""
-    template = uow.session.get(Template, template_id)
+    template = repository.template(uow.session, template_id)
     if template is None:
         raise NotFound(f"No template {template_id!r}.")
     _check_placeholders(template, command)
