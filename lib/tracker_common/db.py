@@ -3,8 +3,10 @@
 commit and writes events in the same transaction as the change."""
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Callable, Iterator
 
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, Index, MetaData, String, Table,
@@ -45,6 +47,20 @@ def plumbing_tables(metadata: MetaData) -> tuple[Table, Table]:
     return outbox, processed
 
 
+def _json_value(value):
+    """JSON columns keep what a schema loaded (times, dates, Decimals) as its
+    dump would write them: ISO 8601 text, and Decimals as plain strings."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def to_json(value) -> str:
+    return json.dumps(value, default=_json_value)
+
+
 def make_engine(url: str, pool_size: int = 10, settings: dict | None = None, *, max_overflow: int = 0,
                 **options) -> Engine:
     """`pool_size` connections kept open, `max_overflow` more opened in a
@@ -55,7 +71,7 @@ def make_engine(url: str, pool_size: int = 10, settings: dict | None = None, *, 
     settings = {"jit": "off", **(settings or {})}
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
                          connect_args={"options": " ".join(f"-c {k}={v}" for k, v in settings.items())},
-                         **options)
+                         json_serializer=to_json, **options)
 
 
 class UnitOfWork:

@@ -15,7 +15,6 @@ from . import once
 from .clock import clock_from_environment
 from .config import env_float, env_int, load_settings, pool_sizes
 from .contracts.errors import TrackerError
-from .contracts.events import schema_of
 from .db import Database
 from .logs import bind_correlation_id, clear_context, configure_logging, get_logger
 from .metrics import ENTRYPOINT_CALLS, ENTRYPOINT_LATENCY
@@ -79,13 +78,12 @@ class _WorkerDatabase:
             uow.commit()
 
     def apply_snapshot(self, event, apply) -> None:
-        """`apply(session, [snapshot])` and commit, the snapshot as on the
-        wire: for read models whose snapshots are versioned, where applying
-        one again, or an older one, changes nothing (so no record of
-        processed events is needed)."""
-        snapshot = schema_of(event.type).dump(event.data)
+        """`apply(session, [snapshot])` and commit, the snapshot as loaded by
+        its event's schema (typed: datetimes, Decimals): for read models
+        whose snapshots are versioned, where applying one again, or an older
+        one, changes nothing (so no record of processed events is needed)."""
         with self.unit_of_work() as uow:
-            apply(uow.session, [snapshot])
+            apply(uow.session, [event.data])
             uow.commit()
 
 

@@ -30,17 +30,16 @@ def pages(fetch: Fetch, service: str, method: str) -> Iterator[dict]:
 
 
 def valid_snapshots(snapshots: list[dict], event_type: str) -> list[dict]:
-    """The snapshots that match their event's contract (the others are
-    logged and skipped: one bad snapshot must not stop a rebuild)."""
+    """The snapshots that match their event's contract, as loaded by its
+    schema (typed, as a consumer receives an event's data); the others are
+    logged and skipped: one bad snapshot must not stop a rebuild."""
     schema, valid = schema_of(event_type), []
     for snapshot in snapshots:
         try:
-            schema.load(snapshot)
+            valid.append(schema.load(snapshot))
         except ValidationError as exc:
             log.error("snapshot refused", event_type=event_type, errors=exc.messages,
                       key=snapshot.get("location_id") if isinstance(snapshot, dict) else None)
-            continue
-        valid.append(snapshot)
     return valid
 
 

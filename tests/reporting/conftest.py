@@ -13,6 +13,7 @@ import reporting
 from reporting.handlers.readmodel import apply_geography, apply_location_snapshots, apply_return_snapshots
 from reporting.models import Base, outbox, processed_events
 from tracker_common.clock import FrozenClock
+from tracker_common.contracts.events import schema_of
 from tracker_common.contracts.permissions import Principal, Role
 from tracker_common.testing import empty_database, migrated_database_url
 
@@ -109,15 +110,21 @@ def reporting_db(reporting_database_url, clock):
     database.dispose()
 
 
+def as_loaded(event_type: str, snapshots) -> list[dict]:
+    """JSON-ready conftest snapshots as a consumer receives them: loaded by
+    their event's schema (times as datetimes)."""
+    return [schema_of(event_type).load(snapshot) for snapshot in snapshots]
+
+
 @pytest.fixture
 def apply(reporting_db):
     """apply(locations=[...], returns=[...], geography=None): as the events would."""
     def _apply(locations=(), returns=(), geography=None) -> None:
         with reporting_db.unit_of_work() as uow:
             if geography:
-                apply_geography(uow.session, geography)
-            apply_location_snapshots(uow.session, list(locations))
-            apply_return_snapshots(uow.session, list(returns))
+                apply_geography(uow.session, schema_of("providers.geography_published").load(geography))
+            apply_location_snapshots(uow.session, as_loaded("providers.location_updated", locations))
+            apply_return_snapshots(uow.session, as_loaded("capacity.return_submitted", returns))
             uow.commit()
     return _apply
 

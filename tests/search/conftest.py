@@ -13,6 +13,7 @@ from search.handlers.find import forget_places
 from search.handlers.readmodel import apply_directory_part, apply_location_snapshots, apply_return_snapshots
 from search.models import Base, outbox, processed_events
 from tracker_common.clock import FrozenClock
+from tracker_common.contracts.events import schema_of
 from tracker_common.testing import empty_database, migrated_database_url
 
 MIGRATIONS = Path(search.__file__).parent / "migrations"
@@ -54,6 +55,20 @@ def profile(location_id: str, *, version: int = 1, name: str | None = None, post
     }
     snapshot.update(overrides)
     return snapshot
+
+
+def as_loaded(event_type: str, snapshots) -> list[dict]:
+    """JSON-ready conftest snapshots as a consumer receives them: loaded by
+    their event's schema (times as datetimes)."""
+    return [schema_of(event_type).load(snapshot) for snapshot in snapshots]
+
+
+def locations_loaded(profiles) -> list[dict]:
+    return as_loaded("providers.location_updated", profiles)
+
+
+def returns_loaded(returns) -> list[dict]:
+    return as_loaded("capacity.return_submitted", returns)
 
 
 def vacancy(vacancy_type: str = "general_residential", *, accepting: int = 1, price: str = "800.00",
@@ -111,7 +126,7 @@ def homes(search_db, directory):
     """homes(*(profile, return or None)): put homes in the read model."""
     def _load(*pairs) -> None:
         with search_db.unit_of_work() as uow:
-            apply_location_snapshots(uow.session, [p for p, _ in pairs])
-            apply_return_snapshots(uow.session, [r for _, r in pairs if r is not None])
+            apply_location_snapshots(uow.session, locations_loaded(p for p, _ in pairs))
+            apply_return_snapshots(uow.session, returns_loaded(r for _, r in pairs if r is not None))
             uow.commit()
     return _load

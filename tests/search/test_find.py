@@ -24,8 +24,8 @@ from search.models import SearchLocation
 from tracker_common.contracts.errors import InvalidInput
 from tracker_common.contracts.search import SearchQuery
 
-from .conftest import (BARNSLEY, NOW, POSTCODES, SHEFFIELD, SUB_BARNSLEY, SUB_SHEFFIELD, capacity_return, profile,
-                       vacancy)
+from .conftest import (BARNSLEY, NOW, POSTCODES, SHEFFIELD, SUB_BARNSLEY, SUB_SHEFFIELD, capacity_return,
+                       locations_loaded, profile, returns_loaded, vacancy)
 
 PLACES = {code: (lat, lon, la, sub) for code, lat, lon, la, sub in POSTCODES}
 NURSING_CARE = "Accommodation for persons who require nursing or personal care"
@@ -320,18 +320,21 @@ def test_max_weekly_price_compares_the_price_of_what_is_searched(search_db, home
 
 # --- the other filters ----------------------------------------------------------------------------
 
+NOTED = "2026-11-01T09:00:00+00:00"  # notes as providers' contract has them: an id and a time
+
+
 def varied():
     return [
         home("1-501", name="Ash Court", overall_rating="Outstanding", brand_name="Sunrise Living",
              provider_name="Ash Care Ltd", languages=["English", "Polish", "Urdu"],
-             notes=[{"text": "Pets welcome. 100% smoke free", "updated_at": "2026-11-01T09:00:00+00:00"}],
+             notes=[{"id": "n-1", "text": "Pets welcome. 100% smoke free", "updated_at": "2026-11-01T09:00:00+00:00"}],
              rooms={"equipment": ["hoist"]}, funding_sources=["local_authority", "private"],
              regulated_activities=[NURSING_CARE, TREATMENT], specialisms=["Dementia", "Physical disabilities"],
              service_types=["Care home service with nursing"],
              approved_contracts=[{"commissioner_kind": "local_authority", "commissioner_code": BARNSLEY}],
              out_of_hours_admissions=True, hours_ago=1),
         home("1-502", name="Beech Lodge", overall_rating=None, brand_name=None, provider_name="Beech Homes plc",
-             languages=["polish"], notes=[{"text": "Garden_room available", "updated_at": None}],
+             languages=["polish"], notes=[{"id": "n-2", "text": "Garden_room available", "updated_at": NOTED}],
              rooms={"en_suite": True, "accessibility": ["lift"]}, funding_sources=["sub_icb"],
              regulated_activities=[NURSING_CARE], specialisms=["Dementia"],
              service_types=["Care home service without nursing"],
@@ -346,8 +349,8 @@ def varied():
                                  {"commissioner_kind": "sub_icb", "commissioner_code": SUB_SHEFFIELD}],
              out_of_hours_admissions=True, hours_ago=24 * 10),
         home("1-504", name="Damson House", overall_rating="Good", brand_name=None, provider_name="Damson Care",
-             languages=[], notes=[{"text": "Room 1000 has a garden room", "updated_at": None},
-                                  {"text": "Rooms 1/2 share a bathroom", "updated_at": None}], rooms={},
+             languages=[], notes=[{"id": "n-3", "text": "Room 1000 has a garden room", "updated_at": NOTED},
+                                  {"id": "n-4", "text": "Rooms 1/2 share a bathroom", "updated_at": NOTED}], rooms={},
              funding_sources=["local_authority"], regulated_activities=[NURSING_CARE], specialisms=[],
              service_types=["Care home service with nursing"], approved_contracts=[],
              out_of_hours_admissions=None, hours_ago=2),
@@ -476,8 +479,8 @@ def test_paging_by_name(search_db, homes):
 
 def apply(search_db, *, profiles=(), returns=()) -> tuple[int, int]:
     with search_db.unit_of_work() as uow:
-        applied = (apply_location_snapshots(uow.session, list(profiles)),
-                   apply_return_snapshots(uow.session, list(returns)))
+        applied = (apply_location_snapshots(uow.session, locations_loaded(profiles)),
+                   apply_return_snapshots(uow.session, returns_loaded(returns)))
         uow.commit()
     return applied
 

@@ -11,7 +11,6 @@ from functools import partial
 
 from tracker_common.clock import LONDON
 from tracker_common.contracts.errors import TrackerError
-from tracker_common.contracts.events import schema_of
 from tracker_common.contracts.permissions import Principal
 from tracker_common.contracts.reporting import (EXPORT_LIMIT, BedStateQuery, ComplianceQuery, ExportQuery,
                                                 LastModifiedQuery, UtilisationQuery)
@@ -114,5 +113,5 @@ class ReportingService:
     @subscribe("providers.geography_published")
     def on_geography_published(self, event):
         with self.db.unit_of_work() as uow:
-            readmodel.apply_geography(uow.session, schema_of(event.type).dump(event.data))
+            readmodel.apply_geography(uow.session, event.data)
             uow.commit()

@@ -1,7 +1,8 @@
 """The rules of search, in plain functions: when a home is listed at all
 (eligibility), what it can be found for (offers), and what a result shows
-(the card). They work on the JSON-ready snapshots the read model keeps: a
-location's profile from providers and its latest return from capacity.
+(the card). They work on the snapshots the read model keeps: a location's
+profile from providers and its latest return from capacity, either as loaded
+by their events' schemas or as kept in JSONB (times as ISO 8601 text).
 
 - A home is listed only when its setup is complete: services set, at least
   one long term cost, a cost for each short stay service offered, vacant
@@ -175,5 +176,6 @@ def derive(profile: dict | None, capacity_return: dict | None) -> dict:
     }
 
 
-def _time(value: str) -> datetime:
-    return datetime.fromisoformat(value)
+def _time(value: datetime | str) -> datetime:
+    """A snapshot's time: as loaded, or as kept in JSONB."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)

@@ -5,7 +5,8 @@ sequence, the geography's version), in single upserts, so redelivered,
 reordered or replayed events, concurrent consumers and rebuilds interleaved
 with events never make it go back.
 
-Snapshots arrive JSON-ready (as on the wire)."""
+Snapshots arrive as loaded by their events' schemas (typed: times are
+datetimes)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -55,7 +56,7 @@ def apply_return_snapshots(session: Session, snapshots: list[dict]) -> None:
     if not latest:
         return
     rows = [{"location_id": s["location_id"], "return_sequence": s["sequence"],
-             "last_updated_at": datetime.fromisoformat(s["submitted_at"]), "vacancies": position(s["vacancies"]),
+             "last_updated_at": s["submitted_at"], "vacancies": position(s["vacancies"]),
              "admission_status": s["admission_status"], "provider_id": s["provider_id"], "la_code": s["la_code"],
              "sub_icb_code": s["sub_icb_code"]} for s in latest]
     statement = insert(ReportLocation).values(rows)
@@ -72,12 +73,12 @@ def apply_return_snapshots(session: Session, snapshots: list[dict]) -> None:
     _apply_collection(session, snapshots)
 
     def month_key(s):
-        return (s["location_id"], month_of(datetime.fromisoformat(s["submitted_at"])))
+        return (s["location_id"], month_of(s["submitted_at"]))
 
     newest = {month_key(s): s for s in _newest(snapshots, month_key, lambda s: s["sequence"])}
     statement = insert(MonthlyPosition).values([
         {"location_id": key[0], "month": key[1], "sequence": s["sequence"],
-         "submitted_at": datetime.fromisoformat(s["submitted_at"])} for key, s in newest.items()])
+         "submitted_at": s["submitted_at"]} for key, s in newest.items()])
     replaced = session.execute(statement.on_conflict_do_update(
         index_elements=["location_id", "month"],
         set_={c: statement.excluded[c] for c in ("sequence", "submitted_at")},
@@ -107,7 +108,7 @@ def _apply_collection(session: Session, snapshots: list[dict]) -> None:
     earliest: dict[str, datetime] = {}
     windows: dict[tuple, list[datetime]] = {}
     for s in snapshots:
-        at = datetime.fromisoformat(s["submitted_at"])
+        at = s["submitted_at"]
         earliest[s["location_id"]] = min(at, earliest.get(s["location_id"], at))
         month = collection_month(at)
         if month is not None:

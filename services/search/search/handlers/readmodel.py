@@ -4,7 +4,8 @@ newer than what is held (by the location's version, the return's
 sequence, the directory's version), so redelivered, reordered or replayed
 events and rebuilds interleaved with events never make it go back.
 
-Snapshots arrive JSON-ready (as on the wire) and are kept as they are."""
+Snapshots arrive as loaded by their events' schemas (typed) and are kept
+in JSONB as their schemas would dump them (the engine's JSON serialiser)."""
 from __future__ import annotations
 
 from sqlalchemy import bindparam, delete, func, select, update
