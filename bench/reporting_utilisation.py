@@ -75,8 +75,8 @@ def load(database: Database, locations: int, months: int, first: date, rng: rand
                                       "vacant_reserved": 0, "vacant_accepting": maximum - occupied,
                                       "vacant_not_available": 0, "flexible": False})
                 history.append({"location_id": location_id, "sequence": month + 1, "vacancies": vacancies,
-                                "submitted_at": datetime(day.year, day.month, day.day, 10, tzinfo=timezone.utc)
-                                .isoformat(), "admission_status": "accepting", "provider_id": f"1-{n // 4:08}",
+                                "submitted_at": datetime(day.year, day.month, day.day, 10, tzinfo=timezone.utc),
+                                "admission_status": "accepting", "provider_id": f"1-{n // 4:08}",
                                 "la_code": profiles[-1]["la_code"], "sub_icb_code": sub[0]})
         with database.unit_of_work() as uow:
             apply_location_snapshots(uow.session, profiles)
