@@ -1,6 +1,7 @@
 """The rules of notifications, as plain functions: statuses and retries,
-what may be shown of a personalisation, the per-sender rate limit, and which
-emails each event and each reminder makes, for whom."""
+what may be shown of a personalisation, the per-sender rate limit, which
+placeholders a template's new wording may use, and which emails each event
+and each reminder makes, for whom."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,6 +9,8 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from tracker_common.clock import LONDON, london_date, london_time
+
+from .personalisation import PLACEHOLDER, placeholders
 
 # -- statuses -----------------------------------------------------------------------------
 # GOV.UK Notify's: `sending` while a provider has it or a retry is due;
@@ -48,6 +51,36 @@ def after_failure(kind: str, detail: str, *, attempts: int, max_attempts: int, n
     return Outcome(FAILURE_STATUS[kind], None, detail)
 
 
+def after_acceptance(delivered: bool, *, now: datetime, poll_seconds: float) -> Outcome:
+    """A provider took the email: delivered already, or its status is to be
+    asked in `poll_seconds`."""
+    if delivered:
+        return Outcome(DELIVERED, None)
+    return Outcome(SENDING, now + timedelta(seconds=poll_seconds))
+
+
+def after_status_check(status: str | None, *, sent_at: datetime | None, now: datetime, give_up_after: timedelta,
+                       poll_seconds: float, failure: str | None) -> Outcome:
+    """What a provider's answer on an email's status (None: it could not be
+    asked) makes of it: a final status stands; past `give_up_after` since it
+    was sent, a temporary failure; else ask again later."""
+    if status in FINAL:
+        return Outcome(status, None)
+    if now - (sent_at or now) > give_up_after:
+        return Outcome(TEMPORARY_FAILURE, None, "the provider gave no final status in time")
+    return Outcome(SENDING, now + timedelta(seconds=poll_seconds), failure)
+
+
+def after_job_failure(attempts: int, *, max_attempts: int, now: datetime, base: float,
+                      cap: float) -> tuple[str, datetime | None]:
+    """(status, next attempt) of an email job whose recipients could not be
+    looked up at its `attempts`-th try: again after a back-off, `failed`
+    once the attempts are spent."""
+    if attempts >= max_attempts:
+        return "failed", None
+    return "pending", now + retry_delay(attempts, base, cap)
+
+
 def mask(personalisation: dict, secret_fields) -> dict:
     """The personalisation as it may be stored and shown: secrets hidden."""
     secret = {name.strip().lower() for name in secret_fields}
@@ -67,6 +100,35 @@ def within_budgets(due: list, budget: dict[str, int]) -> list:
             left[notification.sender] -= 1
             chosen.append(notification)
     return chosen
+
+
+# -- a template's wording --------------------------------------------------------------------
+def placeholder_problems(fields, wording: dict) -> dict[str, list[str]]:
+    """What is wrong with new wording ({"subject", "body"}) for a template
+    that may use `fields`: placeholders it may not use, or one not written
+    whole. Empty when nothing is."""
+    allowed = {f.lower() for f in fields}
+    errors = {}
+    for part in ("subject", "body"):
+        problems = []
+        unknown = sorted(placeholders(wording[part]) - allowed)
+        if unknown:
+            problems.append(f"Unknown placeholder(s): {', '.join(unknown)}. This template can use: "
+                            f"{', '.join(sorted(allowed))}.")
+        # what is left once every whole placeholder is taken out: a stray "((" or "))" is one typed wrong
+        if "((" in PLACEHOLDER.sub("", wording[part]) or "))" in PLACEHOLDER.sub("", wording[part]):
+            problems.append("A placeholder is not closed: write it as ((name)), on one line.")
+        if problems:
+            errors[part] = problems
+    return errors
+
+
+def sample_personalisation(fields, text: str) -> dict:
+    """A value for each placeholder of a preview: the placeholder's own name
+    in brackets (a conditional one shown), so people see where each goes."""
+    conditional = {name.strip().lower() for name, _, _ in
+                   (m.group(1).partition("??") for m in PLACEHOLDER.finditer(text) if "??" in m.group(1))}
+    return {field.lower(): "yes" if field.lower() in conditional else f"[{field}]" for field in fields}
 
 
 # -- which emails ---------------------------------------------------------------------------
@@ -215,6 +277,21 @@ def stale_level(last_submitted_at: datetime | None, now: datetime) -> int | None
     if age > timedelta(hours=24):
         return 24
     return None
+
+
+def stale_reminders_due(stale: list[dict], sent: set[tuple[str, str, int]], now: datetime) -> dict[int, list[dict]]:
+    """The locations of capacity's `stale_locations` answer to remind, by
+    level (24, 48): once per level of each stale spell (`since`: their last
+    return, or "never"; `sent` holds the (location_id, since, level) already
+    reminded), never when their reminders are switched off."""
+    due: dict[int, list[dict]] = {24: [], 48: []}
+    for loc in stale:
+        last = loc["last_submitted_at"]
+        level = stale_level(datetime.fromisoformat(last) if last else None, now)
+        since = last or "never"
+        if level is not None and loc["reminders_enabled"] and (loc["location_id"], since, level) not in sent:
+            due[level].append({**loc, "since": since})
+    return due
 
 
 @dataclass

@@ -101,10 +101,7 @@ def record(uow, claimed: Claimed, result, settings: DispatchSettings) -> str:
     if isinstance(result, Accepted):
         notification.provider, notification.provider_id = result.provider, result.provider_id
         notification.personalisation_sealed = None  # the provider has it now
-        if result.delivered:
-            outcome = rules.Outcome(rules.DELIVERED, None)
-        else:
-            outcome = rules.Outcome(rules.SENDING, now + timedelta(seconds=settings.poll_seconds))
+        outcome = rules.after_acceptance(result.delivered, now=now, poll_seconds=settings.poll_seconds)
         detail = None
     else:
         outcome = rules.after_failure(result.kind, result.detail, attempts=notification.attempts,
@@ -119,13 +116,10 @@ def record(uow, claimed: Claimed, result, settings: DispatchSettings) -> str:
 
 
 def _record_status_check(session, notification, result, now, settings) -> str:
-    if isinstance(result, str) and result in rules.FINAL:
-        outcome = rules.Outcome(result, None)
-    elif now - (notification.sent_at or now) > settings.give_up_after:
-        outcome = rules.Outcome(rules.TEMPORARY_FAILURE, None, "the provider gave no final status in time")
-    else:  # still sending, or the provider could not be asked: ask again later
-        outcome = rules.Outcome(rules.SENDING, now + timedelta(seconds=settings.poll_seconds),
-                                notification.failure)
+    status = result if isinstance(result, str) else None  # None: the provider could not be asked
+    outcome = rules.after_status_check(status, sent_at=notification.sent_at, now=now,
+                                       give_up_after=settings.give_up_after, poll_seconds=settings.poll_seconds,
+                                       failure=notification.failure)
     _finish(session, notification, outcome, now)
     return notification.status
 

@@ -54,11 +54,8 @@ def run_job(uow, job_id: str, *, lookup, sealer, links: rules.Links, max_attempt
     except Exception as exc:  # identity away or slow: keep the job
         job.attempts += 1
         job.last_error = repr(exc)[:500]
-        if job.attempts >= max_attempts:
-            job.status = "failed"
-            job.next_attempt_at = None
-        else:
-            job.next_attempt_at = uow.now() + rules.retry_delay(job.attempts, retry_base, retry_cap)
+        job.status, job.next_attempt_at = rules.after_job_failure(job.attempts, max_attempts=max_attempts,
+                                                                  now=uow.now(), base=retry_base, cap=retry_cap)
         return job.status
     secrets = {}
     if "one_time_password_sealed" in data:

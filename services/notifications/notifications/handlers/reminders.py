@@ -3,8 +3,6 @@ monthly refresh at the start of the collection window) and manual (sent
 from the "last modified capacity" report)."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from tracker_common.clock import LONDON
 from tracker_common.contracts.errors import Forbidden, InvalidInput
 from tracker_common.contracts.permissions import Action, Principal, Target, may, scopes
@@ -35,10 +33,6 @@ def _with_managers(session, locations: list[dict]) -> list[dict]:
             for loc in locations]
 
 
-def _parse(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 def stale_reminders(uow, stale: list[dict], *, lookup, sealer, links: rules.Links) -> int:
     """Remind the people of each location whose capacity is more than 24
     (then 48) hours old: once per level of each stale spell, never when its
@@ -48,12 +42,7 @@ def stale_reminders(uow, stale: list[dict], *, lookup, sealer, links: rules.Link
     if not repository.try_schedule_lock(session, "stale-reminders"):
         return 0
     sent = repository.reminders_sent(session, [loc["location_id"] for loc in stale])
-    due: dict[int, list[dict]] = {24: [], 48: []}
-    for loc in stale:
-        level = rules.stale_level(_parse(loc["last_submitted_at"]), now)
-        since = loc["last_submitted_at"] or "never"
-        if level is not None and loc["reminders_enabled"] and (loc["location_id"], since, level) not in sent:
-            due[level].append({**loc, "since": since})
+    due = rules.stale_reminders_due(stale, sent, now)
     emails = 0
     for level, locations in due.items():
         if not locations:

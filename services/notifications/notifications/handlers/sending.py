@@ -9,8 +9,7 @@ from tracker_common.contracts.errors import InvalidInput, NotFound
 
 from .. import repository, rules
 from ..models import Template, TemplateVersion
-from ..personalisation import (PLACEHOLDER, MissingPersonalisation, placeholders, render_html, render_subject,
-                               render_text)
+from ..personalisation import MissingPersonalisation, render_html, render_subject, render_text
 from ..templates import DEFAULT_TEMPLATES
 
 
@@ -120,29 +119,9 @@ def publish_version(uow, template_id: str, command: dict, *, author: str) -> dic
 def _check_placeholders(template: Template, command: dict) -> None:
     """Only the placeholders the system fills in for this template, each
     written whole: else InvalidInput naming the subject or the body."""
-    allowed = {f.lower() for f in template.fields}
-    errors = {}
-    for part in ("subject", "body"):
-        problems = []
-        unknown = sorted(placeholders(command[part]) - allowed)
-        if unknown:
-            problems.append(f"Unknown placeholder(s): {', '.join(unknown)}. This template can use: "
-                            f"{', '.join(sorted(allowed))}.")
-        # what is left once every whole placeholder is taken out: a stray "((" or "))" is one typed wrong
-        if "((" in PLACEHOLDER.sub("", command[part]) or "))" in PLACEHOLDER.sub("", command[part]):
-            problems.append("A placeholder is not closed: write it as ((name)), on one line.")
-        if problems:
-            errors[part] = problems
+    errors = rules.placeholder_problems(template.fields, command)
     if errors:
         raise InvalidInput(fields=errors)
-
-
-def sample_personalisation(template: Template, text: str) -> dict:
-    """A value for each placeholder of a preview: the placeholder's own name
-    in brackets (a conditional one shown), so people see where each goes."""
-    conditional = {name.strip().lower() for name, _, _ in
-                   (m.group(1).partition("??") for m in PLACEHOLDER.finditer(text) if "??" in m.group(1))}
-    return {field.lower(): "yes" if field.lower() in conditional else f"[{field}]" for field in template.fields}
 
 
 def preview(uow, template_id: str, command: dict) -> dict:
@@ -152,6 +131,6 @@ def preview(uow, template_id: str, command: dict) -> dict:
     if template is None:
         raise NotFound(f"No template {template_id!r}.")
     _check_placeholders(template, command)
-    values = sample_personalisation(template, command["subject"] + "\n" + command["body"])
+    values = rules.sample_personalisation(template.fields, command["subject"] + "\n" + command["body"])
     return {"subject": render_subject(command["subject"], values), "html": render_html(command["body"], values),
             "text": render_text(command["body"], values), "personalisation": values}
