@@ -87,3 +87,24 @@ def run_container(container_config):
     for container in started:
         if container._died.ready() is False:
             container.kill()
+
+
+# -- the fast tests: rules and contracts, no broker, database or Redis ---------------------------
+# `make test-unit` runs the tests marked `unit`: those that use none of the
+# fixtures below (or any fixture named *_database_url or *_db), and are not
+# system tests or marked `slow` (real processes, files of many megabytes). It runs them with the database, broker and Redis addresses
+# pointing nowhere, so a test that reaches one fails rather than being slow.
+INFRASTRUCTURE_FIXTURES = {"amqp_uri", "redis_client", "run_container", "services", "probe_db"}
+
+
+def needs_infrastructure(fixture_names) -> bool:
+    return any(name in INFRASTRUCTURE_FIXTURES or name.endswith(("_database_url", "_db"))
+               for name in fixture_names)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        system = item.get_closest_marker("system") or "system" in item.path.relative_to(item.config.rootpath).parts
+        slow = item.get_closest_marker("slow")
+        if not system and not slow and not needs_infrastructure(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.unit)

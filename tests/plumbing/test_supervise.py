@@ -71,6 +71,7 @@ def supervised(tmp_path):
         supervisor.wait()
 
 
+@pytest.mark.slow
 def test_a_killed_process_is_started_again_and_ctrl_c_stops_everything(supervised):
     supervisor, pid_dir = supervised
     first = wait_until(lambda: _pids(pid_dir, "steady"), timeout=20, message="the process to start")[0]
@@ -84,6 +85,7 @@ def test_a_killed_process_is_started_again_and_ctrl_c_stops_everything(supervise
     assert not _alive(second), "the supervised process outlived Ctrl-C"
 
 
+@pytest.mark.slow
 def test_a_process_that_keeps_failing_is_retried_with_a_growing_pause(supervised):
     supervisor, pid_dir = supervised
     starts = wait_until(lambda: (lambda s: s if len(s) >= 4 else None)(sorted(pid_dir.glob("failing-*"))),
@@ -104,6 +106,7 @@ def test_docker_compose_restarts_every_long_running_service():
     assert missing == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_every_process_at_once_killing_those_that_ignore_sigterm(tmp_path):
     from tracker_common.supervise import STOP_WAIT_S
 
