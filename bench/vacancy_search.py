@@ -41,7 +41,8 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from search.handlers.find import locate, search_statement
+from search.handlers.find import locate
+from search.repository import search_statement
 from search_read_models import TEMPLATE, VACANCY_TYPES, apply_in_batches, read_model_rows, set_up, sized_read_model
 from tracker_common.contracts.search import SearchQuery
 from tracker_common.migrations import drop_database

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from marshmallow import ValidationError
 
@@ -41,6 +41,19 @@ def valid_snapshots(snapshots: list[dict], event_type: str) -> list[dict]:
             log.error("snapshot refused", event_type=event_type, errors=exc.messages,
                       key=snapshot.get("location_id") if isinstance(snapshot, dict) else None)
     return valid
+
+
+def newest_per_key(snapshots: Iterable[dict], key: Callable[[dict], Any],
+                   version: Callable[[dict], Any]) -> list[dict]:
+    """One snapshot a key, its newest (an upsert may touch a row only once),
+    in key order (so that concurrent writers lock rows in the same order and
+    never deadlock)."""
+    newest: dict = {}
+    for snapshot in snapshots:
+        held = newest.get(key(snapshot))
+        if held is None or version(snapshot) > version(held):
+            newest[key(snapshot)] = snapshot
+    return [newest[k] for k in sorted(newest)]
 
 
 def start_rebuild(session, lock: int, kept: tuple, *, reset: bool, only_if_empty: bool) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import search
-from search.handlers.find import forget_places
+from search.places import forget_places
 from search.handlers.readmodel import apply_directory_part, apply_location_snapshots, apply_return_snapshots
 from search.models import Base, outbox, processed_events
 from tracker_common.clock import FrozenClock

@@ -17,11 +17,15 @@ by their events' schemas or as kept in JSONB (times as ISO 8601 text).
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 # A return older than this is flagged as stale in results: homes are asked
 # to update at least every 24-48 hours.
 STALE_AFTER = timedelta(hours=48)
+
+METRES_PER_MILE = 1609.344
+EARTH_RADIUS = 6378168.0  # metres: earthdistance's earth(), which ll_to_earth uses
 
 REASONS = {
     "no_profile": "The location is not known to the providers directory yet.",
@@ -179,3 +183,17 @@ def derive(profile: dict | None, capacity_return: dict | None) -> dict:
 def _time(value: datetime | str) -> datetime:
     """A snapshot's time: as loaded, or as kept in JSONB."""
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def earth_point(latitude: float, longitude: float) -> dict:
+    """A place as earthdistance's ll_to_earth places it (x, y, z), computed
+    here so that it is a constant for the planner."""
+    lat, lon = math.radians(latitude), math.radians(longitude)
+    return {"x": EARTH_RADIUS * math.cos(lat) * math.cos(lon), "y": EARTH_RADIUS * math.cos(lat) * math.sin(lon),
+            "z": EARTH_RADIUS * math.sin(lat)}
+
+
+def chord_of(metres: float) -> float:
+    """The straight line through the earth between two places `metres` apart
+    on its surface (what the cube distance `<->` measures)."""
+    return 2 * EARTH_RADIUS * math.sin(min(metres / (2 * EARTH_RADIUS), math.pi / 2))

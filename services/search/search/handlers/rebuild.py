@@ -7,13 +7,12 @@ the same newer-only rule as events, so events consumed meanwhile are never
 undone by an older snapshot."""
 from __future__ import annotations
 
-from sqlalchemy.dialects.postgresql import insert
-
 from tracker_common.logs import get_logger
 from tracker_common.snapshots import Fetch, pages, start_rebuild, valid_snapshots
 
+from .. import repository
 from ..models import DirectoryPart, SearchLocation, SearchOutcode, SearchPostcode
-from .find import forget_places
+from ..places import forget_places
 from .readmodel import (apply_location_snapshots, apply_postcodes, apply_return_snapshots,
                         drop_older_directories)
 
@@ -47,8 +46,7 @@ def rebuild(uow, fetch: Fetch, *, reset: bool = False, only_if_empty: bool = Fal
         counts["postcodes"] += len(page["postcodes"])
     if version is not None:
         # Recorded as a complete directory, so that late parts of older ones are ignored.
-        session.execute(insert(DirectoryPart).values(directory_version=version, part=1, parts=1)
-                        .on_conflict_do_nothing())
+        repository.add_directory_part(session, version, 1, 1)
         drop_older_directories(session, version)
     uow.commit()
     forget_places()
