@@ -112,6 +112,21 @@ class SnapshotPage(Schema):
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
 
 
+class Postcode(Schema):
+    """A postcode (or postcode district) as a user typed it: the service
+    parses it (a malformed one is InvalidInput naming `postcode`)."""
+
+    postcode = fields.String(required=True)
+
+
+class PostcodePage(Schema):
+    """A page of the postcode directory, for a read model that missed its
+    events: `after` the last postcode of the previous page."""
+
+    after = fields.String(load_default="", validate=validate.Length(max=8))
+    limit = fields.Integer(load_default=5000, validate=validate.Range(min=1, max=10000))
+
+
 # -- what the API answers --------------------------------------------------------------
 class _NoteOut(Schema):
     id = fields.String()

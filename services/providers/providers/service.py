@@ -2,8 +2,6 @@
 call a use case, return plain data."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
-
 from tracker_common.contracts import providers as bodies
 from tracker_common.contracts.errors import TrackerError
 from tracker_common.contracts.events import EVENTS
@@ -17,15 +15,6 @@ from .handlers import contracts, geography, locations
 from .models import outbox, processed_events
 
 expected = {"expected_exceptions": TrackerError}
-
-
-class _Postcode(Schema):
-    postcode = fields.String(required=True)
-
-
-class _PostcodePage(Schema):
-    after = fields.String(load_default="", validate=validate.Length(max=8))
-    limit = fields.Integer(load_default=5000, validate=validate.Range(min=1, max=10000))
 
 
 class ProvidersService:
@@ -53,7 +42,7 @@ class ProvidersService:
     def locate_postcode(self, postcode):
         """Where a typed postcode is (or its district, when the directory does
         not know it): InvalidInput for a malformed one, NotFound when unknown."""
-        command = load(_Postcode(), {"postcode": postcode})
+        command = load(bodies.Postcode(), {"postcode": postcode})
         with self.db.unit_of_work() as uow:
             return geography.locate(uow.session, command["postcode"]).to_dict()
 
@@ -176,6 +165,6 @@ class ProvidersService:
         """The postcode directory and its version, page by page, as
         `providers.postcodes_published` carries it (`next` is the `after` of
         the following page, None at the end)."""
-        page = load(_PostcodePage(), {"after": after, "limit": limit})
+        page = load(bodies.PostcodePage(), {"after": after, "limit": limit})
         with self.db.unit_of_work() as uow:
             return geography.postcode_snapshot_page(uow.session, page["after"], page["limit"])
