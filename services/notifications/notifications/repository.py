@@ -174,11 +174,11 @@ def location_names(session: Session, location_ids: Iterable[str]) -> dict[str, s
         Location.location_id.in_(list(location_ids)))).all())
 
 
-def location_managers(session: Session, location_ids: Iterable[str]) -> dict[str, tuple[str | None, str | None]]:
-    """{location_id: (manager_email, manager_name)} of the known ones."""
-    return {row.location_id: (row.manager_email, row.manager_name) for row in session.execute(
-        select(Location.location_id, Location.manager_email, Location.manager_name)
-        .where(Location.location_id.in_(list(location_ids))))}
+def location_managers(session: Session, location_ids: Iterable[str]) -> dict[str, dict]:
+    """{location_id: {"manager_email", "manager_name"}} of the known ones."""
+    rows = session.execute(select(Location.location_id, Location.manager_email, Location.manager_name)
+                           .where(Location.location_id.in_(list(location_ids))))
+    return {row.location_id: {"manager_email": row.manager_email, "manager_name": row.manager_name} for row in rows}
 
 
 def active_locations(session: Session) -> list[Location]:

@@ -28,9 +28,8 @@ def contacts_of(lookup, location_ids: list[str]) -> list[dict]:
 def _with_managers(session, locations: list[dict]) -> list[dict]:
     """Add each location's manager (from its profile) to what capacity said of it."""
     managers = repository.location_managers(session, [loc["location_id"] for loc in locations])
-    return [{**loc, "manager_email": managers.get(loc["location_id"], (None, None))[0],
-             "manager_name": managers.get(loc["location_id"], (None, None))[1]}
-            for loc in locations]
+    unknown = {"manager_email": None, "manager_name": None}
+    return [{**loc, **managers.get(loc["location_id"], unknown)} for loc in locations]
 
 
 def stale_reminders(uow, stale: list[dict], *, lookup, sealer, links: rules.Links) -> int:
