@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection
 
 from tracker_common.contracts.errors import Forbidden, InvalidInput
 from tracker_common.contracts.permissions import Action, Principal, Scope, scopes
 from tracker_common.contracts.reporting import COLLECTION_LAST_DAY, NOTICE_LOOKBACK, sees_compliance
 
-from ..models import Area
+from .. import repository
+from ..repository import GEOGRAPHY
 from ..rules import formal_notice, month_status, months_up_to, required_from
-from .reports import GEOGRAPHY, _area_filters
+from .reports import _area_filters
 
 REFUSAL = "Only administrators and the commissioners of an area see its collection compliance."
-AREA_COLUMNS = ("la_code", "sub_icb_code", "icb_code", "nhs_region_code")
 
 
 def _areas_within(connection: Connection, code: str) -> set[str]:
@@ -30,7 +30,7 @@ def _areas_within(connection: Connection, code: str) -> set[str]:
     found, seen = set(), code
     while seen and seen not in found:
         found.add(seen)
-        seen = connection.scalar(select(Area.parent_code).where(Area.code == seen))
+        seen = repository.parent_of(connection, seen)
     return found
 
 
@@ -59,22 +59,7 @@ def compliance(connection: Connection, actor: Principal, query: dict, today: dat
     shown = months_up_to(last, query["months"])
     looked_at = months_up_to(last, NOTICE_LOOKBACK)
     first = min(shown[0], looked_at[0])
-    clauses, params = ["l.active", "l.location_version > 0"], {"first": first, "last": last}
-    if within is not None:
-        params["within"] = sorted(within)
-        clauses.append("(" + " OR ".join(f"l.{c} = ANY(:within)" for c in AREA_COLUMNS) + ")")
-    for key, column in GEOGRAPHY.items():
-        if query.get(key):
-            clauses.append(f"l.{column} = :{key}")
-            params[key] = query[key]
-    rows = connection.execute(text(
-        "SELECT l.location_id, l.name, l.provider_name, l.la_code, l.sub_icb_code, "
-        "LEAST(l.first_seen_at, l.first_return_at) AS appeared_at, "
-        "COALESCE(array_agg(c.month ORDER BY c.month) FILTER (WHERE c.month IS NOT NULL), '{}') AS months, "
-        "COALESCE(array_agg(c.first_at ORDER BY c.month) FILTER (WHERE c.month IS NOT NULL), '{}') AS sent "
-        "FROM report_locations l LEFT JOIN collection_returns c "
-        "ON c.location_id = l.location_id AND c.month BETWEEN :first AND :last "
-        f"WHERE {' AND '.join(clauses)} GROUP BY l.location_id ORDER BY l.name, l.location_id"), params).all()
+    rows = repository.collection_history(connection, within, query, first, last)
     locations = [_location(row, shown, looked_at, today) for row in rows]
     latest = _latest_decided(shown, today)
     summary = {"locations": len(locations),
@@ -121,5 +106,5 @@ def _latest_decided(shown: list[date], today: date) -> date | None:
 
 
 def _names(connection: Connection, codes: set[str]) -> dict[str, str]:
-    return dict(connection.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all()) if codes else {}
+    return repository.area_names(connection, codes)
 

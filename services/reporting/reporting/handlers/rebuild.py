@@ -8,11 +8,10 @@ the same newer-only rule as events, so events consumed meanwhile are never
 undone by an older snapshot."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from tracker_common.logs import get_logger
 from tracker_common.snapshots import Fetch, pages, start_rebuild, valid_snapshots
 
+from .. import repository
 from ..models import Area, CollectionReturn, MonthlyPosition, MonthlyVacancy, ReportLocation
 from .readmodel import apply_geography, apply_location_snapshots, apply_return_snapshots
 
@@ -42,7 +41,7 @@ def rebuild(uow, fetch: Fetch, *, reset: bool = False, only_if_empty: bool = Fal
     for page in pages(fetch, "providers", "geography_snapshots"):
         for geography in valid_snapshots(page["snapshots"], "providers.geography_published"):
             apply_geography(session, geography)
-    counts["areas"] = session.scalar(select(func.count()).select_from(Area))
+    counts["areas"] = repository.area_count(session)
     uow.commit()
     log.info("read model rebuilt", reset=reset, **counts)
     return counts

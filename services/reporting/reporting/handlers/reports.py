@@ -5,25 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, or_, select, text
+from sqlalchemy import Connection
 
 from tracker_common.contracts.capacity import staleness
 from tracker_common.contracts.errors import Forbidden, NotFound
 from tracker_common.contracts.permissions import Action, Principal, Scope, scopes
 from tracker_common.contracts.reporting import months_apart
 
-from ..models import Area, ReportLocation
+from .. import repository
+from ..repository import GEOGRAPHY
 from ..rules import Group, add_months, fixed_names, table
-
-# Each dimension as SQL over monthly_vacancies v and report_locations l
-# (fixed text: never built from input).
-DIMENSIONS = {
-    "month": "to_char(v.month, 'YYYY-MM')", "vacancy_type": "v.vacancy_type", "location": "l.location_id",
-    "provider": "l.provider_id", "kind": "l.kind", "local_authority": "l.la_code", "sub_icb": "l.sub_icb_code",
-    "icb": "l.icb_code", "nhs_region": "l.nhs_region_code",
-}
-GEOGRAPHY = {"nhs_region_code": "nhs_region_code", "icb_code": "icb_code", "sub_icb_code": "sub_icb_code",
-             "la_code": "la_code"}
 
 
 def _require(actor: Principal, action: Action, refusal: str) -> set[Scope]:
@@ -43,22 +34,8 @@ def utilisation(connection: Connection, actor: Principal, query: dict, today: da
     first = query.get("from_month") or today.replace(day=1)
     last = query.get("to_month") or first
     rows_by, columns_by = query["rows"], query.get("columns")
-    r = DIMENSIONS[rows_by]
-    if columns_by:
-        c = DIMENSIONS[columns_by]
-        keys = f"{r} AS row_key, {c} AS column_key, GROUPING({r}) = 1 AS row_total, GROUPING({c}) = 1 AS column_total"
-        grouping = f"GROUPING SETS (({r}, {c}), ({r}), ({c}), ())"
-    else:
-        keys = f"{r} AS row_key, NULL AS column_key, GROUPING({r}) = 1 AS row_total, true AS column_total"
-        grouping = f"GROUPING SETS (({r}), ())"
-    where, params = _geography_filters(query)
-    statement = text(
-        f"SELECT {keys}, COALESCE(sum(v.maximum_capacity), 0) AS maximum_capacity, "
-        "COALESCE(sum(v.occupied), 0) AS occupied, COALESCE(sum(v.vacant), 0) AS vacant, "
-        "count(DISTINCT l.location_id) AS locations "
-        "FROM monthly_vacancies v JOIN report_locations l ON l.location_id = v.location_id "
-        f"WHERE v.month BETWEEN :first AND :last {where} GROUP BY {grouping}")
-    groups = [Group(*row) for row in connection.execute(statement, {"first": first, "last": last, **params})]
+    groups = [Group(*row) for row in repository.utilisation_groups(connection, rows_by, columns_by, first, last,
+                                                                   query)]
     names = {dimension: _names(connection, dimension, {g.row if dimension == rows_by else g.column for g in groups})
              for dimension in filter(None, (rows_by, columns_by))}
     months = [f"{add_months(first, n):%Y-%m}" for n in range(months_apart(first, last))] \
@@ -68,15 +45,6 @@ def utilisation(connection: Connection, actor: Principal, query: dict, today: da
             "areas": _area_filters(connection, query)}
 
 
-def _geography_filters(query: dict, alias: str = "l") -> tuple[str, dict]:
-    clauses, params = [], {}
-    for key, column in GEOGRAPHY.items():
-        if query.get(key):
-            clauses.append(f"AND {alias}.{column} = :{key}")
-            params[key] = query[key]
-    return " ".join(clauses), params
-
-
 def _names(connection: Connection, dimension: str, keys: set) -> dict[str, str]:
     keys = {k for k in keys if k is not None}
     if not keys:
@@ -84,19 +52,18 @@ def _names(connection: Connection, dimension: str, keys: set) -> dict[str, str]:
     if dimension in ("month", "vacancy_type", "kind"):
         return fixed_names(dimension, keys)
     if dimension == "location":
-        found = select(ReportLocation.location_id, ReportLocation.name).where(ReportLocation.location_id.in_(keys))
+        found = repository.location_names(connection, keys)
     elif dimension == "provider":
-        found = (select(ReportLocation.provider_id, func.max(ReportLocation.provider_name))
-                 .where(ReportLocation.provider_id.in_(keys)).group_by(ReportLocation.provider_id))
+        found = repository.provider_names(connection, keys)
     else:
-        found = select(Area.code, Area.name).where(Area.code.in_(keys))
-    return {key: name for key, name in connection.execute(found) if name}
+        found = repository.area_names(connection, keys)
+    return {key: name for key, name in found.items() if name}
 
 
 def _area_filters(connection: Connection, query: dict) -> list[dict]:
     """The areas the report is limited to, named (to say so above the table)."""
     codes = [query[key] for key in GEOGRAPHY if query.get(key)]
-    named = dict(connection.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all()) if codes else {}
+    named = repository.area_names(connection, codes)
     return [{"filter": key, "code": query[key], "name": named.get(query[key])} for key in GEOGRAPHY if query.get(key)]
 
 
@@ -104,56 +71,20 @@ def areas(connection: Connection) -> dict:
     """Every area reports can be limited to, by kind, in name order (public:
     they are ONS names)."""
     found = {"nhs_regions": [], "icbs": [], "sub_icbs": [], "local_authorities": []}
-    rows = connection.execute(select(Area.kind, Area.code, Area.name, Area.parent_code).order_by(Area.name, Area.code))
-    for kind, code, name, parent in rows:
+    for kind, code, name, parent in repository.every_area(connection):
         found[f"{kind}s" if kind != "local_authority" else "local_authorities"].append(
             {"code": code, "name": name, "parent_code": parent})
     return found
 
 
 # -- last modified capacity ---------------------------------------------------------------
-def _scope_condition(actor: Principal, held: set[Scope]):
-    """Which locations `actor` sees in a report, as a condition (None: all)."""
-    if Scope.ANY in held:
-        return None
-    own = [ReportLocation.location_id.in_(sorted(actor.location_ids))]
-    if actor.all_locations:
-        own.append(ReportLocation.provider_id == actor.organisation_id)
-    aligned = [ReportLocation.la_code.in_(sorted(actor.aligned_codes)),
-               ReportLocation.sub_icb_code.in_(sorted(actor.aligned_codes))]
-    conditions = []
-    if held & {Scope.OWN, Scope.OWN_OR_ALIGNED}:
-        conditions += own
-    if held & {Scope.ALIGNED, Scope.OWN_OR_ALIGNED}:
-        conditions += aligned
-    return or_(*conditions)
-
-
-def _location_filters(actor: Principal, held: set[Scope], query: dict) -> list:
-    conditions = [ReportLocation.active, ReportLocation.location_version > 0]  # a known, active location
-    scope = _scope_condition(actor, held)
-    if scope is not None:
-        conditions.append(scope)
-    for key, column in GEOGRAPHY.items():
-        if query.get(key):
-            conditions.append(getattr(ReportLocation, column) == query[key])
-    return conditions
-
-
 def last_modified(connection: Connection, actor: Principal, query: dict, now: datetime) -> dict:
     """When each location last updated its capacity, those never updated
     first, then the oldest: where a reminder is most needed."""
     held = _require(actor, Action.VIEW_ACTIVITY_REPORTS, "You cannot see when locations last updated.")
-    conditions = _location_filters(actor, held, query)
-    if query.get("not_updated_for_hours"):
-        cutoff = now - timedelta(hours=query["not_updated_for_hours"])
-        conditions.append(or_(ReportLocation.last_updated_at.is_(None), ReportLocation.last_updated_at < cutoff))
-    total = connection.scalar(select(func.count()).select_from(ReportLocation).where(and_(*conditions)))
+    cutoff = now - timedelta(hours=query["not_updated_for_hours"]) if query.get("not_updated_for_hours") else None
     page, per_page = query["page"], query["per_page"]
-    rows = connection.execute(
-        select(ReportLocation).where(and_(*conditions))
-        .order_by(ReportLocation.last_updated_at.asc().nulls_first(), ReportLocation.name, ReportLocation.location_id)
-        .offset((page - 1) * per_page).limit(per_page)).all()
+    total, rows = repository.least_recently_updated(connection, actor, held, query, cutoff, page, per_page)
     areas = area_names(connection, rows)
     return {
         "locations": [{
@@ -172,7 +103,7 @@ def area_names(connection: Connection, rows) -> dict[str, str]:
     """The names of the areas `rows` (report locations) are in."""
     codes = {code for row in rows for code in (row.la_code, row.sub_icb_code, row.icb_code, row.nhs_region_code)
              if code}
-    return dict(connection.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all()) if codes else {}
+    return repository.area_names(connection, codes)
 
 
 # -- the public bed state -----------------------------------------------------------------
@@ -182,12 +113,8 @@ def bed_state(connection: Connection, query: dict, now: datetime) -> dict:
     declare and when."""
     key = "la_code" if query.get("la_code") else "sub_icb_code"
     code = query[key]
-    area = connection.execute(select(Area.name, Area.kind).where(Area.code == code)).first()
-    rows = connection.execute(
-        select(ReportLocation).where(ReportLocation.active, getattr(ReportLocation, key) == code,
-                                     ReportLocation.location_version > 0,
-                                     or_(ReportLocation.kind == "care_home", ReportLocation.kind.is_(None)))
-        .order_by(ReportLocation.name, ReportLocation.location_id)).all()
+    area = repository.area_named(connection, code)
+    rows = repository.care_homes_in(connection, key, code)
     if area is None and not rows:
         what = "Local Authority" if key == "la_code" else "Sub-ICB"
         raise NotFound(f"No {what} has the code {code}.")
@@ -214,10 +141,7 @@ def export_rows(connection: Connection, actor: Principal, query: dict, limit: in
     """Every location the actor may export, in name order, with its latest
     return (at most `limit`; True when there were more)."""
     held = _require(actor, Action.EXPORT_DATA, "Only people with the extended reporting permission export data.")
-    conditions = _location_filters(actor, held, query)
-    rows = connection.execute(
-        select(ReportLocation).where(and_(*conditions))
-        .order_by(ReportLocation.name, ReportLocation.location_id).limit(limit + 1)).all()
+    rows = repository.locations_to_export(connection, actor, held, query, limit + 1)
     truncated = len(rows) > limit
     rows = rows[:limit]
     return rows, truncated
