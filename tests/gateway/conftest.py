@@ -80,9 +80,11 @@ def client(services):
 
 @pytest.fixture
 def token():
-    """token(*roles, issued=NOW, lifetime=900, user_id="u-1"): a signed access token."""
-    def issue(*roles: Role, issued: datetime = NOW, lifetime: int = 900, user_id: str = "u-1") -> str:
-        principal = Principal(user_id, "prov-a", frozenset(roles))
+    """token(*roles, issued=NOW, lifetime=900, user_id="u-1", organisation="prov-a", aligned=()):
+    a signed access token (aligned: the ONS codes of the areas the organisation serves)."""
+    def issue(*roles: Role, issued: datetime = NOW, lifetime: int = 900, user_id: str = "u-1",
+              organisation: str = "prov-a", aligned=()) -> str:
+        principal = Principal(user_id, organisation, frozenset(roles), aligned_codes=frozenset(aligned))
         return issue_access_token(principal, private_key=signing_key(), now=issued, lifetime_seconds=lifetime)
     return issue
 
@@ -102,17 +104,46 @@ def browser(client):
 
 @pytest.fixture
 def sign_in(browser, backend, token):
-    """sign_in(*roles, lifetime=900): signed in on the web pages (a care home user by default)."""
+    """sign_in(*roles, lifetime=900, user_id="u-1", organisation="prov-a", aligned=()): signed in on
+    the web pages (a care home user by default)."""
     from tracker_common.testing import csrf_token
 
-    def _sign_in(*roles: Role, lifetime: int = 900) -> None:
+    def _sign_in(*roles: Role, lifetime: int = 900, **who) -> None:
         backend.answers[("identity", "authenticate")] = {
-            "access_token": token(*(roles or (Role.CARE_HOME_USER,)), lifetime=lifetime),
+            "access_token": token(*(roles or (Role.CARE_HOME_USER,)), lifetime=lifetime, **who),
             "token_type": "bearer", "expires_in": lifetime}
         response = browser.post("/sign-in", data={"email": "casey@care.example", "password": "Heron-Valley-Beacon-27",
                                                   "csrf_token": csrf_token(browser.get("/sign-in"))})
         assert response.status_code == 302, response.get_data(as_text=True)
     return _sign_in
+
+
+# -- people signing in on the pages, by who they are -------------------------------------------------
+LEEDS, WAKEFIELD = "E08000035", "E08000036"
+PEOPLE_OF = {  # who signs in: (organisation, roles, aligned codes)
+    "administrator": ("ct-national", {Role.ADMIN, Role.NON_CARE_HOME_USER, Role.APPROVER}, ()),
+    "approver": ("prov-a", {Role.CARE_HOME_USER, Role.APPROVER}, ()),
+    "standard user": ("prov-a", {Role.CARE_HOME_USER}, ()),
+    "another organisation's approver": ("la-wakefield", {Role.NON_CARE_HOME_USER, Role.APPROVER}, (WAKEFIELD,)),
+    "Leeds broker": ("la-leeds", {Role.NON_CARE_HOME_USER, Role.BROKER}, (LEEDS,)),
+    "Wakefield broker": ("la-wakefield", {Role.NON_CARE_HOME_USER, Role.BROKER}, (WAKEFIELD,)),
+}
+
+
+@pytest.fixture
+def signed_in_as(sign_in, backend):
+    """signed_in_as(who): signed in on the pages as one of PEOPLE_OF (the calls of signing in forgotten)."""
+    def _signed_in_as(who: str) -> None:
+        organisation, roles, aligned = PEOPLE_OF[who]
+        sign_in(*roles, organisation=organisation, aligned=aligned)
+        backend.calls.clear()
+    return _signed_in_as
+
+
+def form(browser, path: str = "", **fields) -> dict:
+    """A form's fields with the session's CSRF token."""
+    from tracker_common.testing import csrf_token
+    return {"csrf_token": csrf_token(browser.get("/sign-in")), **fields}
 
 
 # -- a location, as the providers service shows it -------------------------------------------------

@@ -15,12 +15,8 @@ import re
 import pytest
 
 from tracker_common.contracts.errors import Forbidden
-from tracker_common.contracts.permissions import Principal, Role
-from tracker_common.keys import signing_key
-from tracker_common.testing import csrf_token, error_summary, page
-from tracker_common.tokens import issue_access_token
-
-from .conftest import NOW
+from tracker_common.contracts.permissions import Role
+from tracker_common.testing import error_summary, page
 
 BARNSLEY, SHEFFIELD, SUB_BARNSLEY, ICB = "E08000016", "E08000019", "E38000006", "E54000061"
 AREAS = {"nhs_regions": [{"code": "E40000012", "name": "North East and Yorkshire", "parent_code": None}],
@@ -31,17 +27,11 @@ AREAS = {"nhs_regions": [{"code": "E40000012", "name": "North East and Yorkshire
 
 
 @pytest.fixture
-def sign_in_as(browser, backend):
-    """sign_in_as(*roles, organisation, aligned): signed in on the web pages."""
-    def _sign_in(*roles: Role, organisation: str = BARNSLEY, aligned=(BARNSLEY,)) -> None:
-        principal = Principal("u-7", organisation, frozenset(roles), aligned_codes=frozenset(aligned))
-        backend.answers[("identity", "authenticate")] = {
-            "access_token": issue_access_token(principal, private_key=signing_key(), now=NOW, lifetime_seconds=900),
-            "token_type": "bearer", "expires_in": 900}
-        response = browser.post("/sign-in", data={"email": "priya@barnsley.example", "password": "Heron-Valley-27",
-                                                  "csrf_token": csrf_token(browser.get("/sign-in"))})
-        assert response.status_code == 302, response.get_data(as_text=True)
-    return _sign_in
+def sign_in_as(sign_in):
+    """sign_in_as(*roles, organisation, aligned): signed in on the web pages, for Barnsley by default."""
+    def _sign_in_as(*roles: Role, organisation: str = BARNSLEY, aligned=(BARNSLEY,)) -> None:
+        sign_in(*roles, user_id="u-7", organisation=organisation, aligned=aligned)
+    return _sign_in_as
 
 
 def commissioner(sign_in_as):
