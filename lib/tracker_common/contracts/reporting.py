@@ -1,5 +1,6 @@
 """Queries of the reports: validated by the gateway (query string) and again
-by the reporting service.
+by the reporting service; and what the reporting service answers, as the
+HTTP API documents it.
 
 Utilisation sets any two dimensions against each other ("vacancy type by
 Local Authority", "location by vacancy type", "month by vacancy type" for the
@@ -146,3 +147,152 @@ class ComplianceQuery(_Geography):
         "description": "Only the locations flagged for the formal notice"})
     page = _page()
     per_page = _per_page(50)
+
+
+# -- the answers ----------------------------------------------------------------------------
+class Figures(Schema):
+    locations = fields.Integer(metadata={"description": "Locations counted (each once)"})
+    maximum_capacity = fields.Integer()
+    occupied = fields.Integer(metadata={"description": "Beds used"})
+    vacant = fields.Integer(metadata={"description": "Beds spare: reserved, accepting or not available"})
+    utilisation_percent = fields.Float(allow_none=True, metadata={"description": "Occupied / maximum capacity"})
+
+
+class Column(Schema):
+    key = fields.String(allow_none=True, metadata={"description": "None: not known (a location not aligned)"})
+    name = fields.String()
+    total = fields.Nested(Figures)
+
+
+class Row(Column):
+    cells = fields.List(fields.Nested(Figures, allow_none=True),
+                        metadata={"description": "One a column, in the columns' order (null: nothing there)"})
+
+
+class AreaFilter(Schema):
+    filter = fields.String()
+    code = fields.String()
+    name = fields.String(allow_none=True)
+
+
+class Utilisation(Schema):
+    rows_by = fields.String()
+    columns_by = fields.String(allow_none=True)
+    from_month = fields.String()
+    to_month = fields.String()
+    areas = fields.List(fields.Nested(AreaFilter))
+    columns = fields.List(fields.Nested(Column))
+    rows = fields.List(fields.Nested(Row))
+    total = fields.Nested(Figures)
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total_rows = fields.Integer()
+    has_more = fields.Boolean()
+
+
+class _LocationInArea(Schema):  # a location of a report, its areas named
+    location_id = fields.String()
+    name = fields.String()
+    provider_name = fields.String(allow_none=True)
+    la_code = fields.String(allow_none=True)
+    la_name = fields.String(allow_none=True)
+    sub_icb_code = fields.String(allow_none=True)
+    sub_icb_name = fields.String(allow_none=True)
+
+
+class LastModifiedLocation(_LocationInArea):
+    last_updated_at = fields.String(allow_none=True)
+    staleness = fields.String(metadata={"description": "never | fresh | stale_24h | stale_48h"})
+    reminders_enabled = fields.Boolean()
+
+
+class LastModified(Schema):
+    locations = fields.List(fields.Nested(LastModifiedLocation))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    has_more = fields.Boolean()
+    generated_at = fields.String()
+
+
+class _BedStateVacancy(Schema):
+    vacancy_type = fields.String()
+    vacant_accepting = fields.Integer()
+    flexible = fields.Boolean()
+
+
+class _BedStateHome(Schema):
+    location_id = fields.String()
+    name = fields.String()
+    postcode = fields.String(allow_none=True)
+    last_updated_at = fields.String(allow_none=True)
+    staleness = fields.String()
+    admission_status = fields.String(allow_none=True)
+    vacancies = fields.List(fields.Nested(_BedStateVacancy))
+    total_accepting = fields.Integer()
+
+
+class _Total(Schema):
+    vacancy_type = fields.String()
+    vacant_accepting = fields.Integer()
+
+
+class BedState(Schema):
+    area = fields.Dict(metadata={"description": "code, kind, name"})
+    generated_at = fields.String()
+    locations = fields.List(fields.Nested(_BedStateHome))
+    totals = fields.List(fields.Nested(_Total))
+    total_accepting = fields.Integer()
+
+
+class _ComplianceMonth(Schema):
+    month = fields.String(metadata={"example": "2026-11"})
+    status = fields.String(metadata={"enum": list(COMPLIANCE_STATUSES), "description":
+                                     "submitted (within the window), missed (the window closed without one), open "
+                                     "(this month's window has not closed), not_required (before the location "
+                                     "appeared)"})
+    submitted_at = fields.String(allow_none=True, metadata={"description": "The first return within the window"})
+
+
+class _ComplianceLocation(_LocationInArea):
+    required_from = fields.String(allow_none=True, metadata={"description": "The first month it had to send"})
+    months = fields.List(fields.Nested(_ComplianceMonth))
+    missed_in_last_12 = fields.Integer()
+    formal_notice = fields.String(allow_none=True, metadata={"enum": ["consecutive", "in_year", None], "description":
+                                                             "consecutive: 3 months missed in a row; in_year: 4 of "
+                                                             "the last 12; null: not flagged"})
+
+
+class _ComplianceSummary(Schema):
+    locations = fields.Integer()
+    flagged = fields.Integer(metadata={"description": "Locations flagged for the formal notice"})
+    latest_month = fields.String(allow_none=True, metadata={"description": "The newest month shown whose window "
+                                                                           "has closed"})
+    submitted_in_latest = fields.Integer()
+    missed_in_latest = fields.Integer()
+
+
+class Compliance(Schema):
+    months = fields.List(fields.String())
+    to_month = fields.String()
+    summary = fields.Nested(_ComplianceSummary)
+    areas = fields.List(fields.Nested(AreaFilter))
+    locations = fields.List(fields.Nested(_ComplianceLocation))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    has_more = fields.Boolean()
+    flagged_only = fields.Boolean()
+
+
+class _Area(Schema):
+    code = fields.String()
+    name = fields.String()
+    parent_code = fields.String(allow_none=True)
+
+
+class Areas(Schema):
+    nhs_regions = fields.List(fields.Nested(_Area))
+    icbs = fields.List(fields.Nested(_Area))
+    sub_icbs = fields.List(fields.Nested(_Area))
+    local_authorities = fields.List(fields.Nested(_Area))

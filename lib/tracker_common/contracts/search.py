@@ -1,5 +1,6 @@
 """The search query ("Find Care Home Vacancies"): validated by the gateway
-(query string) and again by the search service.
+(query string) and again by the search service; and what the search service
+answers (a page of results, the filters' options), as the HTTP API documents it.
 
 Within one filter, lists mean "any of" for options a home either has or not
 (vacancy types, ratings, service types, funding sources, contracts) and "all
@@ -121,3 +122,65 @@ class ExportQuery(SearchQuery):
     """The same search, exported whole (up to EXPORT_LIMIT homes)."""
 
     format = fields.String(required=True, validate=validate.OneOf(("csv", "xlsx")))
+
+
+# -- the answers ----------------------------------------------------------------------------
+class _VacancyFound(Schema):
+    vacancy_type = fields.String()
+    weekly_price_from = fields.String(metadata={"description": "£ a week"})
+    vacant_accepting = fields.Integer(metadata={"description": "Vacancies that could be admitted today"})
+    flexible = fields.Boolean(metadata={"description": "Can be used for any type the home offers (counted once)"})
+
+
+class Result(Schema):
+    location_id = fields.String()
+    name = fields.String()
+    provider_name = fields.String()
+    brand_name = fields.String(allow_none=True)
+    address = fields.Dict(metadata={"description": "street_address, address_line_2, city, county, postcode"})
+    telephone = fields.String(allow_none=True)
+    website = fields.String(allow_none=True)
+    manager = fields.Dict(metadata={"description": "name, email, phone, nhsmail"})
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    la_code = fields.String(allow_none=True)
+    sub_icb_code = fields.String(allow_none=True)
+    distance_miles = fields.Float(allow_none=True, metadata={"description": "Straight line from the postcode"})
+    cqc = fields.Dict(metadata={"description": "overall_rating, rating_published, registered_beds"})
+    care_types = fields.List(fields.String())
+    funding_sources = fields.List(fields.String())
+    out_of_hours_admissions = fields.Boolean(allow_none=True)
+    rooms = fields.Dict()
+    services = fields.Dict(metadata={"description": "short_stay_services, long_term_vacancy_types, languages, "
+                                                    "regulated_activities, specialisms, service_types"})
+    approved_contracts = fields.List(fields.Dict())
+    notes = fields.List(fields.Dict())
+    last_updated = fields.String(allow_none=True, metadata={"description": "When the vacancies were last updated"})
+    stale = fields.Boolean(metadata={"description": "Not updated for more than 48 hours"})
+    admission_status = fields.String(metadata={"description": "accepting | not_accepting"})
+    vacancies = fields.List(fields.Nested(_VacancyFound))
+    short_stay_prices = fields.Dict(keys=fields.String(), values=fields.String())
+    total_accepting = fields.Integer(metadata={"description": "Vacancies accepting admissions, each counted once"})
+
+
+class Origin(Schema):
+    postcode = fields.String()
+    precision = fields.String(metadata={"description": "postcode | postcode_district (an unknown postcode's district)"})
+    latitude = fields.Float()
+    longitude = fields.Float()
+
+
+class SearchPage(Schema):
+    results = fields.List(fields.Nested(Result))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    has_more = fields.Boolean()
+    origin = fields.Nested(Origin, allow_none=True, metadata={"description": "Where distances are measured from"})
+    searched_at = fields.String()
+
+
+class Options(Schema):
+    languages = fields.List(fields.String())
+    regulated_activities = fields.List(fields.String())
+    specialisms = fields.List(fields.String())
+    service_types = fields.List(fields.String())
