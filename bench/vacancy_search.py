@@ -2,16 +2,14 @@
 
     .venv/bin/python bench/vacancy_search.py [--clients 4] [--requests 1500]
 
-Runs the whole system as separate processes (identity, providers, capacity,
-search under `nameko run`, the gateway under gunicorn) on scratch databases
-(capacity_tracker_bench_*) and a vhost of their own, then:
+Runs the whole system as separate processes (identity, providers, capacity, search under
+`nameko run`, the gateway under gunicorn) on scratch databases (capacity_tracker_bench_*) and a vhost, then:
 
 1. imports the synthetic England at full scale through the real importers:
    30,200 locations reach the search service as providers' events;
-2. gives every care home the setup a home does itself (services, care and
-   funding types, notes...) and a current return, applied to the read model
-   as the owning services' snapshots (the rebuild path); a few dozen homes
-   instead do it all through the gateway, for the freshness measure;
+2. gives every care home the setup a home does itself (services, care and funding types, notes...)
+   and a current return, applied to the read model as the owning services' snapshots (the rebuild
+   path); a few dozen homes instead do it all through the gateway, for the freshness measure;
 3. measures, interleaved, with the same concurrent clients and the same
    seeded mix of searches: an empty RPC round trip through the gateway (the
    transport floor), the searches through the gateway, and the same searches
