@@ -10,10 +10,9 @@ Runs the whole system as separate processes (identity, providers, capacity, sear
 2. gives every care home the setup a home does itself (services, care and funding types, notes...)
    and a current return, applied to the read model as the owning services' snapshots (the rebuild
    path); a few dozen homes instead do it all through the gateway, for the freshness measure;
-3. measures, interleaved, with the same concurrent clients and the same
-   seeded mix of searches: an empty RPC round trip through the gateway (the
-   transport floor), the searches through the gateway, and the same searches
-   as one direct SQL query each (the database floor);
+3. measures, interleaved, with the same concurrent clients and the same seeded mix of searches: an
+   empty RPC round trip through the gateway (the transport floor), the searches through the gateway,
+   and the same searches as one direct SQL query each (the database floor);
 4. freshness: a capacity return accepted by the gateway → visible in search;
 5. the same searches over read models of 1k, 10k and 100k locations (the
    search process restarted on each).
