@@ -25,7 +25,7 @@ os.environ.setdefault("DATABASE_URL_TEMPLATE",
 
 from openpyxl import load_workbook  # noqa: E402
 
-from capacity.handlers import bulk, reference, returns  # noqa: E402
+from capacity.handlers import bulk, readmodel, returns  # noqa: E402
 from capacity.manage import MIGRATIONS_DIR  # noqa: E402
 from capacity.models import Base, outbox, processed_events  # noqa: E402
 from tracker_common.clock import SystemClock  # noqa: E402
@@ -82,7 +82,7 @@ def main() -> int:
     db = empty_database(url, Base.metadata, (outbox, processed_events), SystemClock())
     with db.unit_of_work() as uow:
         for n in range(args.locations):
-            reference.apply_location_snapshot(uow, facts(n))
+            readmodel.apply_location_snapshot(uow.session, facts(n))
         uow.commit()
 
     content = filled_template(db, args.locations)

@@ -1,11 +1,16 @@
-"""`/api/v1` endpoints answered by the capacity service."""
+"""`/api/v1` endpoints answered by the capacity service.
+
+A return's body is checked here with its contracts schema (400, 415, or 422
+naming each bad field, before any call) and passed on as it was received:
+the capacity service loads it with the same schema, once."""
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 
 from tracker_common.contracts import capacity as bodies
+from tracker_common.contracts.capacity import (BulkUploadForm, BulkUploadOut, OtherReturnOut, ReturnHistory,
+                                               ReturnOut, StaleList, StaleQuery, StillTrueOut)
 from tracker_common.contracts.permissions import Action
 
 from .auth import require_permission
@@ -20,67 +25,9 @@ def capacity(method: str, **kwargs):
     return current_app.extensions["tracker"].call("capacity", method, **kwargs)
 
 
-class _Vacancy(Schema):
-    vacancy_type = fields.String()
-    weekly_price_from = fields.String()
-    maximum_capacity = fields.Integer()
-    occupied = fields.Integer()
-    vacant_reserved = fields.Integer()
-    vacant_accepting = fields.Integer()
-    vacant_not_available = fields.Integer()
-    not_available_reason = fields.String(allow_none=True)
-    flexible = fields.Boolean()
-
-
-class ReturnOut(Schema):
-    id = fields.String()
-    location_id = fields.String()
-    sequence = fields.Integer()
-    submitted_at = fields.String()
-    submitted_by = fields.String(allow_none=True)
-    submitted_by_generic = fields.Boolean()
-    source = fields.String()
-    still_true = fields.Boolean(metadata={"description": "The same figures as the previous return, re-stamped"})
-    vacancies = fields.List(fields.Nested(_Vacancy))
-    short_stay_prices = fields.Dict(keys=fields.String(), values=fields.String())
-    totals = fields.Dict(keys=fields.String(), values=fields.Integer())
-    admission_status = fields.String(metadata={"description": "accepting | not_accepting"})
-    residents = fields.Integer()
-    over_registered_capacity = fields.Boolean(
-        metadata={"description": "More capacity than CQC registered beds, confirmed: flagged for System Champions"})
-
-
-class ReturnHistory(Schema):
-    location_id = fields.String()
-    page = fields.Integer()
-    returns = fields.List(fields.Nested(ReturnOut))
-
-
-class OtherReturnOut(Schema):
-    id = fields.String()
-    kind = fields.String()
-    location_id = fields.String()
-    submitted_at = fields.String()
-    figures = fields.Dict()
-
-
-class StaleQuery(Schema):
-    older_than_hours = fields.Integer(validate=validate.Range(min=1, max=24 * 365))
-
-
-class _Stale(Schema):
-    location_id = fields.String()
-    name = fields.String()
-    provider_id = fields.String()
-    la_code = fields.String(allow_none=True)
-    sub_icb_code = fields.String(allow_none=True)
-    last_submitted_at = fields.String(allow_none=True)
-    staleness = fields.String()
-    reminders_enabled = fields.Boolean()
-
-
-class StaleList(Schema):
-    locations = fields.List(fields.Nested(_Stale))
+def as_received() -> dict:
+    """The JSON body as the client sent it (already checked by the route's schema)."""
+    return request.get_json()
 
 
 @blp.route("/locations/<location_id>/capacity-returns", methods=["POST"])
@@ -89,12 +36,11 @@ class StaleList(Schema):
 @blp.arguments(bodies.CapacityReturnRequest)
 @blp.response(201, ReturnOut)
 @errors(blp, 400, 401, 403, 404, 415, 422)
-def submit_capacity_return(payload, location_id):
+def submit_capacity_return(_checked, location_id):
     """Submit the capacity return of a location: every vacancy type it
     offers, short stay prices; unchanged figures are a valid "still true"
     refresh. Each rule broken is named in `errors`; nothing is saved then."""
-    return capacity("submit_capacity_return", actor=g.claims, location_id=location_id,
-                    payload=bodies.CapacityReturnRequest().dump(payload))
+    return capacity("submit_capacity_return", actor=g.claims, location_id=location_id, payload=as_received())
 
 
 @blp.route("/locations/<location_id>/capacity-returns/still-true", methods=["POST"])
@@ -108,13 +54,6 @@ def confirm_still_true(location_id):
     return sent again unchanged). 422 when it has no return yet, or when its
     figures no longer fit its services (send a new return then)."""
     return capacity("confirm_still_true", actor=g.claims, location_id=location_id)
-
-
-class StillTrueOut(Schema):
-    refreshed = fields.List(fields.Nested(ReturnOut), metadata={"description": "The returns saved again"})
-    refused = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
-        "description": "Location id -> why nothing was saved for it (no return yet, figures that no longer "
-                       "fit, a location you may not update)"})
 
 
 @blp.route("/capacity-returns/still-true", methods=["POST"])
@@ -151,9 +90,9 @@ def return_history(query, location_id):
 
 
 def _other(kind: str, schema, summary: str):
-    def submit(payload, location_id):
+    def submit(_checked, location_id):
         return capacity("submit_other_return", actor=g.claims, location_id=location_id, kind=kind,
-                        payload=schema().dump(payload))
+                        payload=as_received())
     submit.__doc__ = summary
     submit.__name__ = f"submit_{kind}_return"
     return blp.route(f"/locations/<location_id>/{kind.replace('_', '-')}-returns", methods=["POST"])(
@@ -184,22 +123,6 @@ def stale_locations(query):
 # -- bulk updates ----------------------------------------------------------------------
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_LIMIT = 6 * 1024 * 1024
-
-
-class BulkUploadOut(Schema):
-    id = fields.String()
-    file_name = fields.String()
-    size = fields.Integer()
-    status = fields.String(metadata={"description": "received (waiting for the worker) | processed | refused"})
-    uploaded_at = fields.String()
-    processed_at = fields.String(allow_none=True)
-    results = fields.Dict(metadata={"description": "applied: locations updated; refused: location -> why; "
-                                                   "row_errors: sheet, row, column, message"})
-
-
-class BulkUploadForm(Schema):
-    declaration = fields.Boolean(required=True, metadata={
-        "description": "true: the figures are correct to the best of your knowledge"})
 
 
 @blp.route("/capacity/bulk-template", methods=["GET"])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import capacity
-from capacity.handlers.reference import apply_location_snapshot
+from capacity.handlers.readmodel import apply_location_snapshot
 from capacity.models import Base, outbox, processed_events
 from tracker_common.clock import FrozenClock
 from tracker_common.testing import empty_database, migrated_database_url
@@ -52,7 +52,7 @@ def known_location(capacity_db):
     """known_location(location_id, **snapshot fields): capacity learns of a location."""
     def _know(location_id: str = "1-1000000001", **overrides) -> str:
         with capacity_db.unit_of_work() as uow:
-            apply_location_snapshot(uow, location_snapshot(location_id, **overrides))
+            apply_location_snapshot(uow.session, location_snapshot(location_id, **overrides))
             uow.commit()
         return location_id
     return _know

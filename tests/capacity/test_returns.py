@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from capacity.handlers import reference, returns
+from capacity.handlers import readmodel, returns
 from capacity.models import CapacityReturn
 from tracker_common.contracts.capacity import CapacityReturnRequest
 from tracker_common.contracts.errors import Forbidden, InvalidInput, NotFound
@@ -119,7 +119,7 @@ def test_history_is_kept_for_ever_and_queryable_by_time(capacity_db, known_locat
 def test_newer_location_facts_apply_and_older_ones_never_regress(capacity_db, known_location):
     known_location(ALDER, version=3, long_term_vacancy_types=["general_nursing"])
     with capacity_db.unit_of_work() as uow:
-        assert not reference.apply_location_snapshot(uow, location_snapshot(ALDER, version=2))
+        assert not readmodel.apply_location_snapshot(uow.session, location_snapshot(ALDER, version=2))
         uow.commit()
     with pytest.raises(InvalidInput) as refused:  # the older types are not what it offers now
         submit(capacity_db, CARER, a_return())

@@ -1,5 +1,5 @@
-"""Bodies of the capacity API: validated by the gateway and again by the
-capacity service.
+"""Bodies and answers of the capacity API and of the capacity service's RPC:
+validated by the gateway, loaded by the capacity service (the same classes).
 
 These schemas check each field on its own (types, ranges, vocabulary). The
 rules that need the location's facts (the vacancy types it offers, its CQC
@@ -206,7 +206,6 @@ class HistoryQuery(Schema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
-
 class StillTrueRequest(Schema):
     """Nothing has changed at these locations: each one's current capacity
     return is saved again as it is (a "still true" refresh)."""
@@ -216,9 +215,146 @@ class StillTrueRequest(Schema):
                                    "The locations (at most 200). Left out: all of your own locations "
                                    "(of your organisation, or given to you) that have a capacity return."))
 
+
 class BulkTemplateQuery(Schema):
     provider_id = fields.String(validate=validate.Length(max=20))
     la_code = fields.String(validate=validate.Regexp(r"^E\d{8}$"))
+
+
+class StaleQuery(Schema):
+    """Locations whose latest return is older than this many hours (or that never sent one)."""
+
+    older_than_hours = fields.Integer(load_default=24, validate=validate.Range(min=1, max=24 * 365))
+
+
+class SummaryQuery(Schema):
+    """The locations of a list whose latest return is wanted in brief."""
+
+    location_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                               validate=validate.Length(min=1, max=200))
+
+
+class ReturnSnapshotPage(Schema):
+    """A page of returns for rebuilding read models (`after`: a location id or
+    a return id, so longer than providers' `SnapshotPage` allows)."""
+
+    after = fields.String(load_default="", validate=validate.Length(max=36))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
+
+
+# -- a checked return, as kept, answered and announced ---------------------------------
+def _decimal_string(description: str, **kwargs):
+    """A Decimal written as a string ("850.00"), read back as a Decimal."""
+    return fields.Decimal(as_string=True, metadata={"type": "string", "format": "decimal",
+                                                    "description": description}, **kwargs)
+
+
+class Vacancy(Schema):
+    """One long term vacancy type's figures, as the rules leave them."""
+
+    vacancy_type = fields.String(required=True)
+    weekly_price_from = _decimal_string("£, a decimal string", required=True)
+    maximum_capacity = fields.Integer(required=True)
+    occupied = fields.Integer(required=True)
+    vacant_reserved = fields.Integer(required=True)
+    vacant_accepting = fields.Integer(required=True)
+    vacant_not_available = fields.Integer(required=True)
+    not_available_reason = fields.String(allow_none=True, load_default=None)
+    flexible = fields.Boolean(required=True)
+
+
+class ReturnFigures(Schema):
+    """A capacity return's figures as `capacity.rules.check_capacity_return`
+    leaves them: the shape it is kept in, answered in and announced in
+    (prices as decimal strings on the wire, Decimals once loaded)."""
+
+    vacancies = fields.List(fields.Nested(Vacancy), required=True)
+    short_stay_prices = fields.Dict(keys=fields.String(), values=_decimal_string("£, a decimal string"),
+                                    required=True)
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    admission_status = fields.String(required=True, validate=validate.OneOf(["accepting", "not_accepting"]),
+                                     metadata={"description": "accepting | not_accepting"})
+    residents = fields.Integer(required=True)
+    over_registered_capacity = fields.Boolean(required=True, metadata={
+        "description": "More capacity than CQC registered beds, confirmed: flagged for System Champions"})
+
+
+class ReturnOut(ReturnFigures):
+    id = fields.String()
+    location_id = fields.String()
+    sequence = fields.Integer()
+    submitted_at = fields.String()
+    submitted_by = fields.String(allow_none=True)
+    submitted_by_generic = fields.Boolean()
+    source = fields.String()
+    still_true = fields.Boolean(metadata={"description": "The same figures as the previous return, re-stamped"})
+
+
+class ReturnHistory(Schema):
+    location_id = fields.String()
+    page = fields.Integer()
+    returns = fields.List(fields.Nested(ReturnOut))
+
+
+class StillTrueOut(Schema):
+    refreshed = fields.List(fields.Nested(ReturnOut), metadata={"description": "The returns saved again"})
+    refused = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), metadata={
+        "description": "Location id -> why nothing was saved for it (no return yet, figures that no longer "
+                       "fit, a location you may not update)"})
+
+
+class WorkforceFigures(WorkforceReturnRequest):
+    """A checked workforce return, as kept: with each staff figure's total."""
+
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+# The figures of each other return as kept and announced (the home care
+# return's hours as a decimal string).
+OTHER_RETURN_FIGURES = {"workforce": WorkforceFigures, "visiting": VisitingReturnRequest,
+                        "home_care": HomeCareReturnRequest}
+
+
+class OtherReturnOut(Schema):
+    id = fields.String()
+    kind = fields.String()
+    location_id = fields.String()
+    submitted_at = fields.String()
+    figures = fields.Dict()
+
+
+class StaleLocation(Schema):
+    location_id = fields.String()
+    name = fields.String()
+    provider_id = fields.String()
+    la_code = fields.String(allow_none=True)
+    sub_icb_code = fields.String(allow_none=True)
+    last_submitted_at = fields.String(allow_none=True)
+    staleness = fields.String()
+    reminders_enabled = fields.Boolean()
+
+
+class StaleList(Schema):
+    locations = fields.List(fields.Nested(StaleLocation))
+
+
+# -- bulk updates ----------------------------------------------------------------------
+class BulkUploadForm(Schema):
+    """The form fields of an upload (the file itself is the `file` part)."""
+
+    declaration = fields.Boolean(required=True, metadata={
+        "description": "true: the figures are correct to the best of your knowledge"})
+
+
+class BulkUploadOut(Schema):
+    id = fields.String()
+    file_name = fields.String()
+    size = fields.Integer()
+    status = fields.String(metadata={"description": "received (waiting for the worker) | processed | refused"})
+    uploaded_at = fields.String()
+    processed_at = fields.String(allow_none=True)
+    results = fields.Dict(metadata={"description": "applied: locations updated; refused: location -> why; "
+                                                   "row_errors: sheet, row, column, message"})
 
 
 # -- staleness (capacity, reports and pages all say it the same way) ------------------

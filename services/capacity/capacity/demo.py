@@ -29,16 +29,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from tracker_common.clock import LONDON
 from tracker_common.contracts import capacity as bodies
 from tracker_common.demo import (DEFAULT_SEED, Progress, consume_pending, freshness, home_staff, relaxed,
                                unit_share)
 from tracker_common.schemas import load
 
-from .handlers import reference, returns
-from .models import LatestReturn, LocationFacts
+from . import repository
+from .handlers import readmodel, returns
 
 MONTHS = 12  # whole months of history before the current one
 MISSED_MONTH_SHARE = 0.08  # months a home sends nothing at all
@@ -181,13 +179,10 @@ def seed_history(db, clock, now: datetime, seed: int = DEFAULT_SEED) -> dict:
     """Learn the homes from providers' events waiting in capacity's queue,
     then send every home's planned returns not sent yet, each at its time
     (`clock` is the database's clock: a tracker_common.demo.MovingClock)."""
-    learned = consume_pending("capacity", "providers.location_updated", db, reference.apply_location_snapshot)
+    learned = consume_pending("capacity", "providers.location_updated", db,
+                              lambda uow, snapshot: readmodel.apply_location_snapshot(uow.session, snapshot))
     with db.unit_of_work() as uow:
-        rows = uow.session.execute(
-            select(LocationFacts, LatestReturn.submitted_at)
-            .outerjoin(LatestReturn, LatestReturn.location_id == LocationFacts.location_id)
-            .where(LocationFacts.active.is_(True), LocationFacts.kind == "care_home")
-            .order_by(LocationFacts.location_id)).all()
+        rows = repository.care_homes_with_latest_time(uow.session)
         homes = [(Home(f.location_id, tuple(f.long_term_vacancy_types or ()), tuple(f.short_stay_services or ()),
                        f.registered_beds), f.provider_id, latest)
                  for f, latest in rows if f.long_term_vacancy_types]

@@ -20,9 +20,10 @@ processed_requests = processed_requests_table(Base.metadata)
 TZ = DateTime(timezone=True)
 
 
-class LocationFacts(Base):
-    """What capacity needs of a location, from the providers service's
-    snapshots (applied only when newer)."""
+class KnownLocation(Base):
+    """What capacity knows of a location, from the providers service's
+    snapshots (applied only when newer). The rules take the part they need
+    as `capacity.rules.LocationFacts`."""
 
     __tablename__ = "location_facts"
     location_id: Mapped[str] = mapped_column(String(20), primary_key=True)

@@ -2,7 +2,6 @@
 call a use case, return plain data."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
 import eventlet
 from eventlet import tpool
 
@@ -16,7 +15,7 @@ from tracker_common.entrypoints import RpcProxy, rpc, subscribe
 from tracker_common.once import answered_once
 from tracker_common.schemas import load
 
-from .handlers import bulk, reference, returns
+from .handlers import bulk, readmodel, returns
 from .spreadsheet import read_upload
 from .models import outbox, processed_events
 
@@ -24,20 +23,6 @@ expected = {"expected_exceptions": TrackerError}
 PROVIDERS_TIMEOUT = env_float("RPC_TIMEOUT", 10.0)
 OTHER_RETURNS = {"workforce": bodies.WorkforceReturnRequest, "visiting": bodies.VisitingReturnRequest,
                  "home_care": bodies.HomeCareReturnRequest}
-
-
-class StaleQuery(Schema):
-    older_than_hours = fields.Integer(load_default=24, validate=validate.Range(min=1, max=24 * 365))
-
-
-class SummaryQuery(Schema):
-    location_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
-                               validate=validate.Length(min=1, max=200))
-
-
-class SnapshotPage(Schema):
-    after = fields.String(load_default="", validate=validate.Length(max=36))  # a location id or a return id
-    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=5000))
 
 
 class CapacityService:
@@ -110,7 +95,7 @@ class CapacityService:
     def return_summaries(self, actor, query):
         """When each location (of those the actor may see) last sent its
         return, how stale that is, and its admission status: for lists."""
-        location_ids = load(SummaryQuery(), query)["location_ids"]
+        location_ids = load(bodies.SummaryQuery(), query)["location_ids"]
         with self.db.unit_of_work() as uow:
             return returns.return_summaries(uow, Principal.from_claims(actor), self.clock.now(), location_ids)
 
@@ -118,7 +103,7 @@ class CapacityService:
     def stale_locations(self, query=None):
         """Active locations whose latest return is older than the threshold
         (24 h by default), or that never sent one: for reminder emails."""
-        hours = load(StaleQuery(), query or {})["older_than_hours"]
+        hours = load(bodies.StaleQuery(), query or {})["older_than_hours"]
         with self.db.unit_of_work() as uow:
             return returns.stale_locations(uow, self.clock.now(), older_than_hours=hours)
 
@@ -126,7 +111,7 @@ class CapacityService:
     def return_snapshots(self, after="", limit=500):
         """Every location's current return, page by page (`next` is the
         `after` of the following page, None at the end)."""
-        page = load(SnapshotPage(), {"after": after, "limit": limit})
+        page = load(bodies.ReturnSnapshotPage(), {"after": after, "limit": limit})
         schema = schema_of("capacity.return_submitted")
         with self.db.unit_of_work() as uow:
             result = returns.snapshot_page(uow, page["after"], page["limit"])
@@ -138,7 +123,7 @@ class CapacityService:
         """Every return ever accepted, oldest id first, page by page, as
         `capacity.return_submitted` carries it (`next` is the `after` of the
         following page, None at the end)."""
-        page = load(SnapshotPage(), {"after": after, "limit": limit})
+        page = load(bodies.ReturnSnapshotPage(), {"after": after, "limit": limit})
         schema = schema_of("capacity.return_submitted")
         with self.db.unit_of_work() as uow:
             result = returns.history_snapshot_page(uow, page["after"], page["limit"])
@@ -185,4 +170,5 @@ class CapacityService:
 
     @subscribe("providers.location_updated")
     def on_location_updated(self, event):
-        self.db.apply_once(event, reference.apply_location_snapshot)
+        # a versioned snapshot, applied newer-wins (handlers/readmodel.py)
+        self.db.apply_snapshot(event, readmodel.apply_location_snapshots)

@@ -1,25 +1,17 @@
 """The events capacity publishes: returns and bulk uploads."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from ..capacity import ReturnFigures
 from .base import Data as _Data
 
-class _Vacancy(Schema):
-    vacancy_type = fields.String(required=True)
-    weekly_price_from = fields.String(required=True, metadata={"description": "£, a decimal string"})
-    maximum_capacity = fields.Integer(required=True)
-    occupied = fields.Integer(required=True)
-    vacant_reserved = fields.Integer(required=True)
-    vacant_accepting = fields.Integer(required=True)
-    vacant_not_available = fields.Integer(required=True)
-    not_available_reason = fields.String(allow_none=True, load_default=None)
-    flexible = fields.Boolean(required=True)
 
-
-class ReturnSubmitted(_Data):
+class ReturnSubmitted(_Data, ReturnFigures):
     """A location's capacity return: the full snapshot, versioned by its
-    sequence, so read models stay right under redelivery and reordering."""
+    sequence, so read models stay right under redelivery and reordering.
+    Its figures are `ReturnFigures` (prices: decimal strings on the bus,
+    Decimals once loaded)."""
 
     return_id = fields.String(required=True)
     location_id = fields.String(required=True)
@@ -30,12 +22,6 @@ class ReturnSubmitted(_Data):
     provider_id = fields.String(required=True)
     la_code = fields.String(required=True, allow_none=True)
     sub_icb_code = fields.String(required=True, allow_none=True)
-    vacancies = fields.List(fields.Nested(_Vacancy), required=True)
-    short_stay_prices = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
-    totals = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
-    admission_status = fields.String(required=True, validate=validate.OneOf(["accepting", "not_accepting"]))
-    residents = fields.Integer(required=True)
-    over_registered_capacity = fields.Boolean(required=True)
 
 
 class OtherReturnSubmitted(_Data):

@@ -6,40 +6,29 @@ from __future__ import annotations
 import base64
 import uuid
 
-from sqlalchemy import or_, select
-
 from tracker_common.contracts.capacity import CapacityReturnRequest
 from tracker_common.contracts.errors import Forbidden, InvalidInput, NotFound
 from tracker_common.contracts.permissions import Action, Principal, Role, Scope, may, scopes
 from tracker_common.schemas import load
 
-from ..models import BulkUpload, CapacityReturn, LatestReturn, LocationFacts
+from .. import repository
+from ..models import BulkUpload, KnownLocation
 from ..spreadsheet import (MAX_UPLOAD_BYTES, TemplateLocation, UploadRefused, build_template, check_container,
                            read_upload, rule_errors_as_rows)
-from .reference import target_of
+from .locations import target_of
 from .returns import record_capacity_return
 
 MAX_TEMPLATE_LOCATIONS = 2000
 
 
 def editable_locations(uow, actor: Principal, *, provider_id: str | None = None,
-                       la_code: str | None = None) -> list[LocationFacts]:
+                       la_code: str | None = None) -> list[KnownLocation]:
     """Active locations the actor may update (optionally narrowed)."""
-    query = select(LocationFacts).where(LocationFacts.active.is_(True), LocationFacts.kind != "home_care")
-    if provider_id:
-        query = query.where(LocationFacts.provider_id == provider_id)
-    if la_code:
-        query = query.where(LocationFacts.la_code == la_code)
-    if Scope.ANY not in scopes(actor, Action.EDIT_LOCATION):
-        # narrow in SQL to what the actor's scopes can reach; `may` decides each
-        reach = [LocationFacts.provider_id == actor.organisation_id,
-                 LocationFacts.location_id.in_(sorted(actor.location_ids))]
-        if actor.aligned_codes:
-            reach += [LocationFacts.la_code.in_(sorted(actor.aligned_codes)),
-                      LocationFacts.sub_icb_code.in_(sorted(actor.aligned_codes))]
-        query = query.where(or_(*reach))
-    return [f for f in uow.session.scalars(query.order_by(LocationFacts.location_id))
-            if may(actor, Action.EDIT_LOCATION, target_of(f))]
+    # narrowed in SQL to what the actor's scopes can reach; `may` decides each
+    anywhere = Scope.ANY in scopes(actor, Action.EDIT_LOCATION)
+    found = repository.updatable_locations(uow.session, provider_id=provider_id, la_code=la_code,
+                                           reachable_by=None if anywhere else actor)
+    return [f for f in found if may(actor, Action.EDIT_LOCATION, target_of(f))]
 
 
 def bulk_template(uow, actor: Principal, query: dict) -> dict:
@@ -51,9 +40,7 @@ def bulk_template(uow, actor: Principal, query: dict) -> dict:
     if len(locations) > MAX_TEMPLATE_LOCATIONS:
         raise InvalidInput(f"{len(locations)} locations: choose a provider_id or la_code to narrow the template "
                            f"to at most {MAX_TEMPLATE_LOCATIONS}.", fields={"provider_id": ["Narrow the template."]})
-    current = {row.location_id: row.figures for row in uow.session.scalars(
-        select(CapacityReturn).join(LatestReturn, LatestReturn.return_id == CapacityReturn.id)
-        .where(CapacityReturn.location_id.in_([f.location_id for f in locations])))}
+    current = repository.current_figures(uow.session, [f.location_id for f in locations])
     content = build_template([
         TemplateLocation(location_id=f.location_id, name=f.name, postcode=f.postcode,
                          long_term_vacancy_types=tuple(f.long_term_vacancy_types or ()),
@@ -85,7 +72,7 @@ def receive_bulk_upload(uow, actor: Principal, command: dict) -> dict:
     upload = BulkUpload(id=str(uuid.uuid4()), uploaded_by=actor.user_id, uploaded_by_generic=actor.generic,
                         claims=actor.to_claims(), uploaded_at=uow.now(), file_name=command["file_name"],
                         size=len(content), content=content, status="received", results={})
-    uow.session.add(upload)
+    repository.add_upload(uow.session, upload)
     uow.record_event("capacity.bulk_upload_received", {"upload_id": upload.id},
                      actor_id=actor.user_id, generic_actor=actor.generic)
     return upload_view(upload)
@@ -99,7 +86,7 @@ def upload_view(upload: BulkUpload) -> dict:
 
 
 def bulk_upload_status(uow, actor: Principal, upload_id: str) -> dict:
-    upload = uow.session.get(BulkUpload, upload_id)
+    upload = repository.bulk_upload(uow.session, upload_id)
     if upload is None or (upload.uploaded_by != actor.user_id and Role.ADMIN not in actor.roles):
         raise NotFound("No such upload.")
     return upload_view(upload)
@@ -113,7 +100,7 @@ def process_bulk_upload(uow, upload_id: str, *, parse=read_upload, set_out_of_ho
     `set_out_of_hours(claims, location_id, value)` changes the out-of-hours
     answer of the Care Homes tab where it differs from what is known: that
     answer belongs to the location's profile, owned by the providers service."""
-    upload = uow.session.get(BulkUpload, upload_id, with_for_update=True)
+    upload = repository.bulk_upload(uow.session, upload_id, lock=True)
     if upload is None or upload.status != "received":
         return None
     actor = Principal.from_claims(upload.claims)

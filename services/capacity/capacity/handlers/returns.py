@@ -5,29 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
-
+from tracker_common.contracts.capacity import (OTHER_RETURN_FIGURES, CapacityReturnRequest, ReturnFigures,
+                                               staleness)
 from tracker_common.contracts.errors import Forbidden, InvalidInput, NotFound
 from tracker_common.contracts.permissions import Action, Principal, may
-
-from ..models import CapacityReturn, LatestReturn, LocationFacts, OtherReturn
-from tracker_common.contracts.capacity import CapacityReturnRequest, staleness
 from tracker_common.schemas import load
 
+from .. import repository
+from ..models import CapacityReturn, KnownLocation, OtherReturn
 from ..rules import (ReturnRefused, check_capacity_return, check_home_care_return, check_workforce_return,
                      same_figures)
-from .reference import rule_facts, target_of
+from .locations import location_for, rule_facts, target_of
 
-
-def location_for(uow, actor: Principal, location_id: str, action: Action, *, lock: bool = False) -> LocationFacts:
-    """The location, if the actor may do `action` to it: not found when they
-    may not even see it (ids cannot be probed), forbidden when they may only look."""
-    facts = uow.session.get(LocationFacts, location_id, with_for_update=lock)
-    if facts is None or not may(actor, Action.VIEW_LOCATION, target_of(facts)):
-        raise NotFound("No such location.")
-    if not may(actor, action, target_of(facts)):
-        raise Forbidden()
-    return facts
+FIGURES = ReturnFigures()  # a checked return's figures as kept (prices as decimal strings)
 
 
 def _iso(value):
@@ -41,12 +31,7 @@ def return_view(row: CapacityReturn) -> dict:
             **row.figures}
 
 
-def _latest(uow, location_id: str) -> CapacityReturn | None:
-    latest = uow.session.get(LatestReturn, location_id)
-    return uow.session.get(CapacityReturn, latest.return_id) if latest else None
-
-
-def record_capacity_return(uow, actor: Principal, facts: LocationFacts, command: dict, *, source: str) -> dict:
+def record_capacity_return(uow, actor: Principal, facts: KnownLocation, command: dict, *, source: str) -> dict:
     """Check and keep one return for a location the caller has already
     authorised; raises InvalidInput naming every bad field."""
     if not facts.active:
@@ -55,36 +40,19 @@ def record_capacity_return(uow, actor: Principal, facts: LocationFacts, command:
         figures = check_capacity_return(rule_facts(facts), command)
     except ReturnRefused as refused:
         raise InvalidInput("The capacity return breaks the rules; nothing was saved.", fields=refused.errors)
-    previous = _latest(uow, facts.location_id)
+    previous = repository.latest_return(uow.session, facts.location_id)
     row = CapacityReturn(
         id=str(uuid.uuid4()), location_id=facts.location_id, sequence=(previous.sequence + 1) if previous else 1,
         submitted_at=uow.now(), submitted_by=actor.user_id, submitted_by_generic=actor.generic, source=source,
         still_true=previous is not None and same_figures(previous.figures, figures),
-        figures=_json_ready(figures))
-    uow.session.add(row)
-    latest = uow.session.get(LatestReturn, facts.location_id)
-    if latest is None:
-        uow.session.add(LatestReturn(location_id=facts.location_id, sequence=row.sequence, return_id=row.id,
-                                     submitted_at=row.submitted_at))
-    else:
-        latest.sequence, latest.return_id, latest.submitted_at = row.sequence, row.id, row.submitted_at
+        figures=FIGURES.dump(figures))
+    repository.add_return(uow.session, row)
     uow.record_event("capacity.return_submitted", {
-        **row.figures, "return_id": row.id, "location_id": facts.location_id, "sequence": row.sequence,
+        **figures, "return_id": row.id, "location_id": facts.location_id, "sequence": row.sequence,
         "submitted_at": row.submitted_at, "still_true": row.still_true, "source": source,
         "provider_id": facts.provider_id, "la_code": facts.la_code, "sub_icb_code": facts.sub_icb_code},
         actor_id=actor.user_id, generic_actor=actor.generic)
     return return_view(row)
-
-
-def _json_ready(figures: dict) -> dict:
-    """Decimals as strings (prices), the rest as the rules left them."""
-    def plain(value):
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [plain(v) for v in value]
-        return str(value) if value.__class__.__name__ == "Decimal" else value
-    return plain(figures)
 
 
 def submit_capacity_return(uow, actor: Principal, location_id: str, command: dict) -> dict:
@@ -118,7 +86,7 @@ def confirm_still_true(uow, actor: Principal, location_id: str) -> dict:
     saved) when there is no return yet, or when the figures no longer fit
     the location (its services changed since): the form is the way then."""
     facts = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
-    previous = _latest(uow, location_id)
+    previous = repository.latest_return(uow.session, location_id)
     if previous is None:
         raise InvalidInput("This location has not sent a capacity return yet: update its capacity first.",
                            fields={"location_id": ["No capacity return yet: update its capacity first."]})
@@ -129,13 +97,8 @@ def _own_locations_with_a_return(uow, actor: Principal) -> list[str]:
     """The person's own locations (of their organisation, or given to them)
     that have a current return: never a whole area a broker or an
     administrator could reach."""
-    reach = [LocationFacts.location_id.in_(sorted(actor.location_ids))]
-    if actor.organisation_id:
-        reach.append(LocationFacts.provider_id == actor.organisation_id)
-    facts = uow.session.scalars(
-        select(LocationFacts).join(LatestReturn, LatestReturn.location_id == LocationFacts.location_id)
-        .where(LocationFacts.active.is_(True), LocationFacts.kind != "home_care", or_(*reach))
-        .order_by(LocationFacts.location_id).limit(MAX_STILL_TRUE + 1)).all()
+    facts = repository.own_locations_with_a_return(uow.session, organisation_id=actor.organisation_id,
+                                                   location_ids=actor.location_ids, limit=MAX_STILL_TRUE + 1)
     return [f.location_id for f in facts if may(actor, Action.EDIT_LOCATION, target_of(f))]
 
 
@@ -178,7 +141,7 @@ def _messages(error: InvalidInput) -> list[str]:
 
 def current_return(uow, actor: Principal, location_id: str) -> dict:
     location_for(uow, actor, location_id, Action.VIEW_LOCATION)
-    row = _latest(uow, location_id)
+    row = repository.latest_return(uow.session, location_id)
     if row is None:
         raise NotFound("This location has not sent a capacity return yet.")
     return return_view(row)
@@ -187,25 +150,15 @@ def current_return(uow, actor: Principal, location_id: str) -> dict:
 def return_history(uow, actor: Principal, location_id: str, query: dict) -> dict:
     """Every return of a location in a time range, newest first, a page at a time."""
     location_for(uow, actor, location_id, Action.VIEW_LOCATION)
-    statement = select(CapacityReturn).where(CapacityReturn.location_id == location_id)
-    if query.get("since"):
-        statement = statement.where(CapacityReturn.submitted_at >= query["since"])
-    if query.get("until"):
-        statement = statement.where(CapacityReturn.submitted_at < query["until"])
-    rows = uow.session.scalars(statement.order_by(CapacityReturn.sequence.desc())
-                               .offset((query["page"] - 1) * query["per_page"]).limit(query["per_page"])).all()
+    rows = repository.returns_of(uow.session, location_id, since=query.get("since"), until=query.get("until"),
+                                 offset=(query["page"] - 1) * query["per_page"], limit=query["per_page"])
     return {"location_id": location_id, "page": query["page"], "returns": [return_view(r) for r in rows]}
 
 
 def return_summaries(uow, actor: Principal, now: datetime, location_ids: list[str]) -> list[dict]:
     """Each location's latest return in brief, for those of `location_ids`
     the actor may see (others are left out, as if they did not exist)."""
-    rows = uow.session.execute(
-        select(LocationFacts, CapacityReturn)
-        .outerjoin(LatestReturn, LatestReturn.location_id == LocationFacts.location_id)
-        .outerjoin(CapacityReturn, CapacityReturn.id == LatestReturn.return_id)
-        .where(LocationFacts.location_id.in_(sorted(set(location_ids))))
-        .order_by(LocationFacts.location_id)).all()
+    rows = repository.locations_with_latest_return(uow.session, location_ids)
     return [{"location_id": facts.location_id, "last_submitted_at": _iso(row.submitted_at) if row else None,
              "staleness": staleness(row.submitted_at if row else None, now),
              "admission_status": row.figures.get("admission_status") if row else None,
@@ -221,19 +174,14 @@ def stale_locations(uow, now: datetime, *, older_than_hours: int) -> list[dict]:
     that never sent one), with whether reminders are switched on: for the
     reminder emails."""
     cutoff = now - timedelta(hours=older_than_hours)
-    rows = uow.session.execute(
-        select(LocationFacts, LatestReturn.submitted_at)
-        .outerjoin(LatestReturn, LatestReturn.location_id == LocationFacts.location_id)
-        .where(LocationFacts.active.is_(True), LocationFacts.kind != "home_care")
-        .where((LatestReturn.submitted_at.is_(None)) | (LatestReturn.submitted_at < cutoff))
-        .order_by(LocationFacts.location_id)).all()
+    rows = repository.locations_stale_since(uow.session, cutoff)
     return [{"location_id": facts.location_id, "name": facts.name, "provider_id": facts.provider_id,
              "la_code": facts.la_code, "sub_icb_code": facts.sub_icb_code, "last_submitted_at": _iso(submitted),
              "staleness": staleness(submitted, now), "reminders_enabled": facts.reminders_enabled}
             for facts, submitted in rows]
 
 
-def _snapshot(row: CapacityReturn, facts: LocationFacts) -> dict:
+def _snapshot(row: CapacityReturn, facts: KnownLocation) -> dict:
     """A return as `capacity.return_submitted` carries it."""
     return {**row.figures, "return_id": row.id, "location_id": row.location_id, "sequence": row.sequence,
             "submitted_at": row.submitted_at, "still_true": row.still_true, "source": row.source,
@@ -243,10 +191,7 @@ def _snapshot(row: CapacityReturn, facts: LocationFacts) -> dict:
 def snapshot_page(uow, after: str, limit: int) -> dict:
     """The current return of every location, `limit` at a time after `after`
     (for rebuilding read models)."""
-    rows = uow.session.execute(
-        select(CapacityReturn, LocationFacts).join(LatestReturn, LatestReturn.return_id == CapacityReturn.id)
-        .join(LocationFacts, LocationFacts.location_id == CapacityReturn.location_id)
-        .where(CapacityReturn.location_id > after).order_by(CapacityReturn.location_id).limit(limit)).all()
+    rows = repository.current_returns_page(uow.session, after, limit)
     return {"snapshots": [_snapshot(row, facts) for row, facts in rows],
             "next": rows[-1][0].location_id if len(rows) == limit else None}
 
@@ -254,10 +199,7 @@ def snapshot_page(uow, after: str, limit: int) -> dict:
 def history_snapshot_page(uow, after: str, limit: int) -> dict:
     """Every return ever accepted, `limit` at a time after the return id
     `after` (for rebuilding read models that keep history, such as reports)."""
-    rows = uow.session.execute(
-        select(CapacityReturn, LocationFacts)
-        .join(LocationFacts, LocationFacts.location_id == CapacityReturn.location_id)
-        .where(CapacityReturn.id > after).order_by(CapacityReturn.id).limit(limit)).all()
+    rows = repository.returns_page(uow.session, after, limit)
     return {"snapshots": [_snapshot(row, facts) for row, facts in rows],
             "next": rows[-1][0].id if len(rows) == limit else None}
 
@@ -276,8 +218,9 @@ def submit_other_return(uow, actor: Principal, location_id: str, kind: str, comm
         raise InvalidInput(f"The {kind.replace('_', ' ')} return breaks the rules; nothing was saved.",
                            fields=refused.errors)
     row = OtherReturn(id=str(uuid.uuid4()), kind=kind, location_id=facts.location_id, submitted_at=uow.now(),
-                      submitted_by=actor.user_id, submitted_by_generic=actor.generic, figures=_json_ready(figures))
-    uow.session.add(row)
+                      submitted_by=actor.user_id, submitted_by_generic=actor.generic,
+                      figures=OTHER_RETURN_FIGURES[kind]().dump(figures))
+    repository.add_other_return(uow.session, row)
     uow.record_event("capacity.other_return_submitted", {
         "return_id": row.id, "kind": kind, "location_id": facts.location_id, "submitted_at": row.submitted_at,
         "provider_id": facts.provider_id, "la_code": facts.la_code, "sub_icb_code": facts.sub_icb_code,
