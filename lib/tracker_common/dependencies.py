@@ -9,6 +9,7 @@ from typing import Callable
 
 import eventlet
 from nameko.extensions import DependencyProvider
+from nameko.timer import Timer
 from prometheus_client import start_http_server
 
 from . import once
@@ -227,8 +228,10 @@ class Telemetry(DependencyProvider):
         else:
             outcome = "error"
             log.error("entrypoint failed", exc_info=exc_info)
-        log.info("entrypoint finished", outcome=outcome, duration_ms=round(elapsed * 1000, 1),
-                 error_code=getattr(exc_info[1], "code", None) if exc_info else None)
+        # A timer's uneventful tick (every second or so) is noise at info: debug.
+        level = log.debug if outcome == "ok" and isinstance(worker_ctx.entrypoint, Timer) else log.info
+        level("entrypoint finished", outcome=outcome, duration_ms=round(elapsed * 1000, 1),
+              error_code=getattr(exc_info[1], "code", None) if exc_info else None)
         ENTRYPOINT_CALLS.labels(service, entrypoint, outcome).inc()
         ENTRYPOINT_LATENCY.labels(service, entrypoint).observe(elapsed)
 
