@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 
 import search
+from search.handlers.find import locate
 from search.places import forget_places
 from search.handlers.readmodel import apply_directory_part, apply_location_snapshots, apply_return_snapshots
 from search.models import Base, outbox, processed_events
 from tracker_common.clock import FrozenClock
+from tracker_common.contracts.errors import InvalidInput
 from tracker_common.contracts.events import schema_of
-from tracker_common.testing import empty_database, migrated_database_url
+from tracker_common.testing import empty_database, empty_subscriptions, migrated_database_url
 
 MIGRATIONS = Path(search.__file__).parent / "migrations"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -130,3 +132,24 @@ def homes(search_db, directory):
             apply_return_snapshots(uow.session, returns_loaded(r for _, r in pairs if r is not None))
             uow.commit()
     return _load
+
+
+@pytest.fixture(autouse=True)
+def search_queues_empty(request):
+    """Broker tests start from empty search queues: other services' tests
+    publish events to the same vhost, and every subscriber's queue exists
+    from the first publish on, so search's would hold theirs."""
+    if "run_container" not in request.fixturenames:
+        return
+    empty_subscriptions(request.getfixturevalue("amqp_uri"), "search")
+
+
+def located(search_db, place: str) -> str:
+    """How precisely `place` is located ("postcode", "postcode_district"),
+    or "unknown"."""
+    with search_db.unit_of_work() as uow:
+        try:
+            return locate(uow.session.connection(), place)["precision"]
+        except InvalidInput:
+            return "unknown"
+
