@@ -58,6 +58,15 @@ def known_location(capacity_db):
     return _know
 
 
+@pytest.fixture(scope="module")
+def template() -> bytes:
+    """The bulk update template of the spreadsheet tests' locations (spreadsheet_helpers)."""
+    from capacity.spreadsheet import build_template
+
+    from .spreadsheet_helpers import GENERATED_AT, LOCATIONS
+    return build_template(LOCATIONS, generated_at=GENERATED_AT)
+
+
 @pytest.fixture
 def recorded_events(capacity_db):
     from sqlalchemy import select
