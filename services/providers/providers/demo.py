@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import random
 
-from sqlalchemy import select
-
 from tracker_common.contracts import providers as bodies
 from tracker_common.demo import DEFAULT_SEED, Progress, home_staff, unit_share
 from tracker_common.schemas import load
 
+from . import repository
 from .handlers import locations
-from .models import Location
 
 NOT_SET_UP_SHARE = 0.05  # homes that never finished their setup (so are never found in a search)
 
@@ -70,9 +68,7 @@ def home_setup(location: dict, seed: int = DEFAULT_SEED) -> tuple[dict, dict]:
 def seed_homes(db, seed: int = DEFAULT_SEED) -> dict:
     """Set up the demo's care homes that are not yet; returns counts."""
     with db.unit_of_work() as uow:
-        homes = [(row.id, row.provider_id) for row in uow.session.execute(
-            select(Location.id, Location.provider_id).where(
-                Location.kind == "care_home", Location.active.is_(True)).order_by(Location.id))]
+        homes = repository.active_care_homes(uow.session)
     counts = {"care_homes": len(homes), "set_up": 0, "already_set_up": 0, "left_not_set_up": 0}
     progress = Progress("providers: homes set up", len(homes))
     for done, (location_id, provider_id) in enumerate(homes, 1):

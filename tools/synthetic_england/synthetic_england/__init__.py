@@ -32,4 +32,5 @@ from .england import GEOGRAPHY_FILE, generate
 from .formats import CQC_HEADER, ONSPD_HEADER
 from .mix import AS_OF, FULL_MIX, KINDS, SIZES, kind_counts  # AS_OF and KINDS: for the tests, as before
 
-__all__ = ["generate", "kind_counts", "main", "SIZES", "FULL_MIX", "GEOGRAPHY_FILE", "CQC_HEADER", "ONSPD_HEADER"]
+__all__ = ["generate", "kind_counts", "main", "SIZES", "FULL_MIX", "GEOGRAPHY_FILE", "CQC_HEADER", "ONSPD_HEADER",
+           "AS_OF", "KINDS"]

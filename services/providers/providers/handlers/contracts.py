@@ -5,61 +5,44 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
-
 from tracker_common.contracts.errors import Conflict, InvalidInput, NotFound
-from tracker_common.contracts.permissions import Action, Principal, Role, Target, may
+from tracker_common.contracts.permissions import Action, Principal, Role, may
 
-from ..models import Contract, LocalAuthority, Location, SubIcb
-from .geography import commissioner_names
+from .. import repository
+from ..models import Contract
+from ..rules import contract_target
 from .locations import location_for, location_view
 from .snapshots import publish_location
-
-
-def _commissioner_name(session, kind: str, code: str) -> str | None:
-    found = session.get(LocalAuthority if kind == "local_authority" else SubIcb, code)
-    return found.name if found else None
 
 
 def request_contract(uow, actor: Principal, location_id: str, command: dict) -> dict:
     location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
     kind, code = command["commissioner_kind"], command["commissioner_code"]
-    name = _commissioner_name(uow.session, kind, code)
+    name = repository.commissioner_name(uow.session, kind, code)
     if name is None:
         raise InvalidInput(fields={"commissioner_code": [f"No {kind.replace('_', ' ')} has this code."]})
-    current = uow.session.scalars(select(Contract).where(
-        Contract.location_id == location.id, Contract.commissioner_code == code,
-        Contract.status.in_(["requested", "approved"]))).first()
+    current = repository.open_contract(uow.session, location.id, code)
     if current is not None:
         raise Conflict(f"A contract with {name} is already {current.status}.")
     contract = Contract(id=str(uuid.uuid4()), location_id=location.id, commissioner_kind=kind,
                         commissioner_code=code, status="requested", requested_by=actor.user_id,
                         requested_at=uow.now())
-    uow.session.add(contract)
+    repository.add_contract(uow.session, contract)
     uow.record_event("providers.contract_requested", {
         "contract_id": contract.id, "location_id": location.id, "location_name": location.name,
         "commissioner_kind": kind, "commissioner_code": code, "commissioner_name": name},
         actor_id=actor.user_id, generic_actor=actor.generic)
-    uow.session.flush()
+    repository.flush(uow.session)
     return location_view(uow, location)
-
-
-def _target(contract: Contract) -> Target:
-    if contract.commissioner_kind == "local_authority":
-        return Target(la_code=contract.commissioner_code)
-    return Target(sub_icb_code=contract.commissioner_code)
 
 
 def pending_contracts(uow, actor: Principal) -> list[dict]:
     """Contract requests the actor's organisation (an LA or Sub-ICB) may decide."""
-    query = select(Contract).where(Contract.status == "requested")
-    if Role.ADMIN not in actor.roles:
-        query = query.where(Contract.commissioner_code.in_(sorted(actor.aligned_codes)))
-    contracts = [c for c in uow.session.scalars(query.order_by(Contract.requested_at))
-                 if may(actor, Action.DECIDE_CONTRACTS, _target(c))]
-    names = dict(uow.session.execute(select(Location.id, Location.name).where(
-        Location.id.in_(sorted({c.location_id for c in contracts})))).all()) if contracts else {}
-    commissioners = commissioner_names(uow.session, (c.commissioner_code for c in contracts))
+    codes = None if Role.ADMIN in actor.roles else sorted(actor.aligned_codes)
+    contracts = [c for c in repository.requested_contracts(uow.session, codes)
+                 if may(actor, Action.DECIDE_CONTRACTS, contract_target(c))]
+    names = repository.location_names(uow.session, (c.location_id for c in contracts))
+    commissioners = repository.commissioner_names(uow.session, (c.commissioner_code for c in contracts))
     return [{**_contract_view(c), "location_name": names.get(c.location_id),
              "commissioner_name": commissioners.get(c.commissioner_code)} for c in contracts]
 
@@ -73,8 +56,8 @@ def _contract_view(contract: Contract) -> dict:
 
 
 def decide_contract(uow, actor: Principal, contract_id: str, command: dict) -> dict:
-    contract = uow.session.get(Contract, contract_id, with_for_update=True)
-    if contract is None or not may(actor, Action.DECIDE_CONTRACTS, _target(contract)):
+    contract = repository.contract(uow.session, contract_id, lock=True)
+    if contract is None or not may(actor, Action.DECIDE_CONTRACTS, contract_target(contract)):
         raise NotFound("No such contract request.")
     if contract.status != "requested":
         raise Conflict(f"This contract was already {contract.status}.")
@@ -84,20 +67,21 @@ def decide_contract(uow, actor: Principal, contract_id: str, command: dict) -> d
     uow.record_event("providers.contract_decided", {
         "contract_id": contract.id, "location_id": location.id, "location_name": location.name,
         "commissioner_kind": contract.commissioner_kind, "commissioner_code": contract.commissioner_code,
-        "commissioner_name": _commissioner_name(uow.session, contract.commissioner_kind, contract.commissioner_code),
+        "commissioner_name": repository.commissioner_name(uow.session, contract.commissioner_kind,
+                                                          contract.commissioner_code),
         "decision": contract.status, "reason": contract.reason},
         actor_id=actor.user_id, generic_actor=actor.generic)
     if contract.status == "approved":  # it now counts in search: a new snapshot
         publish_location(uow, location, action="contract_approved",
                          changes={"contract": [None, contract.commissioner_code]},
                          actor_id=actor.user_id, actor_generic=actor.generic)
-    uow.session.flush()
+    repository.flush(uow.session)
     return _contract_view(contract)
 
 
 def withdraw_contract(uow, actor: Principal, location_id: str, contract_id: str) -> dict:
     location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
-    contract = uow.session.get(Contract, contract_id, with_for_update=True)
+    contract = repository.contract(uow.session, contract_id, lock=True)
     if contract is None or contract.location_id != location.id:
         raise NotFound("No such contract.")
     if contract.status not in ("requested", "approved"):
@@ -108,5 +92,5 @@ def withdraw_contract(uow, actor: Principal, location_id: str, contract_id: str)
         publish_location(uow, location, action="contract_withdrawn",
                          changes={"contract": [contract.commissioner_code, None]},
                          actor_id=actor.user_id, actor_generic=actor.generic)
-    uow.session.flush()
+    repository.flush(uow.session)
     return location_view(uow, location)

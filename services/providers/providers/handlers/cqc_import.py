@@ -8,20 +8,20 @@ not at all: bad rows are reported with their line and reason, and a file with
 too many of them (likely not the directory) changes nothing."""
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import asdict
 from itertools import islice
 
-from sqlalchemy import select, update
-
 from tracker_common.contracts.errors import NotFound
-
-from ..cqc_directory import read_cqc_directory
-from ..models import ImportRun, LocalAuthority, Location, Postcode, Provider, SubIcb
 from tracker_common.postcodes import InvalidPostcode, normalise_postcode
+
+from .. import repository
+from ..cqc_directory import read_cqc_directory
+from ..models import ImportRun, Location, Postcode, Provider
+from ..rules import (NEW_LOCATION_USER_FIELDS, apply_changes, cqc_values, name_key, place_from_cqc,
+                     place_of_district, place_of_postcode, provider_values)
 from .geography import locate
-from .snapshots import apply_changes, publish_location
+from .snapshots import publish_location
 
 BATCH = 1000
 
@@ -33,63 +33,36 @@ class CqcImportRefused(Exception):
         self.summary = summary
 
 
-def _name_key(name: str | None) -> str:
-    return re.sub(r"[^a-z]", "", (name or "").lower().replace("&", "and"))
-
-
 class _Geocoder:
     """Postcode → place, from the directory, batch by batch."""
 
     def __init__(self, session):
         self.session = session
-        self.la_by_name = {_name_key(la.name): la.code for la in session.scalars(select(LocalAuthority))}
-        self.sub_icbs = set(session.scalars(select(SubIcb.code)))
+        self.la_by_name = {name_key(la.name): la.code for la in repository.local_authorities(session)}
+        self.sub_icbs = repository.sub_icb_codes(session)
         self.known: dict[str, Postcode] = {}
 
     def prefetch(self, postcodes: set[str]) -> None:
-        self.known = {p.postcode: p for p in self.session.scalars(
-            select(Postcode).where(Postcode.postcode.in_(postcodes)))}
+        self.known = repository.postcodes_by_code(self.session, postcodes)
 
     def place(self, record, postcode: str) -> dict:
         found = self.known.get(postcode)
         if found is not None and found.latitude is not None:
-            return {"latitude": found.latitude, "longitude": found.longitude, "geocoded_by": "postcode",
-                    "la_code": found.la_code, "sub_icb_code": found.sub_icb_code, "icb_code": found.icb_code,
-                    "nhs_region_code": found.nhs_region_code}
+            return place_of_postcode(found)
         try:
-            district = locate(self.session, postcode)
-            return {"latitude": district.latitude, "longitude": district.longitude, "geocoded_by": "outcode",
-                    "la_code": district.la_code, "sub_icb_code": district.sub_icb_code,
-                    "icb_code": district.icb_code, "nhs_region_code": district.nhs_region_code}
+            return place_of_district(locate(self.session, postcode))
         except NotFound:
             pass
         # Not in the directory at all: CQC's own coordinates and alignment.
-        sub_icb = record.sub_icb_ons_code if record.sub_icb_ons_code in self.sub_icbs else None
-        return {"latitude": record.latitude, "longitude": record.longitude,
-                "geocoded_by": "cqc" if record.latitude is not None else None,
-                "la_code": self.la_by_name.get(_name_key(record.local_authority_name)),
-                "sub_icb_code": sub_icb, "icb_code": None, "nhs_region_code": None}
-
-
-def _cqc_values(record, postcode: str, place: dict) -> dict:
-    return {
-        "provider_id": record.provider_id, "kind": record.kind, "name": record.name,
-        "street_address": record.street_address, "address_line_2": record.address_line_2, "city": record.city,
-        "county": record.county, "postcode": postcode, "telephone": record.telephone, "website": record.website,
-        "registered_beds": record.registered_beds, "overall_rating": record.overall_rating,
-        "rating_published": record.rating_published, "regulated_activities": list(record.regulated_activities),
-        "service_types": list(record.service_types), "service_user_bands": list(record.service_user_bands),
-        "specialisms": list(record.specialisms), "dormant": record.dormant, **place,
-    }
+        return place_from_cqc(record, self.la_by_name, self.sub_icbs)
 
 
 def _upsert_provider(uow, providers: dict, record) -> None:
     provider = providers.get(record.provider_id)
-    values = {"name": record.provider_name, "brand_id": record.brand_id, "brand_name": record.brand_name,
-              "ownership_type": record.ownership_type}
+    values = provider_values(record)
     if provider is None:
         provider = Provider(id=record.provider_id, email_domains=[], version=0, **values)
-        uow.session.add(provider)
+        repository.add_provider(uow.session, provider)
         providers[provider.id] = provider
     elif all(getattr(provider, k) == v for k, v in values.items()):
         return
@@ -108,8 +81,8 @@ def import_cqc_directory(uow, source, *, progress=None, max_rejected_ratio: floa
     commits). Returns the summary; raises CqcImportRefused (caller rolls back)."""
     reader = read_cqc_directory(source, progress=progress)
     session, now = uow.session, uow.now()
-    locations = {l.id: l for l in session.scalars(select(Location))}
-    providers = {p.id: p for p in session.scalars(select(Provider))}
+    locations = {l.id: l for l in repository.all_locations(session)}
+    providers = {p.id: p for p in repository.all_providers(session)}
     geocoder = _Geocoder(session)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "deactivated": 0, "reactivated": 0}
     rejections, seen = [], set()
@@ -117,7 +90,7 @@ def import_cqc_directory(uow, source, *, progress=None, max_rejected_ratio: floa
     # A batch is written in one flush (multi-row INSERTs), not row by row as
     # autoflush would before every lookup.
     while batch := list(islice(records, BATCH)):
-        session.flush()
+        repository.flush(session)
         normalised = {}
         for record in batch:
             try:
@@ -128,7 +101,7 @@ def import_cqc_directory(uow, source, *, progress=None, max_rejected_ratio: floa
         geocoder.prefetch(set(normalised.values()))
         with session.no_autoflush:
             _apply_batch(uow, batch, normalised, geocoder, locations, providers, seen, counts, now)
-    session.flush()
+    repository.flush(session)
     summary = _summary(reader, rejections)
     if not seen:
         raise CqcImportRefused("The file holds no acceptable location.", summary)
@@ -141,12 +114,11 @@ def import_cqc_directory(uow, source, *, progress=None, max_rejected_ratio: floa
             publish_location(uow, location, action="cqc_deregistered", changes=changes,
                              provider=providers.get(location.provider_id))
             counts["deactivated"] += 1
-    # When CQC last vouched for each location: one statement, not one per row.
-    session.execute(update(Location).where(Location.id.in_(sorted(seen))).values(cqc_refreshed_at=now)
-                    .execution_options(synchronize_session=False))
+    repository.mark_cqc_refreshed(session, seen, now)  # when CQC last vouched for each location
     summary.update(counts)
-    session.add(ImportRun(id=str(uuid.uuid4()), kind="cqc", source=str(source)[:300], status="applied",
-                          started_at=now, finished_at=uow.now(), summary=summary))
+    repository.add_import_run(session, ImportRun(id=str(uuid.uuid4()), kind="cqc", source=str(source)[:300],
+                                                 status="applied", started_at=now, finished_at=uow.now(),
+                                                 summary=summary))
     return summary
 
 
@@ -159,6 +131,11 @@ def _summary(reader, rejections: list[dict]) -> dict:
     return summary
 
 
+def _fresh(values: dict) -> dict:
+    """A copy whose lists and dicts are the location's own."""
+    return {k: v.copy() if isinstance(v, (list, dict)) else v for k, v in values.items()}
+
+
 def _apply_batch(uow, batch, normalised, geocoder, locations, providers, seen, counts, now) -> None:
     session = uow.session
     for record in batch:
@@ -167,14 +144,12 @@ def _apply_batch(uow, batch, normalised, geocoder, locations, providers, seen, c
         seen.add(record.location_id)
         _upsert_provider(uow, providers, record)
         postcode = normalised[record.location_id]
-        values = _cqc_values(record, postcode, geocoder.place(record, postcode))
+        values = cqc_values(record, postcode, geocoder.place(record, postcode))
         location = locations.get(record.location_id)
         if location is None:
             location = Location(id=record.location_id, version=0, active=True, created_at=now,
-                                care_types=[], funding_sources=[], manager={}, rooms={},
-                                long_term_vacancy_types=[], languages=["English"], reminders_enabled=True,
-                                **values)
-            session.add(location)
+                                **_fresh(NEW_LOCATION_USER_FIELDS), **values)
+            repository.add_location(session, location)
             locations[location.id] = location
             publish_location(uow, location, action="cqc_created", changes={"created": [None, location.id]},
                              provider=providers[record.provider_id], new=True)

@@ -7,14 +7,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from tracker_common.contracts.errors import InvalidInput, NotFound
-
-from ..models import Icb, ImportRun, LocalAuthority, NhsRegion, Outcode, Postcode, SubIcb
 from tracker_common.postcodes import InvalidPostcode, parse_postcode_or_outcode
+
+from .. import repository
 
 GEOGRAPHY_FILE = Path(__file__).resolve().parent.parent / "data" / "geography.json"
 OGL_ATTRIBUTION = ("Contains public sector information licensed under the Open Government Licence v3.0. "
@@ -26,19 +24,10 @@ def read_geography(path: Path = GEOGRAPHY_FILE) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _upsert(session: Session, model, rows: list[dict], key: str) -> None:
-    if not rows:
-        return
-    statement = insert(model).values(rows)
-    columns = {c: statement.excluded[c] for c in rows[0] if c != key}
-    session.execute(statement.on_conflict_do_update(index_elements=[key], set_=columns))
-
-
 def _announce_commissioners(uow, geography: dict) -> int:
     """Local Authorities and Sub-ICBs are organisations whose people use the
     tracker: announce each new or renamed one (identity keeps them)."""
-    known = {code: name for code, name in uow.session.execute(select(LocalAuthority.code, LocalAuthority.name))}
-    known.update(uow.session.execute(select(SubIcb.code, SubIcb.name)).all())
+    known = repository.all_commissioner_names(uow.session)
     announced = 0
     for kind, rows in (("local_authority", geography["local_authorities"]), ("sub_icb", geography["sub_icbs"])):
         for row in rows:
@@ -57,46 +46,28 @@ def load_geography(uow, geography: dict) -> dict[str, int]:
     """Upsert the reference geography (idempotent). Returns counts per level."""
     announced = _announce_commissioners(uow, geography)
     session = uow.session
-    _upsert(session, NhsRegion, [{"code": r["code"], "name": r["name"]} for r in geography["nhs_regions"]], "code")
-    _upsert(session, Icb, [{"code": i["code"], "ods_code": i.get("ods_code"), "name": i["name"],
-                            "nhs_region_code": i["nhs_region_code"]} for i in geography["icbs"]], "code")
-    _upsert(session, SubIcb, [{"code": s["code"], "ods_code": s.get("ods_code"), "name": s["name"],
-                               "icb_code": s["icb_code"]} for s in geography["sub_icbs"]], "code")
-    _upsert(session, LocalAuthority, [
-        {"code": la["code"], "name": la["name"], "kind": la["kind"],
-         "ons_region_code": la.get("ons_region_code"), "ons_region_name": la.get("ons_region_name")}
-        for la in geography["local_authorities"]], "code")
+    repository.upsert_geography(
+        session,
+        nhs_regions=[{"code": r["code"], "name": r["name"]} for r in geography["nhs_regions"]],
+        icbs=[{"code": i["code"], "ods_code": i.get("ods_code"), "name": i["name"],
+               "nhs_region_code": i["nhs_region_code"]} for i in geography["icbs"]],
+        sub_icbs=[{"code": s["code"], "ods_code": s.get("ods_code"), "name": s["name"],
+                   "icb_code": s["icb_code"]} for s in geography["sub_icbs"]],
+        local_authorities=[
+            {"code": la["code"], "name": la["name"], "kind": la["kind"],
+             "ons_region_code": la.get("ons_region_code"), "ons_region_name": la.get("ons_region_name")}
+            for la in geography["local_authorities"]])
     uow.record_event("providers.geography_published", geography_snapshot(session, uow.now()))
     return {"nhs_regions": len(geography["nhs_regions"]), "icbs": len(geography["icbs"]),
             "sub_icbs": len(geography["sub_icbs"]), "local_authorities": len(geography["local_authorities"]),
             "organisations_announced": announced}
 
 
-def commissioner_names(session: Session, codes) -> dict[str, str]:
-    """The names of Local Authorities and Sub-ICBs, by code."""
-    codes = set(codes)
-    if not codes:
-        return {}
-    names = dict(session.execute(select(LocalAuthority.code, LocalAuthority.name)
-                                 .where(LocalAuthority.code.in_(codes))).all())
-    names.update(session.execute(select(SubIcb.code, SubIcb.name).where(SubIcb.code.in_(codes))).all())
-    return names
-
-
 def geography_snapshot(session: Session, now) -> dict:
     """The geography with its names, as `providers.geography_published`
     carries it. Versioned by the time it is read, so that an older
     announcement still on its way never replaces it."""
-    return {
-        "version": int(now.timestamp()),
-        "nhs_regions": [tuple(r) for r in session.execute(select(NhsRegion.code, NhsRegion.name)
-                                                          .order_by(NhsRegion.code))],
-        "icbs": [tuple(r) for r in session.execute(select(Icb.code, Icb.name, Icb.nhs_region_code).order_by(Icb.code))],
-        "sub_icbs": [tuple(r) for r in session.execute(select(SubIcb.code, SubIcb.name, SubIcb.icb_code)
-                                                       .order_by(SubIcb.code))],
-        "local_authorities": [tuple(r) for r in session.execute(select(LocalAuthority.code, LocalAuthority.name)
-                                                                .order_by(LocalAuthority.code))],
-    }
+    return {"version": int(now.timestamp()), **repository.geography_names(session)}
 
 
 @dataclass(frozen=True)
@@ -129,19 +100,16 @@ def locate(session: Session, text: str, *, field: str = "postcode") -> Place:
     except InvalidPostcode as exc:
         raise InvalidInput(fields={field: [str(exc)]})
     if full is not None:
-        found = session.get(Postcode, full)
+        found = repository.postcode(session, full)
         if found is not None and found.latitude is not None:
             return Place(text, full, outcode, "postcode", found.latitude, found.longitude, found.la_code,
                          found.sub_icb_code, found.icb_code, found.nhs_region_code)
-    district = session.get(Outcode, outcode)
+    district = repository.outcode(session, outcode)
     if district is None:
         raise NotFound(f"The postcode {full or outcode} is not in the postcode directory.",
                        fields={field: ["Not a known postcode or postcode district."]})
     # The district's most common alignment stands for an unknown postcode in it.
-    columns = (Postcode.la_code, Postcode.sub_icb_code, Postcode.icb_code, Postcode.nhs_region_code)
-    alignment = session.execute(
-        select(*columns).where(Postcode.outcode == outcode).group_by(*columns)
-        .order_by(func.count().desc()).limit(1)).first()
+    alignment = repository.district_alignment(session, outcode)
     return Place(text, full, outcode, "outcode", district.latitude, district.longitude,
                  *(alignment if alignment else (None, None, None, None)))
 
@@ -152,13 +120,9 @@ def postcode_snapshot_page(session: Session, after: str, limit: int) -> dict:
     the events). The version is read before the rows: a page that straddles a
     new import is labelled with the older version, which the newer
     directory's events then replace."""
-    run = session.scalars(select(ImportRun).where(ImportRun.kind == "postcodes", ImportRun.status == "applied")
-                          .order_by(ImportRun.started_at.desc()).limit(1)).first()
+    run = repository.latest_applied_import(session, "postcodes")
     version = run.summary.get("directory_version") if run else None
-    postcodes = [list(row) for row in session.execute(
-        select(Postcode.postcode, Postcode.latitude, Postcode.longitude, Postcode.la_code, Postcode.sub_icb_code)
-        .where(Postcode.postcode > after, Postcode.latitude.is_not(None)).order_by(Postcode.postcode).limit(limit))]
-    outcodes = [] if after else [list(row) for row in session.execute(
-        select(Outcode.outcode, Outcode.latitude, Outcode.longitude).order_by(Outcode.outcode))]
+    postcodes = repository.postcodes_page(session, after, limit)
+    outcodes = [] if after else repository.all_outcodes(session)
     return {"directory_version": version, "postcodes": postcodes, "outcodes": outcodes,
             "next": postcodes[-1][0] if len(postcodes) == limit else None}

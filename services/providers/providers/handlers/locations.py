@@ -8,26 +8,20 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
-
 from tracker_common.contracts.errors import Conflict, Forbidden, NotFound
-from tracker_common.contracts.permissions import Action, Principal, Scope, Target, may, scopes
+from tracker_common.contracts.permissions import Action, Principal, Scope, may, scopes
 
-from ..models import Contract, Location, LocationChange, LocationContact, LocationNote, Provider
-from .geography import OGL_ATTRIBUTION, commissioner_names
-from .snapshots import apply_changes, location_snapshot, publish_location
-
-
-def target_of(location: Location) -> Target:
-    return Target(organisation_id=location.provider_id, location_id=location.id, la_code=location.la_code,
-                  sub_icb_code=location.sub_icb_code)
+from .. import repository
+from ..models import Location, LocationChange, LocationContact, LocationNote, Provider
+from ..rules import apply_changes, profile_values, services_values, target_of
+from .geography import OGL_ATTRIBUTION
+from .snapshots import location_snapshot, publish_location
 
 
 def location_for(uow, actor: Principal, location_id: str, action: Action, *, lock: bool = False) -> Location:
     """The location, if `actor` may do `action` to it. Not found when the actor
     may not even see it; forbidden when they may see it but not do this."""
-    query = select(Location).where(Location.id == location_id)
-    location = uow.session.scalars(query.with_for_update() if lock else query).first()
+    location = repository.location(uow.session, location_id, lock=lock)
     if location is None or not may(actor, Action.VIEW_LOCATION, target_of(location)):
         raise NotFound("No such location.")
     if not may(actor, action, target_of(location)):
@@ -41,9 +35,8 @@ def _iso(value):
 
 def location_view(uow, location: Location) -> dict:
     view = {k: _iso(v) for k, v in location_snapshot(uow.session, location).items()}
-    contracts = uow.session.scalars(select(Contract).where(Contract.location_id == location.id)
-                                    .order_by(Contract.requested_at)).all()
-    names = commissioner_names(uow.session, (c.commissioner_code for c in contracts))
+    contracts = repository.contracts_of(uow.session, location.id)
+    names = repository.commissioner_names(uow.session, (c.commissioner_code for c in contracts))
     view["contracts"] = [
         {"id": c.id, "commissioner_kind": c.commissioner_kind, "commissioner_code": c.commissioner_code,
          "commissioner_name": names.get(c.commissioner_code), "status": c.status,
@@ -51,8 +44,7 @@ def location_view(uow, location: Location) -> dict:
         for c in contracts]
     view["contacts"] = [
         {"id": c.id, "role": c.role, "name": c.name, "email": c.email, "phone": c.phone}
-        for c in uow.session.scalars(select(LocationContact).where(LocationContact.location_id == location.id)
-                                     .order_by(LocationContact.role, LocationContact.name))]
+        for c in repository.contacts_of(uow.session, location.id)]
     # the notes' dates too: an answer carries only plain JSON values (a
     # datetime would reach the gateway as an object, not the ISO text it reads)
     view["notes"] = [{**note, "updated_at": _iso(note.get("updated_at"))} for note in view.get("notes") or []]
@@ -67,22 +59,17 @@ def get_location(uow, actor: Principal, location_id: str) -> dict:
 
 def list_locations(uow, actor: Principal, query: dict) -> dict:
     """A page of locations the actor may see, in id order."""
-    statement = select(Location, Provider).join(Provider, Provider.id == Location.provider_id) \
-        .where(Location.active.is_(query["active"]))
+    visible_to = None
     if Scope.ANY not in scopes(actor, Action.VIEW_LOCATION):
         # Care home users: their organisation's locations, or those granted.
-        granted = Location.id.in_(sorted(actor.location_ids))
-        statement = statement.where(
-            ((Location.provider_id == actor.organisation_id) | granted) if actor.all_locations else granted)
-    for field in ("la_code", "sub_icb_code", "provider_id", "kind"):
-        if query.get(field):
-            statement = statement.where(getattr(Location, field) == query[field])
-    if query.get("brand_id"):  # a brand (CQC's) groups providers: its page lists all their locations
-        statement = statement.where(Provider.brand_id == query["brand_id"])
-    total = uow.session.scalar(select(func.count()).select_from(statement.subquery()))
+        visible_to = (actor.all_locations, actor.organisation_id, sorted(actor.location_ids))
     page, per_page = query["page"], query["per_page"]
-    order = (Location.name, Location.id) if query.get("order") == "name" else (Location.id,)
-    rows = uow.session.execute(statement.order_by(*order).offset((page - 1) * per_page).limit(per_page))
+    total, rows = repository.locations_page(
+        uow.session, active=query["active"], visible_to=visible_to,
+        equal={field: query[field] for field in ("la_code", "sub_icb_code", "provider_id", "kind")
+               if query.get(field)},
+        # a brand (CQC's) groups providers: its page lists all their locations
+        brand_id=query.get("brand_id"), by_name=query.get("order") == "name", page=page, per_page=per_page)
     return {"total": total, "page": page, "per_page": per_page,
             "locations": [_summary(location, provider) for location, provider in rows]}
 
@@ -105,21 +92,12 @@ def _edit(uow, actor: Principal, location: Location, values: dict, action: str) 
 
 def update_profile(uow, actor: Principal, location_id: str, command: dict) -> dict:
     location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
-    values = dict(command)
-    if "manager" in values:  # a partial manager replaces only the fields sent
-        values["manager"] = {**(location.manager or {}), **values["manager"]}
-    if "rooms" in values:
-        values["rooms"] = {**(location.rooms or {}), **values["rooms"]}
-    return _edit(uow, actor, location, values, "profile_updated")
+    return _edit(uow, actor, location, profile_values(location, command), "profile_updated")
 
 
 def update_services(uow, actor: Principal, location_id: str, command: dict) -> dict:
     location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
-    languages = ["English"] + sorted({l.strip() for l in command["languages"]} - {"English", "english"})
-    return _edit(uow, actor, location, {
-        "short_stay_services": sorted(set(command["short_stay_services"])),
-        "long_term_vacancy_types": sorted(set(command["long_term_vacancy_types"])),
-        "languages": languages}, "services_updated")
+    return _edit(uow, actor, location, services_values(command), "services_updated")
 
 
 def set_reminders(uow, actor: Principal, location_id: str, command: dict) -> dict:
@@ -139,14 +117,14 @@ def add_note(uow, actor: Principal, location_id: str, command: dict) -> dict:
     location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
     note = LocationNote(id=str(uuid.uuid4()), location_id=location.id, text=command["text"].strip(),
                         author_id=actor.user_id, created_at=uow.now(), updated_at=uow.now())
-    uow.session.add(note)
+    repository.add_note(uow.session, note)
     publish_location(uow, location, action="note_added", changes={"note": [None, note.text]},
                      actor_id=actor.user_id, actor_generic=actor.generic)
     return location_view(uow, location)
 
 
 def _note_for(uow, location: Location, note_id: str) -> LocationNote:
-    note = uow.session.get(LocationNote, note_id)
+    note = repository.note(uow.session, note_id)
     if note is None or note.location_id != location.id or note.deleted_at is not None:
         raise NotFound("No such note.")
     return note
@@ -175,39 +153,39 @@ def delete_note(uow, actor: Principal, location_id: str, note_id: str) -> dict:
 def add_contact(uow, actor: Principal, location_id: str, command: dict) -> dict:
     location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
     contact = LocationContact(id=str(uuid.uuid4()), location_id=location.id, **command)
-    uow.session.add(contact)
-    uow.session.add(LocationChange(location_id=location.id, at=uow.now(), actor_id=actor.user_id,
-                                   actor_generic=actor.generic, action="contact_added",
-                                   changes={"contact": [None, command]}))
-    uow.session.flush()
+    repository.add_contact(uow.session, contact)
+    repository.add_change(uow.session, LocationChange(
+        location_id=location.id, at=uow.now(), actor_id=actor.user_id, actor_generic=actor.generic,
+        action="contact_added", changes={"contact": [None, command]}))
+    repository.flush(uow.session)
     return location_view(uow, location)
 
 
 def update_contact(uow, actor: Principal, location_id: str, contact_id: str, command: dict) -> dict:
     location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
-    contact = uow.session.get(LocationContact, contact_id)
+    contact = repository.contact(uow.session, contact_id)
     if contact is None or contact.location_id != location.id:
         raise NotFound("No such contact.")
     before = {field: getattr(contact, field) for field in command}
     for field, value in command.items():
         setattr(contact, field, value)
-    uow.session.add(LocationChange(location_id=location.id, at=uow.now(), actor_id=actor.user_id,
-                                   actor_generic=actor.generic, action="contact_updated",
-                                   changes={"contact": [before, command]}))
-    uow.session.flush()
+    repository.add_change(uow.session, LocationChange(
+        location_id=location.id, at=uow.now(), actor_id=actor.user_id, actor_generic=actor.generic,
+        action="contact_updated", changes={"contact": [before, command]}))
+    repository.flush(uow.session)
     return location_view(uow, location)
 
 
 def delete_contact(uow, actor: Principal, location_id: str, contact_id: str) -> dict:
     location = location_for(uow, actor, location_id, Action.EDIT_LOCATION, lock=True)
-    contact = uow.session.get(LocationContact, contact_id)
+    contact = repository.contact(uow.session, contact_id)
     if contact is None or contact.location_id != location.id:
         raise NotFound("No such contact.")
-    uow.session.delete(contact)
-    uow.session.add(LocationChange(location_id=location.id, at=uow.now(), actor_id=actor.user_id,
-                                   actor_generic=actor.generic, action="contact_deleted",
-                                   changes={"contact": [contact.name, None]}))
-    uow.session.flush()
+    repository.delete_contact(uow.session, contact)
+    repository.add_change(uow.session, LocationChange(
+        location_id=location.id, at=uow.now(), actor_id=actor.user_id, actor_generic=actor.generic,
+        action="contact_deleted", changes={"contact": [contact.name, None]}))
+    repository.flush(uow.session)
     return location_view(uow, location)
 
 
@@ -215,15 +193,13 @@ def location_history(uow, actor: Principal, location_id: str) -> list[dict]:
     location = location_for(uow, actor, location_id, Action.EDIT_LOCATION)
     return [{"at": _iso(c.at), "actor_id": c.actor_id, "actor_generic": c.actor_generic, "action": c.action,
              "changes": c.changes}
-            for c in uow.session.scalars(select(LocationChange).where(LocationChange.location_id == location.id)
-                                         .order_by(LocationChange.id.desc()).limit(200))]
+            for c in repository.location_changes(uow.session, location.id, limit=200)]
 
 
 def snapshot_page(uow, after: str, limit: int) -> dict:
     """Every location's snapshot, in id order, `limit` at a time after `after`
     (for rebuilding read models from scratch)."""
-    rows = uow.session.scalars(select(Location).where(Location.id > after).order_by(Location.id).limit(limit)).all()
-    providers = {p.id: p for p in uow.session.scalars(
-        select(Provider).where(Provider.id.in_({r.provider_id for r in rows})))}
+    rows = repository.locations_after(uow.session, after, limit)
+    providers = repository.providers_by_id(uow.session, {r.provider_id for r in rows})
     snapshots = [location_snapshot(uow.session, r, providers.get(r.provider_id)) for r in rows]
     return {"snapshots": snapshots, "next": rows[-1].id if len(rows) == limit else None}

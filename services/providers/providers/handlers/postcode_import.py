@@ -12,16 +12,15 @@ import uuid
 from dataclasses import asdict
 from datetime import datetime
 
-from psycopg2.extras import execute_values
 from sqlalchemy.engine import Engine
 
 from tracker_common.contracts.events import new_event
 
+from .. import repository
 from ..models import ImportRun
 from ..postcode_directory import read_directory
+from ..repository import postcode_swap
 
-COLUMNS = ("postcode", "outcode", "latitude", "longitude", "la_code", "sub_icb_code", "icb_code",
-           "nhs_region_code")
 CHUNK = 5_000
 PART_SIZE = 5_000  # postcodes per providers.postcodes_published event
 
@@ -35,11 +34,6 @@ class DirectoryRefused(Exception):
         self.summary = summary or {}
 
 
-def _row(record) -> tuple:
-    return (record.postcode, record.outcode, record.latitude, record.longitude, record.local_authority_code,
-            record.sub_icb_code, record.icb_code, record.nhs_region_code)
-
-
 def import_postcode_directory(engine: Engine, source, *, clock, progress=None,
                               max_rejected_ratio: float = 0.01) -> dict:
     """Replace the postcode directory with the file at `source`. Returns the
@@ -51,18 +45,15 @@ def import_postcode_directory(engine: Engine, source, *, clock, progress=None,
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
-        cursor.execute("CREATE TEMP TABLE postcodes_staging (LIKE postcodes INCLUDING DEFAULTS) ON COMMIT DROP")
-        # Multi-row INSERTs rather than COPY: COPY is refused when psycopg2
-        # runs with eventlet's wait callback (as in a nameko process).
-        insert = f"INSERT INTO postcodes_staging ({', '.join(COLUMNS)}) VALUES %s"
+        postcode_swap.create_staging(cursor)
         batch = []
         for record in reader:
-            batch.append(_row(record))
+            batch.append(record)
             if len(batch) == CHUNK:
-                execute_values(cursor, insert, batch, page_size=CHUNK)
+                postcode_swap.stage_postcodes(cursor, batch, page_size=CHUNK)
                 batch = []
         if batch:
-            execute_values(cursor, insert, batch, page_size=CHUNK)
+            postcode_swap.stage_postcodes(cursor, batch, page_size=CHUNK)
         summary = {k: v for k, v in asdict(reader.summary).items() if k != "rejections"}
         summary["rejections"] = [asdict(r) for r in reader.summary.rejections[:100]]
         if summary["loaded"] == 0:
@@ -73,25 +64,12 @@ def import_postcode_directory(engine: Engine, source, *, clock, progress=None,
                 "directory?", summary)
         # Everything the swap needs, and its events, is made before the
         # TRUNCATE: readers (locate_postcode) wait only for the swap itself.
-        columns = ", ".join(COLUMNS)
-        cursor.execute(f"CREATE TEMP TABLE postcodes_next ON COMMIT DROP AS SELECT DISTINCT ON (postcode) "
-                       f"{columns} FROM postcodes_staging ORDER BY postcode")
-        cursor.execute("CREATE TEMP TABLE outcodes_next ON COMMIT DROP AS "
-                       "SELECT outcode, avg(latitude) AS latitude, avg(longitude) AS longitude, count(*) AS postcodes "
-                       "FROM postcodes_next WHERE latitude IS NOT NULL GROUP BY outcode")
-        cursor.execute("SELECT count(*) FROM outcodes_next")
-        summary["outcodes"] = cursor.fetchone()[0]
+        summary["outcodes"] = postcode_swap.prepare_swap(cursor)
         summary["directory_version"] = int(started.timestamp() * 1000)
         finished = clock.now()
         _publish_directory(connection, summary["directory_version"], finished)
-        cursor.execute("TRUNCATE postcodes, outcodes")
-        cursor.execute(f"INSERT INTO postcodes ({columns}) SELECT {columns} FROM postcodes_next")
-        cursor.execute("INSERT INTO outcodes (outcode, latitude, longitude, postcodes) "
-                       "SELECT outcode, latitude, longitude, postcodes FROM outcodes_next")
-        cursor.execute(
-            "INSERT INTO import_runs (id, kind, source, status, started_at, finished_at, summary) "
-            "VALUES (%s, 'postcodes', %s, 'applied', %s, %s, %s)",
-            (run_id, str(source)[:300], started, finished, _json(summary)))
+        postcode_swap.swap(cursor)
+        postcode_swap.record_applied(cursor, run_id, str(source)[:300], started, finished, summary)
         connection.commit()
         return summary
     except BaseException:
@@ -102,34 +80,22 @@ def import_postcode_directory(engine: Engine, source, *, clock, progress=None,
 
 
 def _publish_directory(connection, version: int, occurred_at: datetime) -> None:
-    """Write the directory about to be swapped in (`postcodes_next`,
-    `outcodes_next`) to the outbox as `providers.postcodes_published` parts,
-    in the swap's transaction, so the events carry exactly what is committed.
-    The postcodes are streamed through a server-side cursor and written one
-    part at a time: the whole directory (~1.4M postcodes) is never in memory."""
+    """Write the directory about to be swapped in to the outbox as
+    `providers.postcodes_published` parts, in the swap's transaction, so the
+    events carry exactly what is committed. The postcodes are streamed and
+    written one part at a time: the whole directory (~1.4M postcodes) is
+    never in memory."""
     cursor = connection.cursor()
-    cursor.execute("SELECT outcode, latitude, longitude FROM outcodes_next ORDER BY outcode")
-    outcodes = [list(row) for row in cursor.fetchall()]
-    cursor.execute("SELECT count(*) FROM postcodes_next WHERE latitude IS NOT NULL")
-    parts = max(1, math.ceil(cursor.fetchone()[0] / PART_SIZE))
-    with connection.cursor(name="postcodes_published") as rows:
-        rows.execute("SELECT postcode, latitude, longitude, la_code, sub_icb_code FROM postcodes_next "
-                     "WHERE latitude IS NOT NULL ORDER BY postcode")
-        for part in range(1, parts + 1):
-            event = new_event("providers.postcodes_published", {
-                "directory_version": version, "part": part, "parts": parts,
-                "postcodes": [list(row) for row in rows.fetchmany(PART_SIZE)],
-                "outcodes": outcodes if part == 1 else []}, occurred_at=occurred_at)
-            cursor.execute("INSERT INTO outbox (event_id, event_type, message, created_at) "
-                           "VALUES (%s, %s, %s, %s)",
-                           (event.id, event.type, _json(event.to_message()), event.occurred_at))
-
-
-def _json(value) -> str:
-    import json
-    return json.dumps(value, default=str)
+    outcodes = postcode_swap.next_outcodes(cursor)
+    parts = max(1, math.ceil(postcode_swap.next_postcodes_with_coordinates(cursor) / PART_SIZE))
+    for part, postcodes in enumerate(postcode_swap.next_postcodes_in_parts(connection, PART_SIZE, parts), 1):
+        event = new_event("providers.postcodes_published", {
+            "directory_version": version, "part": part, "parts": parts, "postcodes": postcodes,
+            "outcodes": outcodes if part == 1 else []}, occurred_at=occurred_at)
+        postcode_swap.add_to_outbox(cursor, event)
 
 
 def record_refusal(session, *, kind: str, source: str, reason: str, summary: dict, clock) -> None:
-    session.add(ImportRun(id=str(uuid.uuid4()), kind=kind, source=str(source)[:300], status="refused",
-                          started_at=clock.now(), finished_at=clock.now(), summary={**summary, "reason": reason}))
+    repository.add_import_run(session, ImportRun(
+        id=str(uuid.uuid4()), kind=kind, source=str(source)[:300], status="refused", started_at=clock.now(),
+        finished_at=clock.now(), summary={**summary, "reason": reason}))

@@ -3,32 +3,17 @@
 models. Every change goes through `publish_location`."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from ..models import Contract, Location, LocationChange, LocationNote, Provider
-
-# The fields a user (or the import) can change, each compared for the audit.
-AUDITED = (
-    "name", "street_address", "address_line_2", "city", "county", "postcode", "latitude", "longitude",
-    "geocoded_by", "la_code", "sub_icb_code", "icb_code", "nhs_region_code", "telephone", "website", "kind",
-    "registered_beds", "overall_rating", "rating_published", "regulated_activities", "service_types",
-    "service_user_bands", "specialisms", "dormant", "active", "care_types", "funding_sources",
-    "out_of_hours_admissions", "manager", "rooms", "short_stay_services", "long_term_vacancy_types",
-    "languages", "reminders_enabled", "provider_id",
-)
+from .. import repository
+from ..models import Location, LocationChange, Provider
 
 
 def location_snapshot(session, location: Location, provider: Provider | None = None, *,
                       new: bool = False) -> dict:
     """`new`: the location was created in this transaction, so it has no
     contracts or notes yet (saves two queries a location in a first import)."""
-    provider = provider or session.get(Provider, location.provider_id)
-    contracts = [] if new else session.scalars(select(Contract).where(
-        Contract.location_id == location.id, Contract.status == "approved")
-        .order_by(Contract.commissioner_kind, Contract.commissioner_code)).all()
-    notes = [] if new else session.scalars(select(LocationNote).where(
-        LocationNote.location_id == location.id, LocationNote.deleted_at.is_(None))
-        .order_by(LocationNote.created_at)).all()
+    provider = provider or repository.provider(session, location.provider_id)
+    contracts = [] if new else repository.approved_contracts(session, location.id)
+    notes = [] if new else repository.live_notes(session, location.id)
     return {
         "location_id": location.id, "version": location.version, "organisation_id": location.provider_id,
         "provider_name": provider.name if provider else "", "brand_id": provider.brand_id if provider else None,
@@ -60,22 +45,6 @@ def location_snapshot(session, location: Location, provider: Provider | None = N
     }
 
 
-def apply_changes(location: Location, values: dict) -> dict:
-    """Set `values` on `location`; returns {field: [before, after]} of what
-    really changed (nothing when the values are the same)."""
-    changes = {}
-    for field, value in values.items():
-        before = getattr(location, field)
-        if before != value:
-            changes[field] = [_plain(before), _plain(value)]
-            setattr(location, field, value)
-    return changes
-
-
-def _plain(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
 def publish_location(uow, location: Location, *, action: str, changes: dict, actor_id: str | None = None,
                      actor_generic: bool = False, provider: Provider | None = None, new: bool = False) -> None:
     """Audit a change, bump the version and announce the new snapshot, in the
@@ -83,7 +52,7 @@ def publish_location(uow, location: Location, *, action: str, changes: dict, act
     location.version = (location.version or 0) + 1
     location.updated_at = uow.now()
     location.updated_by = actor_id
-    uow.session.add(LocationChange(location_id=location.id, at=uow.now(), actor_id=actor_id,
-                                   actor_generic=actor_generic, action=action, changes=changes))
+    repository.add_change(uow.session, LocationChange(location_id=location.id, at=uow.now(), actor_id=actor_id,
+                                                      actor_generic=actor_generic, action=action, changes=changes))
     uow.record_event("providers.location_updated", location_snapshot(uow.session, location, provider, new=new),
                      actor_id=actor_id, generic_actor=actor_generic)
