@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import current_app, g
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
 
 from tracker_common.contracts import identity as bodies
 from tracker_common.contracts.permissions import Action
@@ -23,30 +22,6 @@ def identity(method: str, **kwargs):
 
 def actor() -> dict:
     return g.claims
-
-
-class Empty(Schema):
-    pass
-
-
-class Applications(Schema):
-    applications = fields.List(fields.Nested(bodies.ApplicationOut))
-
-
-class Users(Schema):
-    users = fields.List(fields.Nested(bodies.UserOut))
-
-
-class ApiKeys(Schema):
-    api_keys = fields.List(fields.Nested(bodies.ApiKeyOut))
-
-
-class AuditEntries(Schema):
-    entries = fields.List(fields.Nested(bodies.AuditOut))
-
-
-RESET_LINK_SENT = ("If an account uses this email address, we have sent it a link to choose a new password. "
-                   "The link works once, for an hour.")
 
 
 # -- public: login, registration, password change ---------------------------
@@ -119,21 +94,17 @@ def change_password(payload):
     identity("change_password", payload=payload, client=client_of_request())
 
 
-class PasswordResetLinkSent(Schema):
-    detail = fields.String(metadata={"example": RESET_LINK_SENT})
-
-
 @blp.route("/auth/password-reset-links", methods=["POST"])
 @limits.password_reset
 @blp.arguments(bodies.PasswordResetLinkRequest)
-@blp.response(202, PasswordResetLinkSent)
+@blp.response(202, bodies.PasswordResetLinkSent)
 @errors(blp, 400, 415, 422, 429)
 def request_password_reset(payload):
     """Forgotten password: a link to choose a new one is emailed to the
     address, if an account uses it; it works once, for an hour. The answer
     is the same whether or not an account uses the address."""
     identity("request_password_reset", payload=payload, client=client_of_request())
-    return {"detail": RESET_LINK_SENT}
+    return {"detail": bodies.RESET_LINK_SENT}
 
 
 @blp.route("/auth/password-reset", methods=["POST"])
@@ -172,7 +143,7 @@ def register(payload):
 # -- applications ---------------------------------------------------------------
 @blp.route("/applications", methods=["GET"])
 @secured(blp)
-@blp.response(200, Applications)
+@blp.response(200, bodies.Applications)
 @errors(blp, 401)
 def list_applications():
     """Pending applications you may decide."""
@@ -234,7 +205,7 @@ def request_location_access(payload):
 # -- managing users ---------------------------------------------------------------
 @blp.route("/organisations/<organisation_id>/users", methods=["GET"])
 @secured(blp)
-@blp.response(200, Users)
+@blp.response(200, bodies.Users)
 @errors(blp, 401)
 def list_users(organisation_id):
     """The users of an organisation that you may manage."""
@@ -292,7 +263,7 @@ def grant_permissions(payload, user_id):
 @blp.route("/users/<user_id>/audit", methods=["GET"])
 @secured(blp)
 @blp.arguments(bodies.AuditQuery, location="query")
-@blp.response(200, AuditEntries)
+@blp.response(200, bodies.AuditEntries)
 @errors(blp, 400, 401, 403, 404, 422)
 def user_audit(query, user_id):
     """Access-control changes concerning a user (who, when, what); with
@@ -304,7 +275,7 @@ def user_audit(query, user_id):
 @blp.route("/audit", methods=["GET"])
 @secured(blp)
 @blp.arguments(bodies.AuditQuery, location="query")
-@blp.response(200, AuditEntries)
+@blp.response(200, bodies.AuditEntries)
 @errors(blp, 400, 401, 403, 422)
 def audit(query):
     """Administrators: the latest access-control changes, or with
@@ -354,7 +325,7 @@ def create_api_key(payload, user_id):
 
 @blp.route("/api-users/<user_id>/keys", methods=["GET"])
 @secured(blp)
-@blp.response(200, ApiKeys)
+@blp.response(200, bodies.ApiKeys)
 @errors(blp, 401, 403)
 def list_api_keys(user_id):
     """Administrators: an API user's keys (never the keys themselves)."""

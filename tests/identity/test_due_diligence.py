@@ -1,4 +1,4 @@
-from identity.due_diligence import WEBMAIL_DOMAINS, application_flags
+from identity.rules import WEBMAIL_DOMAINS, application_flags
 
 ORG = ["sunnyside-care.co.uk"]
 STAFF = [("Tom Jones", "tom.jones@sunnyside-care.co.uk")]

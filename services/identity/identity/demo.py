@@ -21,8 +21,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
 from tracker_common.contracts import identity as bodies
 from tracker_common.contracts.errors import NotFound
 from tracker_common.demo import DEFAULT_SEED, consume_pending, freshness
@@ -31,7 +29,6 @@ from tracker_common.schemas import load
 from . import handlers
 from . import repository as repo
 from .handlers.common import principal_of
-from .models import Location, Organisation, outbox
 
 DISCHARGE_TEAM_ORGANISATION = "trust-riverside"  # demo_reference.json: an NHS trust
 COUNCIL_ROLES = ("broker", "extended_reporting", "manage_alerts")  # what a commissioner holds (PERMISSION_HOLDERS)
@@ -119,8 +116,7 @@ def learn_from_providers(db) -> dict[str, dict]:
 def _one_time_password(uow, deps, user_id: str) -> str:
     """The one-time password of the approval email (sealed for notifications
     in the event; the seeding reads it there, as the person reads the email)."""
-    messages = uow.session.scalars(select(outbox.c.message).where(
-        outbox.c.event_type == "identity.user_approved").order_by(outbox.c.seq.desc())).all()
+    messages = repo.dao_recorded_events(uow.session, "identity.user_approved")
     sealed = next(m["data"]["one_time_password_sealed"] for m in messages if m["data"]["user_id"] == user_id)
     return deps.sealer.decrypt(sealed.encode()).decode()
 
@@ -176,8 +172,7 @@ def known_homes(db) -> dict[str, dict]:
     reference = json.loads((Path(__file__).parent / "demo_reference.json").read_text())
     fictional = {o["organisation_id"] for o in reference["organisations"]}
     with db.unit_of_work() as uow:
-        rows = uow.session.execute(select(Location, Organisation.kind).join(
-            Organisation, Organisation.id == Location.organisation_id).where(Location.active.is_(True))).all()
+        rows = repo.dao_active_locations_with_organisation_kind(uow.session)
         return {l.id: {"location_id": l.id, "organisation_id": l.organisation_id, "name": l.name,
                        "la_code": l.la_code} for l, kind in rows
                 if kind == "care_provider" and l.organisation_id not in fictional}
@@ -191,8 +186,7 @@ def seed_people(db, deps, admin_email: str, password: str, seed: int = DEFAULT_S
         if repo.dao_get_user_by_email(uow.session, admin_email) is None:
             raise NotFound(f"No administrator {admin_email}: run `python -m identity.manage create-admin` first.")
         codes = sorted({h["la_code"] for h in homes.values() if h.get("la_code")})
-        councils = {o.id: o.name for o in uow.session.scalars(select(Organisation).where(
-            Organisation.id.in_(codes), Organisation.kind == "local_authority"))}
+        councils = {o.id: o.name for o in repo.dao_organisations_of_kind(uow.session, codes, "local_authority")}
     ensure_terms(db, admin_email)
     return [(person, ensure_person(db, deps, admin_email, person, password))
             for person in demo_people(homes, councils, seed)]

@@ -22,6 +22,7 @@ from tracker_common.db import Database
 from tracker_common.migrations import upgrade
 
 from . import handlers
+from . import repository as repo
 from .dependencies import identity_deps_from_environment
 from .models import outbox, processed_events
 
@@ -42,11 +43,9 @@ def seed_demo(path: Path = HERE / "demo_reference.json") -> None:
     reference = json.loads(path.read_text())
     db = database()
     with db.unit_of_work() as uow:
-        for organisation in reference["organisations"]:
-            handlers.apply_organisation_snapshot(uow, organisation)
-        uow.session.flush()
-        for location in reference["locations"]:
-            handlers.apply_location_snapshot(uow, location)
+        handlers.apply_organisation_snapshots(uow.session, reference["organisations"])
+        repo.dao_flush(uow.session)
+        handlers.apply_location_snapshots(uow.session, reference["locations"])
         uow.commit()
     db.dispose()
     print(f"identity: {len(reference['organisations'])} organisations and "

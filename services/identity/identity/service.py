@@ -2,7 +2,6 @@
 case, return plain data. Errors are `tracker_common.contracts.errors` types."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
@@ -19,18 +18,6 @@ from .dependencies import IdentitySettings
 from .models import outbox, processed_events
 
 expected = {"expected_exceptions": TrackerError}
-
-
-class _ApiKey(Schema):
-    key = fields.String(required=True)
-
-
-class _PlaceQuery(Schema):
-    text = fields.String(required=True, validate=validate.Length(min=2, max=100))
-
-
-class _Token(Schema):
-    token = fields.String(required=True, validate=validate.Length(min=1, max=4096))
 
 
 def _client(client) -> dict:
@@ -164,20 +151,20 @@ class IdentityService:
     def find_places(self, query):
         """Care homes (by name or postcode) and organisations (by name) to
         apply to: the public application form's search."""
-        text = load(_PlaceQuery(), query)["text"]
+        text = load(bodies.PlaceQuery(), query)["text"]
         with self.db.unit_of_work() as uow:
             return handlers.find_places(uow, text)
 
     @rpc(**expected)
     def renew_token(self, token):
         """A fresh access token for the holder of a valid one (web sessions)."""
-        command = load(_Token(), {"token": token})
+        command = load(bodies.TokenRenewal(), {"token": token})
         with self.db.unit_of_work() as uow:
             return handlers.renew_access_token(uow, self.settings, command["token"])
 
     @rpc(**expected)
     def authenticate_api_key(self, key):
-        command = load(_ApiKey(), {"key": key})
+        command = load(bodies.ApiKeyCheck(), {"key": key})
         with self.db.unit_of_work() as uow:
             claims = handlers.authenticate_api_key(uow, command["key"])
             uow.commit()
@@ -308,10 +295,11 @@ class IdentityService:
             return handlers.resolve_contacts(uow, command)
 
     # -- what identity keeps of providers' organisations and locations -------
+    # (versioned snapshots, applied newer-wins: see handlers/readmodel.py)
     @subscribe("providers.organisation_updated")
     def on_organisation_updated(self, event):
-        self.db.apply_once(event, handlers.apply_organisation_snapshot)
+        self.db.apply_snapshot(event, handlers.apply_organisation_snapshots)
 
     @subscribe("providers.location_updated")
     def on_location_updated(self, event):
-        self.db.apply_once(event, handlers.apply_location_snapshot)
+        self.db.apply_snapshot(event, handlers.apply_location_snapshots)

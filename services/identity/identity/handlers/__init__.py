@@ -11,7 +11,8 @@ from .mfa import (begin_enrolment, complete_sign_in, confirm_enrolment, mfa_stat
                   reset_mfa, reset_mfa_by_operator)
 from .password_links import request_password_reset, reset_password_with_link
 from .permissions import grant_permissions, permission_breaches
-from .reference import apply_location_snapshot, apply_organisation_snapshot
+from .readmodel import (apply_location_snapshot, apply_location_snapshots, apply_organisation_snapshot,
+                        apply_organisation_snapshots)
 from .registration import (decide_application, find_places, list_pending_applications, register,
                            request_location_access)
 from .sign_ins import forget_old_sign_ins, record_sign_in, sign_in_audit

@@ -2,7 +2,6 @@
 accounts and deactivation (the permissions administrators grant: permissions.py)."""
 from __future__ import annotations
 
-import math
 import uuid
 from datetime import timedelta
 
@@ -10,15 +9,18 @@ from tracker_common.contracts.errors import (AccountLocked, Conflict, NotAuthent
                                              DisclaimerAcknowledgementRequired, Forbidden,
                                              InvalidCredentials, InvalidInput, NotFound,
                                              PasswordChangeRequired, TermsAcceptanceRequired)
-from tracker_common.contracts.permissions import Action, Principal, Role, may, scopes
+from tracker_common.contracts.permissions import Action, Principal, Role, may
 from tracker_common.tokens import issue_access_token, verify_access_token
 
 from .. import repository as repo
-from ..models import PasswordHistory, PasswordReminder, TermsVersion, User
+from ..models import TermsVersion, User
 from ..passwords import (generate_one_time_password, hash_password, policy_problems,
                          verify_password)
-from .common import (GENERIC_ACCOUNT_DISCLAIMER, IdentityDeps, audit, iso, principal_of,
-                     require, revoke_tokens, target_of_user, user_for_action, user_view)
+from ..rules import (GENERIC_ACCOUNT_DISCLAIMER, expiry_reminders_due, expiry_window, is_locked, iso,
+                     locks_account, may_renew_session, may_see_last_logins, may_sign_in_with_password,
+                     password_expired, require, terms_to_accept)
+from .common import (IdentityDeps, audit, principal_of, revoke_tokens, target_of_user, user_for_action,
+                     user_view)
 from .sign_ins import record_sign_in
 
 # Verified when the email is unknown, so a wrong email costs as long as a
@@ -41,7 +43,7 @@ def _check_password(deps: IdentityDeps, uow, user: User, password: str, client: 
         # by the password alone: else the password would buy fresh guesses
         # at the second factor.
         return
-    locks = user.failed_logins + 1 >= deps.policy.max_failed_logins
+    locks = locks_account(user.failed_logins + 1, deps.policy)
     record_sign_in(uow, user, "locked" if locks else "failed", client)
     count_failed_sign_in(deps, uow, user)
     # The same answer as for an unknown email, so it says nothing of which
@@ -51,7 +53,7 @@ def _check_password(deps: IdentityDeps, uow, user: User, password: str, client: 
 
 def check_not_locked(uow, user: User) -> None:
     """AccountLocked while the lock lasts; once it has run out, a fresh start."""
-    if user.locked_until and uow.now() < user.locked_until:
+    if is_locked(user, uow.now()):
         raise AccountLocked("The account is locked after too many wrong passwords.",
                             locked_until=iso(user.locked_until))
     if user.locked_until:
@@ -64,7 +66,7 @@ def count_failed_sign_in(deps: IdentityDeps, uow, user: User) -> None:
     AccountLocked."""
     now = uow.now()
     user.failed_logins += 1
-    if user.failed_logins >= deps.policy.max_failed_logins:
+    if locks_account(user.failed_logins, deps.policy):
         user.locked_until = now + timedelta(hours=deps.policy.lockout_hours)
         revoke_tokens(uow, deps, user)  # a locked account's tokens stop working at once
         uow.record_event("identity.account_locked",
@@ -79,7 +81,7 @@ def count_failed_sign_in(deps: IdentityDeps, uow, user: User) -> None:
 
 def _login_user(uow, email: str, client: dict | None = None) -> User:
     user = repo.dao_get_user_by_email(uow.session, email, for_update=True)
-    if user is None or user.status != "active" or user.api_user or not user.password_hash:
+    if not may_sign_in_with_password(user):
         verify_password(_DUMMY_HASH, "not the password")
         record_sign_in(uow, user, "failed", client)
         uow.commit()
@@ -98,16 +100,14 @@ def authenticate(uow, deps: IdentityDeps, command: dict, client: dict | None = N
     """
     user = _login_user(uow, command["email"], client)
     _check_password(deps, uow, user, command["password"], client)
-    now = uow.now()
-    expired = user.password_changed_at is None or \
-        now >= user.password_changed_at + timedelta(days=deps.policy.max_age_days)
+    expired = password_expired(user, uow.now(), deps.policy)
     if user.must_change_password or expired:
         uow.commit()
         raise PasswordChangeRequired(
             "Choose a new password before logging in.",
             reason="first_login" if user.must_change_password else "expired")
     terms = repo.dao_current_terms(uow.session)
-    if terms and user.accepted_terms_version != terms.version:
+    if terms_to_accept(user, terms):
         if command.get("accept_terms_version") != terms.version:
             uow.commit()
             raise TermsAcceptanceRequired(
@@ -157,11 +157,7 @@ def renew_access_token(uow, deps: IdentityDeps, token: str) -> dict:
         raise NotAuthenticated("This access token has been revoked; log in again.")
     user = repo.dao_get_user(uow.session, claims["sub"])
     terms = repo.dao_current_terms(uow.session)
-    if user is None or user.status != "active" or user.api_user or not user.password_hash \
-            or (user.locked_until and now < user.locked_until) or user.must_change_password \
-            or user.password_changed_at is None \
-            or now >= user.password_changed_at + timedelta(days=deps.policy.max_age_days) \
-            or (terms and user.accepted_terms_version != terms.version):
+    if not may_renew_session(user, terms, now, deps.policy):
         raise NotAuthenticated("Sign in again.")
     from .mfa import must_set_up_mfa  # (mfa imports this module)
     if must_set_up_mfa(uow, deps, user):  # a session from before it was required: set it up first
@@ -187,8 +183,7 @@ def _set_password(uow, deps: IdentityDeps, user: User, new_password: str, *, fie
     user.password_hash = hash_password(new_password)
     user.password_changed_at = uow.now()
     user.must_change_password = False
-    uow.session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash,
-                                    created_at=uow.now()))
+    repo.dao_add_password_history(uow.session, user.id, user.password_hash, uow.now())
     uow.record_event("identity.password_changed", {"user_id": user.id, "email": user.email},
                      actor_id=user.id, generic_actor=user.generic)
     audit(uow, None, "password_changed", user)
@@ -248,7 +243,7 @@ def publish_terms(uow, actor: Principal, command: dict) -> dict:
         raise Forbidden()
     terms = TermsVersion(version=repo.dao_next_terms_version(uow.session), text=command["text"],
                          published_at=uow.now(), published_by=actor.user_id)
-    uow.session.add(terms)
+    repo.dao_add_terms(uow.session, terms)
     audit(uow, actor, "terms_published", None, version=terms.version)
     return {"version": terms.version, "text": terms.text, "published_at": iso(terms.published_at)}
 
@@ -265,21 +260,15 @@ def send_password_expiry_reminders(uow, deps: IdentityDeps) -> int:
     threshold (18/10/5/2/1 days by default) that has not had it. After a
     missed run only the latest threshold reached is sent, not a burst."""
     now, policy = uow.now(), deps.policy
-    window_start = now - timedelta(days=policy.max_age_days)
-    window_end = now - timedelta(days=policy.max_age_days - max(policy.reminder_days))
     sent = 0
-    for user in repo.dao_users_with_password_changed_between(uow.session, window_start, window_end):
-        expires_at = user.password_changed_at + timedelta(days=policy.max_age_days)
-        days_left = math.ceil((expires_at - now).total_seconds() / 86400)
-        due = [d for d in policy.reminder_days if days_left <= d]
-        already = {r.days for r in uow.session.query(PasswordReminder).filter_by(
-            user_id=user.id, password_changed_at=user.password_changed_at)}
+    for user in repo.dao_users_with_password_changed_between(uow.session, *expiry_window(now, policy)):
+        expires_at, days_left, due = expiry_reminders_due(user.password_changed_at, now, policy)
+        already = repo.dao_reminders_sent(uow.session, user.id, user.password_changed_at)
         if not due or min(due) in already:
             continue
         for days in due:
             if days not in already:
-                uow.session.add(PasswordReminder(user_id=user.id, password_changed_at=user.password_changed_at,
-                                                 days=days, sent_at=now))
+                repo.dao_add_reminder_sent(uow.session, user.id, user.password_changed_at, days, now)
         uow.record_event("identity.password_expiring",
                          {"user_id": user.id, "email": user.email, "name": user.name,
                           "expires_at": expires_at, "days_left": days_left})
@@ -306,8 +295,7 @@ def last_logins(uow, actor: Principal, query: dict) -> dict:
     are personal data: everyone holding the report sees their own
     organisation's people, administrators any organisation's."""
     organisation_id = query.get("organisation_id") or actor.organisation_id
-    if not scopes(actor, Action.VIEW_ACTIVITY_REPORTS) or (
-            organisation_id != actor.organisation_id and Role.ADMIN not in actor.roles):
+    if not may_see_last_logins(actor, organisation_id):
         raise Forbidden("You can see the last logins of your own organisation only.")
     organisation = repo.dao_get_organisation(uow.session, organisation_id)
     if organisation is None:
@@ -375,8 +363,7 @@ def ensure_administrator(uow, deps: IdentityDeps, *, email: str, name: str, pass
                 level="approver", status="active", admin=True, granted_roles=[], all_locations=True,
                 password_hash=hash_password(password), password_changed_at=uow.now(),
                 must_change_password=False, created_at=uow.now())
-    uow.session.add(user)
-    uow.session.flush()
-    uow.session.add(PasswordHistory(user_id=user.id, password_hash=user.password_hash, created_at=uow.now()))
+    repo.dao_add_user(uow.session, user)
+    repo.dao_add_password_history(uow.session, user.id, user.password_hash, uow.now())
     audit(uow, None, "administrator_created", user)
     return user.id, True

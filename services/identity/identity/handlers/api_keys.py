@@ -10,9 +10,8 @@ from tracker_common.contracts.permissions import Action, Principal
 
 from .. import repository as repo
 from ..models import ApiKey, User
-from .common import IdentityDeps, audit, iso, principal_of, require, sha256, user_view
-
-KEY_PREFIX = "ctk_"
+from ..rules import API_KEY_PREFIX, iso, looks_like_api_key, require, sha256
+from .common import IdentityDeps, audit, principal_of, user_view
 
 
 def _key_view(key: ApiKey, plain: str | None = None) -> dict:
@@ -33,8 +32,7 @@ def create_api_user(uow, deps: IdentityDeps, actor: Principal, command: dict) ->
     user = User(id=str(uuid.uuid4()), email=command["email"].strip().lower(), name=command["name"].strip(),
                 organisation_id=command["organisation_id"], level="standard", status="active",
                 api_user=True, granted_roles=[], all_locations=True, created_at=uow.now())
-    uow.session.add(user)
-    uow.session.flush()
+    repo.dao_add_user(uow.session, user)
     audit(uow, actor, "api_user_created", user)
     return user_view(uow, user, deps.policy)
 
@@ -49,10 +47,10 @@ def create_api_key(uow, actor: Principal, user_id: str, command: dict) -> dict:
         raise Conflict("The API user is deactivated.")
     secret = secrets.token_urlsafe(32)
     prefix = secrets.token_hex(4)
-    plain = f"{KEY_PREFIX}{prefix}_{secret}"
+    plain = f"{API_KEY_PREFIX}{prefix}_{secret}"
     key = ApiKey(id=str(uuid.uuid4()), user_id=user.id, label=command["label"], prefix=prefix,
                  key_hash=sha256(plain), created_at=uow.now(), created_by=actor.user_id)
-    uow.session.add(key)
+    repo.dao_add_api_key(uow.session, key)
     audit(uow, actor, "api_key_created", user, key_id=key.id, prefix=prefix)
     return _key_view(key, plain)
 
@@ -75,7 +73,7 @@ def revoke_api_key(uow, actor: Principal, user_id: str, key_id: str) -> dict:
 
 def authenticate_api_key(uow, plain: str) -> dict:
     """The principal claims of a valid, unrevoked key of an active API user."""
-    if not plain.startswith(KEY_PREFIX) or len(plain) > 200:
+    if not looks_like_api_key(plain):
         raise InvalidCredentials("The API key is not valid.")
     key = repo.dao_api_key_by_hash(uow.session, sha256(plain))
     user = repo.dao_get_user(uow.session, key.user_id) if key else None

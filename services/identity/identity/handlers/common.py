@@ -2,25 +2,17 @@
 user, the audit trail and the shapes returned to callers."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Protocol
 
-from tracker_common.contracts.errors import Forbidden, NotFound
-from tracker_common.contracts.permissions import Action, Principal, Role, Target, may, may_hold
+from tracker_common.contracts.errors import NotFound
+from tracker_common.contracts.permissions import Action, Principal, Target, may
 
 from .. import repository as repo
-from ..models import Application, AuditEntry, MfaCredential, Organisation, User
+from ..models import Application, AuditEntry, User
 from ..passwords import PasswordPolicy
+from ..rules import iso, mfa_enabled, password_expires_at, roles_of
 from ..second_factor import MfaKeys, MfaPolicy
-
-GENERIC_ACCOUNT_DISCLAIMER = (
-    "This is a generic account shared by several people. Activity is audited against the "
-    "account, not against you personally, so any query about changes made with it can only "
-    "be traced to the account. Do not use it for anything you would not want attributed to "
-    "your whole organisation."
-)
 
 
 class Revocations(Protocol):
@@ -47,30 +39,11 @@ class IdentityDeps:
     mfa_keys: MfaKeys | None = None  # seal TOTP secrets and challenges, key recovery-code hashes
 
 
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def audit(uow, actor: Principal | None, action: str, subject: User | None, **details) -> None:
-    uow.session.add(AuditEntry(
+    repo.dao_add_audit_entry(uow.session, AuditEntry(
         at=uow.now(), actor_id=actor.user_id if actor else None,
         actor_generic=bool(actor and actor.generic), action=action,
         subject_user_id=subject.id if subject else None, details=details))
-
-
-def roles_of(user: User, organisation: Organisation | None) -> set[Role]:
-    if user.api_user:
-        return {Role.API_USER}
-    kind = organisation.kind if organisation else "national"
-    roles = {Role.CARE_HOME_USER if kind == "care_provider" else Role.NON_CARE_HOME_USER}
-    if user.level == "approver":
-        roles.add(Role.APPROVER)
-    # A grant that breaks the permission holders rule (a broker at a care
-    # provider would search its competitors) is never in effect.
-    roles |= {Role(r) for r in (user.granted_roles or []) if may_hold(r, organisation and organisation.kind)}
-    if user.admin:
-        roles.add(Role.ADMIN)
-    return roles
 
 
 def principal_of(uow, user: User) -> Principal:
@@ -100,11 +73,6 @@ def target_of_user(uow, user: User) -> Target:
     )
 
 
-def require(actor: Principal, action: Action, target: Target = Target()) -> None:
-    if not may(actor, action, target):
-        raise Forbidden()
-
-
 def user_for_action(uow, actor: Principal, action: Action, user_id: str) -> User:
     """The user `actor` may act on, locked for update. A user the actor may
     not see is reported as not found, so ids cannot be probed."""
@@ -112,12 +80,6 @@ def user_for_action(uow, actor: Principal, action: Action, user_id: str) -> User
     if user is None or not may(actor, action, target_of_user(uow, user)):
         raise NotFound("No such user.")
     return user
-
-
-def password_expires_at(user: User, policy: PasswordPolicy) -> datetime | None:
-    if user.password_changed_at is None or user.api_user:
-        return None
-    return user.password_changed_at + timedelta(days=policy.max_age_days)
 
 
 def user_view(uow, user: User, policy: PasswordPolicy) -> dict:
@@ -133,7 +95,7 @@ def user_view(uow, user: User, policy: PasswordPolicy) -> dict:
         "last_login_at": iso(user.last_login_at),
         "password_expires_at": iso(password_expires_at(user, policy)),
         "locked_until": iso(user.locked_until),
-        "mfa_enabled": bool((mfa := uow.session.get(MfaCredential, user.id)) and mfa.confirmed_at),
+        "mfa_enabled": mfa_enabled(repo.dao_get_mfa_credential(uow.session, user.id)),
     }
 
 
@@ -154,7 +116,3 @@ def revoke_tokens(uow, deps: IdentityDeps, user: User) -> None:
     """Void every token issued to `user` until now. Done before the commit:
     if the commit then fails the user merely logs in again (fail closed)."""
     deps.revocations.revoke_user_tokens(user.id, int(uow.now().timestamp() * 1000))
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()

@@ -13,18 +13,17 @@ Every outcome of a code passes through `mfa_outcome`, which keeps it in
 the audit of sign-ins."""
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
-
 from tracker_common.contracts.errors import (Conflict, Forbidden, InvalidMfaCode, MfaEnrolmentRequired,
                                              MfaRequired, NotAuthenticated, NotFound)
 from tracker_common.contracts.permissions import Action, Principal, Role
 from tracker_common.logs import get_logger
 
 from .. import repository as repo
-from .. import second_factor as rules
+from .. import second_factor as factor
 from ..models import MfaCredential, RecoveryCode, User
+from ..rules import iso, mfa_enabled
 from . import accounts
-from .common import IdentityDeps, audit, iso, principal_of, revoke_tokens, user_for_action, user_view
+from .common import IdentityDeps, audit, principal_of, revoke_tokens, user_for_action, user_view
 from .sign_ins import record_sign_in
 
 log = get_logger(__name__)
@@ -39,11 +38,7 @@ def mfa_outcome(uow, user: User, client: dict | None, *, passed: bool, method: s
 
 
 def _credential(uow, user_id: str) -> MfaCredential | None:
-    return uow.session.get(MfaCredential, user_id, with_for_update=True)
-
-
-def _enabled(credential: MfaCredential | None) -> bool:
-    return credential is not None and credential.confirmed_at is not None
+    return repo.dao_get_mfa_credential(uow.session, user_id, for_update=True)
 
 
 def required(deps: IdentityDeps, uow, user: User) -> bool:
@@ -51,11 +46,11 @@ def required(deps: IdentityDeps, uow, user: User) -> bool:
 
 
 def must_set_up_mfa(uow, deps: IdentityDeps, user: User) -> bool:
-    return required(deps, uow, user) and not _enabled(uow.session.get(MfaCredential, user.id))
+    return required(deps, uow, user) and not mfa_enabled(repo.dao_get_mfa_credential(uow.session, user.id))
 
 
 def _challenge(uow, deps: IdentityDeps, user: User) -> dict:
-    return {"mfa_token": rules.seal_challenge(deps.mfa_keys, user_id=user.id,
+    return {"mfa_token": factor.seal_challenge(deps.mfa_keys, user_id=user.id,
                                               password_changed_at=user.password_changed_at, now=uow.now()),
             "expires_in": deps.mfa_policy.challenge_seconds}
 
@@ -66,7 +61,7 @@ def second_factor(uow, deps: IdentityDeps, user: User, code: str | None, client:
     MfaEnrolmentRequired (none set up yet, but required), InvalidMfaCode,
     AccountLocked."""
     credential = _credential(uow, user.id)
-    if _enabled(credential):
+    if mfa_enabled(credential):
         if code is None:
             uow.commit()
             raise MfaRequired("Enter the code from your authenticator app (or a recovery code): send `code` "
@@ -86,18 +81,17 @@ def _check_code(uow, deps: IdentityDeps, user: User, credential: MfaCredential, 
     failure and raise InvalidMfaCode (AccountLocked at the limit). Returns
     the method that passed."""
     now = uow.now()
-    if rules.is_totp_code(code):
+    if factor.is_totp_code(code):
         method = "totp"
         secret = deps.mfa_keys.secrets.decrypt(credential.secret_sealed.encode()).decode()
-        step = rules.matching_step(secret, code, now, credential.last_used_step)
+        step = factor.matching_step(secret, code, now, credential.last_used_step)
         passed = step is not None
         if passed:
             credential.last_used_step = step
     else:
         method = "recovery_code"
-        unused = uow.session.scalars(select(RecoveryCode).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None),
-            RecoveryCode.code_hash == rules.recovery_code_hash(deps.mfa_keys.recovery, code)).with_for_update()).first()
+        unused = repo.dao_unused_recovery_code(uow.session, user.id,
+                                               factor.recovery_code_hash(deps.mfa_keys.recovery, code))
         passed = unused is not None
         if passed:
             unused.used_at = now
@@ -112,7 +106,7 @@ def _check_code(uow, deps: IdentityDeps, user: User, credential: MfaCredential, 
 def _challenged_user(uow, deps: IdentityDeps, token: str) -> User:
     """The account a challenge was handed to, if it still may sign in as it
     could then (the same password, active, not locked)."""
-    body = rules.open_challenge(deps.mfa_keys, token, now=uow.now(), ttl_seconds=deps.mfa_policy.challenge_seconds)
+    body = factor.open_challenge(deps.mfa_keys, token, now=uow.now(), ttl_seconds=deps.mfa_policy.challenge_seconds)
     user = repo.dao_get_user(uow.session, body["sub"], for_update=True) if body else None
     if user is None or user.status != "active" or user.api_user or \
             body["pwd"] != iso(user.password_changed_at):
@@ -128,7 +122,7 @@ def complete_sign_in(uow, deps: IdentityDeps, command: dict, client: dict | None
     factor set up: enrol instead)."""
     user = _challenged_user(uow, deps, command["mfa_token"])
     credential = _credential(uow, user.id)
-    if not _enabled(credential):
+    if not mfa_enabled(credential):
         raise Conflict("This account has no second factor yet: set one up (POST /api/v1/auth/mfa/enrolment).")
     _check_code(uow, deps, user, credential, command["code"], client, stage="sign_in")
     return accounts.issue_sign_in_token(uow, deps, user, client)
@@ -140,23 +134,25 @@ def begin_enrolment(uow, deps: IdentityDeps, command: dict) -> dict:
     NotAuthenticated, Conflict (already set up)."""
     user = _challenged_user(uow, deps, command["mfa_token"])
     credential = _credential(uow, user.id)
-    if _enabled(credential):
+    if mfa_enabled(credential):
         raise Conflict("A second factor is already set up: sign in with its code.")
     if credential is None:
-        secret = rules.new_secret()
-        uow.session.add(MfaCredential(user_id=user.id, secret_sealed=deps.mfa_keys.secrets.encrypt(
-            secret.encode()).decode(), created_at=uow.now()))
+        secret = factor.new_secret()
+        repo.dao_add_mfa_credential(uow.session, MfaCredential(
+            user_id=user.id, secret_sealed=deps.mfa_keys.secrets.encrypt(secret.encode()).decode(),
+            created_at=uow.now()))
         uow.commit()
     else:
         secret = deps.mfa_keys.secrets.decrypt(credential.secret_sealed.encode()).decode()
-    return {"secret": secret, "otpauth_uri": rules.provisioning_uri(secret, user.email)}
+    return {"secret": secret, "otpauth_uri": factor.provisioning_uri(secret, user.email)}
 
 
 def _new_recovery_codes(uow, deps: IdentityDeps, user: User) -> list[str]:
-    uow.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    codes = rules.new_recovery_codes()
-    uow.session.add_all(RecoveryCode(user_id=user.id, code_hash=rules.recovery_code_hash(deps.mfa_keys.recovery, c),
-                                     created_at=uow.now()) for c in codes)
+    repo.dao_delete_recovery_codes(uow.session, user.id)
+    codes = factor.new_recovery_codes()
+    repo.dao_add_recovery_codes(uow.session, (RecoveryCode(
+        user_id=user.id, code_hash=factor.recovery_code_hash(deps.mfa_keys.recovery, c), created_at=uow.now())
+        for c in codes))
     return codes
 
 
@@ -166,10 +162,10 @@ def confirm_enrolment(uow, deps: IdentityDeps, command: dict, client: dict | Non
     completes. Raises NotAuthenticated, Conflict, InvalidMfaCode, AccountLocked."""
     user = _challenged_user(uow, deps, command["mfa_token"])
     credential = _credential(uow, user.id)
-    if credential is None or _enabled(credential):
+    if credential is None or mfa_enabled(credential):
         raise Conflict("Start setting up the authenticator app first." if credential is None else
                        "A second factor is already set up: sign in with its code.")
-    if not rules.is_totp_code(command["code"]):
+    if not factor.is_totp_code(command["code"]):
         raise InvalidMfaCode("Enter the 6-digit code your authenticator app shows.")
     _check_code(uow, deps, user, credential, command["code"], client, stage="enrolment")
     credential.confirmed_at = uow.now()
@@ -179,9 +175,8 @@ def confirm_enrolment(uow, deps: IdentityDeps, command: dict, client: dict | Non
 
 
 def _status(uow, deps: IdentityDeps, user: User, credential: MfaCredential | None) -> dict:
-    left = uow.session.scalar(select(func.count()).select_from(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) if _enabled(credential) else 0
-    return {"enabled": _enabled(credential), "enabled_at": iso(credential.confirmed_at) if credential else None,
+    left = repo.dao_count_unused_recovery_codes(uow.session, user.id) if mfa_enabled(credential) else 0
+    return {"enabled": mfa_enabled(credential), "enabled_at": iso(credential.confirmed_at) if credential else None,
             "required": required(deps, uow, user), "recovery_codes_left": left}
 
 
@@ -195,7 +190,7 @@ def _own_account(uow, actor: Principal) -> User:
 def mfa_status(uow, deps: IdentityDeps, actor: Principal) -> dict:
     """The actor's own second factor: on or not, and recovery codes left."""
     user = _own_account(uow, actor)
-    return _status(uow, deps, user, uow.session.get(MfaCredential, user.id))
+    return _status(uow, deps, user, repo.dao_get_mfa_credential(uow.session, user.id))
 
 
 def regenerate_recovery_codes(uow, deps: IdentityDeps, actor: Principal, command: dict) -> dict:
@@ -204,10 +199,10 @@ def regenerate_recovery_codes(uow, deps: IdentityDeps, actor: Principal, command
     InvalidMfaCode, AccountLocked."""
     user = _own_account(uow, actor)
     credential = _credential(uow, user.id)
-    if not _enabled(credential):
+    if not mfa_enabled(credential):
         raise Conflict("Set up an authenticator app first: recovery codes come with it.")
     accounts.check_not_locked(uow, user)
-    if not rules.is_totp_code(command["code"]):
+    if not factor.is_totp_code(command["code"]):
         raise InvalidMfaCode("Enter the 6-digit code your authenticator app shows.")
     _check_code(uow, deps, user, credential, command["code"], stage="recovery_codes")
     codes = _new_recovery_codes(uow, deps, user)
@@ -244,8 +239,8 @@ def _remove_second_factor(uow, deps: IdentityDeps, user: User, actor: Principal 
     if credential is None:
         raise Conflict(f"{user.name} has no second factor to reset.")
     revoke_tokens(uow, deps, user)
-    uow.session.delete(credential)
-    uow.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    repo.dao_delete_mfa_credential(uow.session, credential)
+    repo.dao_delete_recovery_codes(uow.session, user.id)
     uow.record_event("identity.mfa_reset", {"user_id": user.id, "email": user.email, "name": user.name},
                      actor_id=actor.user_id if actor else None, generic_actor=bool(actor and actor.generic))
     audit(uow, actor, "mfa_reset", user, confirmed=credential.confirmed_at is not None,
@@ -253,5 +248,4 @@ def _remove_second_factor(uow, deps: IdentityDeps, user: User, actor: Principal 
 
 
 def has_mfa(uow, user_id: str) -> bool:
-    credential = uow.session.get(MfaCredential, user_id)
-    return _enabled(credential)
+    return mfa_enabled(repo.dao_get_mfa_credential(uow.session, user_id))

@@ -14,7 +14,8 @@ from tracker_common.contracts.errors import InvalidInput
 from .. import repository as repo
 from ..models import PasswordResetLink
 from .accounts import _set_password
-from .common import IdentityDeps, sha256
+from ..rules import sha256
+from .common import IdentityDeps
 from .sign_ins import record_sign_in
 
 LINK_NOT_VALID = "This link has expired or has already been used. Ask for a new one."
@@ -45,7 +46,7 @@ def _send_link(uow, deps: IdentityDeps, email: str, client: dict | None) -> None
     token = secrets.token_urlsafe(32)
     link = PasswordResetLink(id=str(uuid.uuid4()), user_id=user.id, token_hash=sha256(token), created_at=now,
                              expires_at=now + timedelta(minutes=deps.reset_link_minutes))
-    uow.session.add(link)
+    repo.dao_add_password_reset_link(uow.session, link)
     uow.record_event("identity.password_reset_requested",
                      {"user_id": user.id, "email": user.email, "name": user.name,
                       "reset_token_sealed": deps.sealer.encrypt(token.encode()).decode(),

@@ -8,7 +8,8 @@ from tracker_common.contracts.permissions import (PERMISSION_HOLDERS_RULE, Actio
                                                   grant_problems)
 
 from .. import repository as repo
-from .common import IdentityDeps, audit, require, revoke_tokens, user_for_action, user_view
+from ..rules import require
+from .common import IdentityDeps, audit, revoke_tokens, user_for_action, user_view
 
 
 def grant_permissions(uow, deps: IdentityDeps, actor: Principal, user_id: str, command: dict) -> dict:

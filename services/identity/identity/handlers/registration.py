@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
-
 from tracker_common.contracts.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tracker_common.contracts.permissions import Action, Principal, Role, Target, may
+from tracker_common.contracts.permissions import Principal, Role
 
 from .. import repository as repo
-from ..due_diligence import application_flags
-from ..models import Application, Location, Organisation, User
+from ..models import Application, User
 from ..passwords import generate_one_time_password, hash_password
+from ..rules import application_flags, may_review, place_search_terms
 from .common import IdentityDeps, application_view, audit
 
 
@@ -48,7 +46,7 @@ def _submit(uow, *, kind: str, user: User, organisation_id: str, location_ids: l
         location_ids=location_ids, la_code=la_code, sub_icb_code=sub_icb_code, level=level,
         flags=flags, routed_to=routed_to, reviewer_ids=[r.id for r in reviewers],
         reason_given=reason_given, status="pending", submitted_at=uow.now())
-    uow.session.add(application)
+    repo.dao_add_application(uow.session, application)
     organisation = repo.dao_get_organisation(uow.session, organisation_id)
     uow.record_event(
         "identity.registration_submitted" if kind == "registration" else "identity.access_requested",
@@ -65,18 +63,9 @@ def find_places(uow, text: str, limit: int = 10) -> list[dict]:
     """Where someone applying for an account may work, for the application
     form: care homes by name or postcode (the home is then "My Care Home"),
     and organisations by name. Public information (CQC publishes it)."""
-    words = text.strip()
-    squeezed = words.replace(" ", "").upper()
-    homes = uow.session.execute(
-        select(Location, Organisation.name).join(Organisation, Organisation.id == Location.organisation_id)
-        .where(Location.active.is_(True))
-        .where(Location.name.icontains(words, autoescape=True)
-               | func.replace(Location.postcode, " ", "").startswith(squeezed, autoescape=True))
-        .order_by(Location.name, Location.id).limit(limit)).all()
-    organisations = uow.session.scalars(
-        select(Organisation).where(Organisation.kind != "national")
-        .where(Organisation.name.icontains(words, autoescape=True))
-        .order_by(Organisation.name, Organisation.id).limit(limit)).all()
+    words, postcode_start = place_search_terms(text)
+    homes = repo.dao_active_homes_matching(uow.session, words, postcode_start, limit)
+    organisations = repo.dao_organisations_named_like(uow.session, words, limit)
     return ([{"organisation_id": home.organisation_id, "organisation_name": organisation_name,
               "location_id": home.id, "location_name": home.name, "postcode": home.postcode}
              for home, organisation_name in homes]
@@ -108,8 +97,7 @@ def register(uow, command: dict) -> dict:
         job_title=command.get("job_title"), organisation_id=organisation.id, level=command["level"],
         status="pending", generic=bool(command.get("generic")), all_locations=location is None,
         created_at=uow.now(), granted_roles=[])
-    uow.session.add(user)
-    uow.session.flush()
+    repo.dao_add_user(uow.session, user)
     if location is not None:
         repo.dao_add_user_locations(uow.session, user.id, [location.id])
     application = _submit(
@@ -118,7 +106,7 @@ def register(uow, command: dict) -> dict:
         level=command["level"], la_code=location.la_code if location else organisation.la_code,
         sub_icb_code=location.sub_icb_code if location else organisation.sub_icb_code, flags=flags)
     audit(uow, None, "registration_submitted", user, application_id=application.id, flags=flags)
-    uow.session.flush()
+    repo.dao_flush(uow.session)
     return application_view(uow, application)
 
 
@@ -148,21 +136,8 @@ def request_location_access(uow, actor: Principal, command: dict) -> dict:
                           la_code=first.la_code, sub_icb_code=first.sub_icb_code, flags=[],
                           reason_given=command.get("reason"))
     audit(uow, actor, "location_access_requested", user, application_id=application.id, location_ids=new)
-    uow.session.flush()
+    repo.dao_flush(uow.session)
     return application_view(uow, application)
-
-
-def _application_target(application: Application) -> Target:
-    return Target(organisation_id=application.organisation_id,
-                  location_id=application.location_ids[0] if application.location_ids else None,
-                  la_code=application.la_code, sub_icb_code=application.sub_icb_code)
-
-
-def may_review(actor: Principal, application: Application) -> bool:
-    """Whoever may approve users for the application's target, now (not who
-    it was routed to: permissions may have changed since), never the applicant."""
-    return actor.user_id != application.user_id and may(
-        actor, Action.APPROVE_USERS, _application_target(application))
 
 
 def list_pending_applications(uow, actor: Principal) -> list[dict]:

@@ -11,7 +11,8 @@ from tracker_common.contracts.permissions import Action, Principal, Role, may
 
 from .. import repository as repo
 from ..models import SignIn, User
-from .common import IdentityDeps, iso, target_of_user
+from ..rules import iso
+from .common import IdentityDeps, target_of_user
 
 USER_AGENT_LENGTH = 300
 
@@ -25,10 +26,10 @@ def record_sign_in(uow, user: User | None, outcome: str, client: dict | None = N
     if outcome not in SIGN_IN_OUTCOMES:
         raise ValueError(f"unknown sign-in outcome {outcome!r}")
     client = client or {}
-    uow.session.add(SignIn(at=uow.now(), user_id=user.id if user else None, outcome=outcome,
-                           client_address=client.get("address") or None,
-                           user_agent=(client.get("user_agent") or "")[:USER_AGENT_LENGTH] or None,
-                           details=details))
+    repo.dao_add_sign_in(uow.session, SignIn(
+        at=uow.now(), user_id=user.id if user else None, outcome=outcome,
+        client_address=client.get("address") or None,
+        user_agent=(client.get("user_agent") or "")[:USER_AGENT_LENGTH] or None, details=details))
 
 
 def sign_in_audit(uow, actor: Principal, user_id: str | None, query: dict) -> list[dict]:

@@ -1,0 +1,71 @@
+"""Organisations and locations as identity knows them (snapshots from the
+providers service), and the places a person may apply to."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker_common.db import apply_if_newer
+
+from ..models import Location, Organisation
+
+
+def dao_upsert_organisation(session: Session, values: dict) -> bool:
+    """Keep an organisation's row when `values` (its columns) are newer than
+    what is held (by version); False when what is held is as new or newer."""
+    return apply_if_newer(session, Organisation, values, key="id")
+
+
+def dao_upsert_location(session: Session, values: dict) -> bool:
+    """As `dao_upsert_organisation`, for a location."""
+    return apply_if_newer(session, Location, values, key="id")
+
+
+def dao_get_organisation(session: Session, organisation_id: str) -> Organisation | None:
+    return session.get(Organisation, organisation_id)
+
+
+def dao_organisations_with_ons_code(session: Session, ons_code: str) -> list[Organisation]:
+    return list(session.scalars(
+        select(Organisation).where(Organisation.ons_code == ons_code).order_by(Organisation.id)))
+
+
+def dao_organisations_of_kind(session: Session, organisation_ids, kind: str) -> list[Organisation]:
+    """Those of these organisations that are of this kind."""
+    return list(session.scalars(select(Organisation).where(
+        Organisation.id.in_(organisation_ids), Organisation.kind == kind)))
+
+
+def dao_get_location(session: Session, location_id: str) -> Location | None:
+    return session.get(Location, location_id)
+
+
+def dao_get_locations(session: Session, location_ids) -> list[Location]:
+    return list(session.scalars(select(Location).where(Location.id.in_(list(location_ids)))))
+
+
+def dao_active_locations_with_organisation_kind(session: Session) -> list[tuple[Location, str]]:
+    """Every active location, with the kind of its organisation."""
+    return list(session.execute(select(Location, Organisation.kind).join(
+        Organisation, Organisation.id == Location.organisation_id).where(Location.active.is_(True))).all())
+
+
+def dao_active_homes_matching(session: Session, words: str, postcode_start: str,
+                              limit: int) -> list[tuple[Location, str]]:
+    """Active locations whose name holds `words` or whose postcode (spaces
+    squeezed out) starts with `postcode_start`, by name, with their
+    organisation's name."""
+    return list(session.execute(
+        select(Location, Organisation.name).join(Organisation, Organisation.id == Location.organisation_id)
+        .where(Location.active.is_(True))
+        .where(Location.name.icontains(words, autoescape=True)
+               | func.replace(Location.postcode, " ", "").startswith(postcode_start, autoescape=True))
+        .order_by(Location.name, Location.id).limit(limit)).all())
+
+
+def dao_organisations_named_like(session: Session, words: str, limit: int) -> list[Organisation]:
+    """Organisations (the national one aside) whose name holds `words`, by name."""
+    return list(session.scalars(
+        select(Organisation).where(Organisation.kind != "national")
+        .where(Organisation.name.icontains(words, autoescape=True))
+        .order_by(Organisation.name, Organisation.id).limit(limit)).all())
