@@ -9,11 +9,11 @@ from flask import current_app, g, request
 from redis.exceptions import RedisError
 
 from tracker_common.contracts.errors import Forbidden, NotAuthenticated
+from tracker_common.contracts.identity import API_KEY_PREFIX
 from tracker_common.contracts.permissions import Action, Principal, Target, may, scopes
 from tracker_common.rpc import ServiceUnavailable
 from tracker_common.tokens import verify_access_token
 
-API_KEY_PREFIX = "ctk_"
 BEARER = {"bearerAuth": []}
 
 
