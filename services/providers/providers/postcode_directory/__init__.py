@@ -15,6 +15,11 @@ Every data row read ends up in exactly one of loaded, terminated,
 outside_england and rejected; without_coordinates counts the loaded
 postcodes that have no coordinates (yielded with latitude/longitude None).
 
+The package: columns (the columns found in the header, a row's layout), rows
+(a row's values read into a PostcodeRecord, or counted as skipped or
+rejected), and here the reader (lines, bytes, CSV); directory_reader holds
+what it shares with the CQC directory's reader.
+
 Contains public sector information licensed under the Open Government
 Licence: source Office for National Statistics.
 """
