@@ -19,11 +19,11 @@ __all__ = ["InvalidPostcode", "normalise_postcode", "outcode_of", "parse_postcod
 
 MAX_INPUT_LENGTH = 10  # after trimming: "SW1A  1AA " is still a postcode; a sentence is not
 
-_OUTWARD = r"(?:[A-Z][0-9]{1,2}|[A-Z]{2}[0-9]{1,2}|[A-Z][0-9][A-Z]|[A-Z]{2}[0-9][A-Z])"
-_INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"  # no C, I, K, M, O, V
-_POSTCODE_RE = re.compile(rf"({_OUTWARD})({_INWARD})")
-_OUTCODE_RE = re.compile(_OUTWARD)
-_INWARD_RE = re.compile(_INWARD)
+OUTWARD = r"(?:[A-Z][0-9]{1,2}|[A-Z]{2}[0-9]{1,2}|[A-Z][0-9][A-Z]|[A-Z]{2}[0-9][A-Z])"
+INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"  # no C, I, K, M, O, V
+_POSTCODE_RE = re.compile(rf"({OUTWARD})({INWARD})")
+_OUTCODE_RE = re.compile(OUTWARD)
+_INWARD_RE = re.compile(INWARD)
 _SPACES_RE = re.compile(r"\s+")
 _ALLOWED_RE = re.compile(r"[A-Za-z0-9\s]*")
 

@@ -18,17 +18,6 @@ NEW_LOCATION_USER_FIELDS = {
     "languages": ["English"], "reminders_enabled": True,
 }
 
-# The fields a user (or the import) can change, each compared for the audit.
-AUDITED = (
-    "name", "street_address", "address_line_2", "city", "county", "postcode", "latitude", "longitude",
-    "geocoded_by", "la_code", "sub_icb_code", "icb_code", "nhs_region_code", "telephone", "website", "kind",
-    "registered_beds", "overall_rating", "rating_published", "regulated_activities", "service_types",
-    "service_user_bands", "specialisms", "dormant", "active", "care_types", "funding_sources",
-    "out_of_hours_admissions", "manager", "rooms", "short_stay_services", "long_term_vacancy_types",
-    "languages", "reminders_enabled", "provider_id",
-)
-
-
 # -- the CQC import -------------------------------------------------------------------------
 def name_key(name: str | None) -> str:
     """A Local Authority's name as compared across CQC and ONS spellings

@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from tracker_common.postcodes import _INWARD, _OUTWARD, InvalidPostcode, normalise_postcode
+from tracker_common.postcodes import INWARD, OUTWARD, InvalidPostcode, normalise_postcode
 
 from ..directory_reader import DirectorySummary, Rejection
 from .columns import Layout
@@ -86,7 +86,7 @@ def _coordinate(value: str, name: str, limit: float, none: float | None = None) 
 
 
 # A postcode already in its standard form, as pcds gives it: no need to normalise.
-_STANDARD_POSTCODE = re.compile(rf"({_OUTWARD}) {_INWARD}")
+_STANDARD_POSTCODE = re.compile(rf"({OUTWARD}) {INWARD}")
 
 
 def read_record(layout: Layout, values, line: int, summary: PostcodeSummary, cache: dict,
