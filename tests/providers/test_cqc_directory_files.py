@@ -179,6 +179,7 @@ def test_only_the_first_thousand_rejections_are_kept(tmp_path):
 
 
 # -- streaming -------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_streams_a_large_file_in_bounded_memory(tmp_path):
     template = csv_text([care_home(values={"Location ID": "1-IDPLACEHOLDER", "Location Name": "Home IDPLACEHOLDER"})],
                         header=[]).lstrip("\r\n")

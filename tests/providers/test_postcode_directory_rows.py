@@ -226,6 +226,7 @@ def test_progress_is_reported_with_the_running_count(tmp_path):
         read_directory(path, progress_every=0)
 
 
+@pytest.mark.slow
 def test_a_100_mb_file_is_streamed_in_constant_memory(tmp_path):
     # A block of 2,000 distinct rows (Barnsley, Ashford, Edinburgh, terminated,
     # without coordinates), written again and again up to 100 MB.
