@@ -120,8 +120,8 @@ def create_user(identity_db, reference):
                         must_change_password=must_change_password)
             uow.session.add(user)
             uow.session.flush()
-            from identity.repository import dao_add_user_locations
-            dao_add_user_locations(uow.session, user_id, location_ids)
+            from identity.repository import add_user_locations
+            add_user_locations(uow.session, user_id, location_ids)
             uow.commit()
         return user_id
 
@@ -132,11 +132,11 @@ def create_user(identity_db, reference):
 def principal(identity_db):
     """principal(user_id) -> the Principal identity would put in its token."""
     from identity.handlers.common import principal_of
-    from identity.repository import dao_get_user
+    from identity.repository import get_user
 
     def _principal(user_id: str):
         with identity_db.unit_of_work() as uow:
-            return principal_of(uow, dao_get_user(uow.session, user_id))
+            return principal_of(uow, get_user(uow.session, user_id))
 
     return _principal
 

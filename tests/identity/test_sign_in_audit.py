@@ -81,10 +81,10 @@ def test_without_client_details_the_attempt_is_still_kept(identity_db, deps, cre
 
 
 def test_the_mfa_outcomes_can_be_recorded_and_unknown_outcomes_cannot(identity_db, create_user, admin):
-    from identity.repository import dao_get_user
+    from identity.repository import get_user
     user_id = create_user(email=EMAIL)
     with identity_db.unit_of_work() as uow:
-        user = dao_get_user(uow.session, user_id)
+        user = get_user(uow.session, user_id)
         handlers.record_sign_in(uow, user, "mfa_failed", PHONE, method="totp")
         handlers.record_sign_in(uow, user, "mfa_passed", PHONE, method="recovery_code")
         with pytest.raises(ValueError):

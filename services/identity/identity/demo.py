@@ -116,7 +116,7 @@ def learn_from_providers(db) -> dict[str, dict]:
 def _one_time_password(uow, deps, user_id: str) -> str:
     """The one-time password of the approval email (sealed for notifications
     in the event; the seeding reads it there, as the person reads the email)."""
-    messages = repo.dao_recorded_events(uow.session, "identity.user_approved")
+    messages = repo.recorded_events(uow.session, "identity.user_approved")
     sealed = next(m["data"]["one_time_password_sealed"] for m in messages if m["data"]["user_id"] == user_id)
     return deps.sealer.decrypt(sealed.encode()).decode()
 
@@ -125,14 +125,14 @@ def ensure_person(db, deps, admin_email: str, person: Person, password: str) -> 
     """Apply, be approved, set the password, be granted the permissions:
     False when the person already had an account (left as it is)."""
     with db.unit_of_work() as uow:
-        if repo.dao_get_user_by_email(uow.session, person.email) is not None:
+        if repo.get_user_by_email(uow.session, person.email) is not None:
             return False
         application = handlers.register(uow, load(bodies.RegistrationRequest(), {
             "name": person.name, "email": person.email, "organisation_id": person.organisation_id,
             "location_id": person.location_id, "level": "standard", "job_title": person.job_title}))
         uow.commit()
     with db.unit_of_work() as uow:
-        admin = principal_of(uow, repo.dao_get_user_by_email(uow.session, admin_email))
+        admin = principal_of(uow, repo.get_user_by_email(uow.session, admin_email))
         approved = handlers.decide_application(uow, deps, admin, application["id"],
                                                load(bodies.DecisionRequest(), {"decision": "approve"}))
         uow.commit()
@@ -143,7 +143,7 @@ def ensure_person(db, deps, admin_email: str, person: Person, password: str) -> 
             "email": person.email, "current_password": one_time, "new_password": password}))
     if person.roles:
         with db.unit_of_work() as uow:
-            admin = principal_of(uow, repo.dao_get_user_by_email(uow.session, admin_email))
+            admin = principal_of(uow, repo.get_user_by_email(uow.session, admin_email))
             handlers.grant_permissions(uow, deps, admin, user_id,
                                        load(bodies.GrantRequest(), {"roles": list(person.roles)}))
             uow.commit()
@@ -158,7 +158,7 @@ def ensure_terms(db, admin_email: str) -> bool:
             return False
         except NotFound:
             pass
-        admin = principal_of(uow, repo.dao_get_user_by_email(uow.session, admin_email))
+        admin = principal_of(uow, repo.get_user_by_email(uow.session, admin_email))
         handlers.publish_terms(uow, admin, load(bodies.TermsRequest(), {"text": TERMS_OF_USE}))
         uow.commit()
         return True
@@ -172,7 +172,7 @@ def known_homes(db) -> dict[str, dict]:
     reference = json.loads((Path(__file__).parent / "demo_reference.json").read_text())
     fictional = {o["organisation_id"] for o in reference["organisations"]}
     with db.unit_of_work() as uow:
-        rows = repo.dao_active_locations_with_organisation_kind(uow.session)
+        rows = repo.active_locations_with_organisation_kind(uow.session)
         return {l.id: {"location_id": l.id, "organisation_id": l.organisation_id, "name": l.name,
                        "la_code": l.la_code} for l, kind in rows
                 if kind == "care_provider" and l.organisation_id not in fictional}
@@ -183,10 +183,10 @@ def seed_people(db, deps, admin_email: str, password: str, seed: int = DEFAULT_S
     [(person, made now)]."""
     homes = learn_from_providers(db) or known_homes(db)
     with db.unit_of_work() as uow:
-        if repo.dao_get_user_by_email(uow.session, admin_email) is None:
+        if repo.get_user_by_email(uow.session, admin_email) is None:
             raise NotFound(f"No administrator {admin_email}: run `python -m identity.manage create-admin` first.")
         codes = sorted({h["la_code"] for h in homes.values() if h.get("la_code")})
-        councils = {o.id: o.name for o in repo.dao_organisations_of_kind(uow.session, codes, "local_authority")}
+        councils = {o.id: o.name for o in repo.organisations_of_kind(uow.session, codes, "local_authority")}
     ensure_terms(db, admin_email)
     return [(person, ensure_person(db, deps, admin_email, person, password))
             for person in demo_people(homes, councils, seed)]

@@ -44,7 +44,7 @@ def seed_demo(path: Path = HERE / "demo_reference.json") -> None:
     db = database()
     with db.unit_of_work() as uow:
         handlers.apply_organisation_snapshots(uow.session, reference["organisations"])
-        repo.dao_flush(uow.session)
+        repo.flush(uow.session)
         handlers.apply_location_snapshots(uow.session, reference["locations"])
         uow.commit()
     db.dispose()

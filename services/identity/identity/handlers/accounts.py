@@ -80,7 +80,7 @@ def count_failed_sign_in(deps: IdentityDeps, uow, user: User) -> None:
 
 
 def _login_user(uow, email: str, client: dict | None = None) -> User:
-    user = repo.dao_get_user_by_email(uow.session, email, for_update=True)
+    user = repo.get_user_by_email(uow.session, email, for_update=True)
     if not may_sign_in_with_password(user):
         verify_password(_DUMMY_HASH, "not the password")
         record_sign_in(uow, user, "failed", client)
@@ -106,7 +106,7 @@ def authenticate(uow, deps: IdentityDeps, command: dict, client: dict | None = N
         raise PasswordChangeRequired(
             "Choose a new password before logging in.",
             reason="first_login" if user.must_change_password else "expired")
-    terms = repo.dao_current_terms(uow.session)
+    terms = repo.current_terms(uow.session)
     if terms_to_accept(user, terms):
         if command.get("accept_terms_version") != terms.version:
             uow.commit()
@@ -155,8 +155,8 @@ def renew_access_token(uow, deps: IdentityDeps, token: str) -> dict:
     claims = verify_access_token(token, public_key=deps.verification_key, now=now)
     if deps.revocations.is_revoked(claims["sub"], int(claims["iat_ms"])):
         raise NotAuthenticated("This access token has been revoked; log in again.")
-    user = repo.dao_get_user(uow.session, claims["sub"])
-    terms = repo.dao_current_terms(uow.session)
+    user = repo.get_user(uow.session, claims["sub"])
+    terms = repo.current_terms(uow.session)
     if not may_renew_session(user, terms, now, deps.policy):
         raise NotAuthenticated("Sign in again.")
     from .mfa import must_set_up_mfa  # (mfa imports this module)
@@ -170,7 +170,7 @@ def renew_access_token(uow, deps: IdentityDeps, token: str) -> dict:
 def _set_password(uow, deps: IdentityDeps, user: User, new_password: str, *, field: str) -> None:
     # The history holds every chosen password, the current one first; a
     # one-time password is not in it and does not count.
-    previous = repo.dao_recent_password_hashes(uow.session, user.id, deps.policy.history)
+    previous = repo.recent_password_hashes(uow.session, user.id, deps.policy.history)
     if user.password_hash and not user.must_change_password and user.password_hash not in previous:
         previous = [user.password_hash, *previous]
     problems = policy_problems(new_password, name=user.name, email=user.email,
@@ -183,7 +183,7 @@ def _set_password(uow, deps: IdentityDeps, user: User, new_password: str, *, fie
     user.password_hash = hash_password(new_password)
     user.password_changed_at = uow.now()
     user.must_change_password = False
-    repo.dao_add_password_history(uow.session, user.id, user.password_hash, uow.now())
+    repo.add_password_history(uow.session, user.id, user.password_hash, uow.now())
     uow.record_event("identity.password_changed", {"user_id": user.id, "email": user.email},
                      actor_id=user.id, generic_actor=user.generic)
     audit(uow, None, "password_changed", user)
@@ -228,7 +228,7 @@ def deactivate_user(uow, deps: IdentityDeps, actor: Principal, user_id: str) -> 
     revoke_tokens(uow, deps, user)
     user.status = "deactivated"
     user.deactivated_at = uow.now()
-    for key in repo.dao_api_keys_of_user(uow.session, user.id):
+    for key in repo.api_keys_of_user(uow.session, user.id):
         key.revoked_at = key.revoked_at or uow.now()
     uow.record_event("identity.user_deactivated",
                      {"user_id": user.id, "email": user.email, "organisation_id": user.organisation_id},
@@ -241,15 +241,15 @@ def publish_terms(uow, actor: Principal, command: dict) -> dict:
     """A new version of the Terms of Use, to be accepted by everyone at their next login."""
     if Role.ADMIN not in actor.roles:
         raise Forbidden()
-    terms = TermsVersion(version=repo.dao_next_terms_version(uow.session), text=command["text"],
+    terms = TermsVersion(version=repo.next_terms_version(uow.session), text=command["text"],
                          published_at=uow.now(), published_by=actor.user_id)
-    repo.dao_add_terms(uow.session, terms)
+    repo.add_terms(uow.session, terms)
     audit(uow, actor, "terms_published", None, version=terms.version)
     return {"version": terms.version, "text": terms.text, "published_at": iso(terms.published_at)}
 
 
 def current_terms(uow) -> dict:
-    terms = repo.dao_current_terms(uow.session)
+    terms = repo.current_terms(uow.session)
     if terms is None:
         raise NotFound("No Terms of Use have been published.")
     return {"version": terms.version, "text": terms.text, "published_at": iso(terms.published_at)}
@@ -261,14 +261,14 @@ def send_password_expiry_reminders(uow, deps: IdentityDeps) -> int:
     missed run only the latest threshold reached is sent, not a burst."""
     now, policy = uow.now(), deps.policy
     sent = 0
-    for user in repo.dao_users_with_password_changed_between(uow.session, *expiry_window(now, policy)):
+    for user in repo.users_with_password_changed_between(uow.session, *expiry_window(now, policy)):
         expires_at, days_left, due = expiry_reminders_due(user.password_changed_at, now, policy)
-        already = repo.dao_reminders_sent(uow.session, user.id, user.password_changed_at)
+        already = repo.reminders_sent(uow.session, user.id, user.password_changed_at)
         if not due or min(due) in already:
             continue
         for days in due:
             if days not in already:
-                repo.dao_add_reminder_sent(uow.session, user.id, user.password_changed_at, days, now)
+                repo.add_reminder_sent(uow.session, user.id, user.password_changed_at, days, now)
         uow.record_event("identity.password_expiring",
                          {"user_id": user.id, "email": user.email, "name": user.name,
                           "expires_at": expires_at, "days_left": days_left})
@@ -277,14 +277,14 @@ def send_password_expiry_reminders(uow, deps: IdentityDeps) -> int:
 
 
 def me(uow, deps: IdentityDeps, actor: Principal) -> dict:
-    user = repo.dao_get_user(uow.session, actor.user_id)
+    user = repo.get_user(uow.session, actor.user_id)
     if user is None:
         raise NotFound("No such user.")
     return user_view(uow, user, deps.policy)
 
 
 def list_users(uow, deps: IdentityDeps, actor: Principal, organisation_id: str) -> list[dict]:
-    users = repo.dao_users_of_organisation(uow.session, organisation_id)
+    users = repo.users_of_organisation(uow.session, organisation_id)
     return [user_view(uow, u, deps.policy) for u in users
             if may(actor, Action.MANAGE_USERS, target_of_user(uow, u))]
 
@@ -297,11 +297,11 @@ def last_logins(uow, actor: Principal, query: dict) -> dict:
     organisation_id = query.get("organisation_id") or actor.organisation_id
     if not may_see_last_logins(actor, organisation_id):
         raise Forbidden("You can see the last logins of your own organisation only.")
-    organisation = repo.dao_get_organisation(uow.session, organisation_id)
+    organisation = repo.get_organisation(uow.session, organisation_id)
     if organisation is None:
         raise NotFound(f"No organisation {organisation_id}.")
     since = uow.now() - timedelta(days=query["not_logged_in_for_days"]) if query.get("not_logged_in_for_days") else None
-    total, users = repo.dao_last_logins(uow.session, organisation_id, since, query["page"], query["per_page"])
+    total, users = repo.last_logins(uow.session, organisation_id, since, query["page"], query["per_page"])
     return {"organisation_id": organisation_id, "organisation_name": organisation.name,
             "users": [{"user_id": u.id, "name": u.name, "email": u.email, "level": u.level, "status": u.status,
                        "generic": u.generic, "last_login_at": iso(u.last_login_at)} for u in users],
@@ -325,10 +325,10 @@ def audit_trail(uow, actor: Principal, user_id: str | None, query: dict | None =
         if user_id is not None and user_id != people["subject_email"]:
             return []
         user_id = people["subject_email"]
-    entries = repo.dao_audit_entries(uow.session, user_id, query["limit"], actor_id=people.get("actor_email"),
+    entries = repo.audit_entries(uow.session, user_id, query["limit"], actor_id=people.get("actor_email"),
                                      action=query.get("action"), since=query.get("since"), until=query.get("until"),
                                      offset=(query["page"] - 1) * query["limit"])
-    emails = repo.dao_emails_of_users(uow.session, {e.actor_id for e in entries} | {e.subject_user_id for e in entries})
+    emails = repo.emails_of_users(uow.session, {e.actor_id for e in entries} | {e.subject_user_id for e in entries})
     return [{"id": e.id, "at": iso(e.at), "actor_id": e.actor_id, "actor_email": emails.get(e.actor_id),
              "actor_generic": e.actor_generic, "action": e.action, "subject_user_id": e.subject_user_id,
              "subject_email": emails.get(e.subject_user_id), "details": e.details}
@@ -341,7 +341,7 @@ def people_named(uow, query: dict) -> dict | None:
     found = {}
     for name in ("actor_email", "subject_email"):
         if query.get(name):
-            user = repo.dao_get_user_by_email(uow.session, query[name])
+            user = repo.get_user_by_email(uow.session, query[name])
             if user is None:
                 return None
             found[name] = user.id
@@ -352,7 +352,7 @@ def ensure_administrator(uow, deps: IdentityDeps, *, email: str, name: str, pass
                          organisation_id: str) -> tuple[str, bool]:
     """Create the first administrator (idempotent: an existing account with
     this email is left as it is). Returns (user id, created)."""
-    existing = repo.dao_get_user_by_email(uow.session, email)
+    existing = repo.get_user_by_email(uow.session, email)
     if existing is not None:
         return existing.id, False
     problems = policy_problems(password, name=name, email=email, previous_hashes=[], policy=deps.policy)
@@ -363,7 +363,7 @@ def ensure_administrator(uow, deps: IdentityDeps, *, email: str, name: str, pass
                 level="approver", status="active", admin=True, granted_roles=[], all_locations=True,
                 password_hash=hash_password(password), password_changed_at=uow.now(),
                 must_change_password=False, created_at=uow.now())
-    repo.dao_add_user(uow.session, user)
-    repo.dao_add_password_history(uow.session, user.id, user.password_hash, uow.now())
+    repo.add_user(uow.session, user)
+    repo.add_password_history(uow.session, user.id, user.password_hash, uow.now())
     audit(uow, None, "administrator_created", user)
     return user.id, True

@@ -24,15 +24,15 @@ def _key_view(key: ApiKey, plain: str | None = None) -> dict:
 
 def create_api_user(uow, deps: IdentityDeps, actor: Principal, command: dict) -> dict:
     require(actor, Action.GRANT_PERMISSIONS)
-    if repo.dao_get_organisation(uow.session, command["organisation_id"]) is None:
+    if repo.get_organisation(uow.session, command["organisation_id"]) is None:
         raise InvalidInput(fields={"organisation_id": ["No such organisation."]})
-    if repo.dao_get_user_by_email(uow.session, command["email"]) is not None:
+    if repo.get_user_by_email(uow.session, command["email"]) is not None:
         raise Conflict("An account already exists for this email address.",
                        fields={"email": ["Already registered."]})
     user = User(id=str(uuid.uuid4()), email=command["email"].strip().lower(), name=command["name"].strip(),
                 organisation_id=command["organisation_id"], level="standard", status="active",
                 api_user=True, granted_roles=[], all_locations=True, created_at=uow.now())
-    repo.dao_add_user(uow.session, user)
+    repo.add_user(uow.session, user)
     audit(uow, actor, "api_user_created", user)
     return user_view(uow, user, deps.policy)
 
@@ -40,7 +40,7 @@ def create_api_user(uow, deps: IdentityDeps, actor: Principal, command: dict) ->
 def create_api_key(uow, actor: Principal, user_id: str, command: dict) -> dict:
     """A new key for an API user; the plain key is in this answer only."""
     require(actor, Action.GRANT_PERMISSIONS)
-    user = repo.dao_get_user(uow.session, user_id)
+    user = repo.get_user(uow.session, user_id)
     if user is None or not user.api_user:
         raise NotFound("No such API user.")
     if user.status != "active":
@@ -50,24 +50,24 @@ def create_api_key(uow, actor: Principal, user_id: str, command: dict) -> dict:
     plain = f"{API_KEY_PREFIX}{prefix}_{secret}"
     key = ApiKey(id=str(uuid.uuid4()), user_id=user.id, label=command["label"], prefix=prefix,
                  key_hash=sha256(plain), created_at=uow.now(), created_by=actor.user_id)
-    repo.dao_add_api_key(uow.session, key)
+    repo.add_api_key(uow.session, key)
     audit(uow, actor, "api_key_created", user, key_id=key.id, prefix=prefix)
     return _key_view(key, plain)
 
 
 def list_api_keys(uow, actor: Principal, user_id: str) -> list[dict]:
     require(actor, Action.GRANT_PERMISSIONS)
-    return [_key_view(k) for k in repo.dao_api_keys_of_user(uow.session, user_id)]
+    return [_key_view(k) for k in repo.api_keys_of_user(uow.session, user_id)]
 
 
 def revoke_api_key(uow, actor: Principal, user_id: str, key_id: str) -> dict:
     require(actor, Action.GRANT_PERMISSIONS)
-    key = next((k for k in repo.dao_api_keys_of_user(uow.session, user_id) if k.id == key_id), None)
+    key = next((k for k in repo.api_keys_of_user(uow.session, user_id) if k.id == key_id), None)
     if key is None:
         raise NotFound("No such API key.")
     if key.revoked_at is None:
         key.revoked_at = uow.now()
-        audit(uow, actor, "api_key_revoked", repo.dao_get_user(uow.session, user_id), key_id=key.id)
+        audit(uow, actor, "api_key_revoked", repo.get_user(uow.session, user_id), key_id=key.id)
     return _key_view(key)
 
 
@@ -75,8 +75,8 @@ def authenticate_api_key(uow, plain: str) -> dict:
     """The principal claims of a valid, unrevoked key of an active API user."""
     if not looks_like_api_key(plain):
         raise InvalidCredentials("The API key is not valid.")
-    key = repo.dao_api_key_by_hash(uow.session, sha256(plain))
-    user = repo.dao_get_user(uow.session, key.user_id) if key else None
+    key = repo.api_key_by_hash(uow.session, sha256(plain))
+    user = repo.get_user(uow.session, key.user_id) if key else None
     if key is None or key.revoked_at is not None or user is None or user.status != "active":
         raise InvalidCredentials("The API key is not valid.")
     key.last_used_at = uow.now()

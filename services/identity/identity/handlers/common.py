@@ -40,20 +40,20 @@ class IdentityDeps:
 
 
 def audit(uow, actor: Principal | None, action: str, subject: User | None, **details) -> None:
-    repo.dao_add_audit_entry(uow.session, AuditEntry(
+    repo.add_audit_entry(uow.session, AuditEntry(
         at=uow.now(), actor_id=actor.user_id if actor else None,
         actor_generic=bool(actor and actor.generic), action=action,
         subject_user_id=subject.id if subject else None, details=details))
 
 
 def principal_of(uow, user: User) -> Principal:
-    organisation = repo.dao_get_organisation(uow.session, user.organisation_id)
+    organisation = repo.get_organisation(uow.session, user.organisation_id)
     return Principal(
         user_id=user.id,
         organisation_id=user.organisation_id,
         roles=frozenset(roles_of(user, organisation)),
         all_locations=user.all_locations,
-        location_ids=frozenset(repo.dao_user_location_ids(uow.session, user.id)),
+        location_ids=frozenset(repo.user_location_ids(uow.session, user.id)),
         aligned_codes=frozenset([organisation.ons_code] if organisation and organisation.ons_code else []),
         generic=user.generic,
     )
@@ -62,9 +62,9 @@ def principal_of(uow, user: User) -> Principal:
 def target_of_user(uow, user: User) -> Target:
     """A user as the object of an action: their organisation and, when they
     are limited to one location, its alignment."""
-    location_ids = repo.dao_user_location_ids(uow.session, user.id)
-    location = repo.dao_get_location(uow.session, location_ids[0]) if len(location_ids) == 1 else None
-    organisation = repo.dao_get_organisation(uow.session, user.organisation_id)
+    location_ids = repo.user_location_ids(uow.session, user.id)
+    location = repo.get_location(uow.session, location_ids[0]) if len(location_ids) == 1 else None
+    organisation = repo.get_organisation(uow.session, user.organisation_id)
     return Target(
         organisation_id=user.organisation_id,
         location_id=location.id if location else None,
@@ -76,14 +76,14 @@ def target_of_user(uow, user: User) -> Target:
 def user_for_action(uow, actor: Principal, action: Action, user_id: str) -> User:
     """The user `actor` may act on, locked for update. A user the actor may
     not see is reported as not found, so ids cannot be probed."""
-    user = repo.dao_get_user(uow.session, user_id, for_update=True)
+    user = repo.get_user(uow.session, user_id, for_update=True)
     if user is None or not may(actor, action, target_of_user(uow, user)):
         raise NotFound("No such user.")
     return user
 
 
 def user_view(uow, user: User, policy: PasswordPolicy) -> dict:
-    organisation = repo.dao_get_organisation(uow.session, user.organisation_id)
+    organisation = repo.get_organisation(uow.session, user.organisation_id)
     return {
         "id": user.id, "name": user.name, "email": user.email,
         "organisation_id": user.organisation_id, "organisation_kind": organisation.kind if organisation else None,
@@ -91,16 +91,16 @@ def user_view(uow, user: User, policy: PasswordPolicy) -> dict:
         "generic": user.generic, "api_user": user.api_user,
         "roles": sorted(r.value for r in roles_of(user, organisation)),
         "all_locations": user.all_locations,
-        "location_ids": repo.dao_user_location_ids(uow.session, user.id),
+        "location_ids": repo.user_location_ids(uow.session, user.id),
         "last_login_at": iso(user.last_login_at),
         "password_expires_at": iso(password_expires_at(user, policy)),
         "locked_until": iso(user.locked_until),
-        "mfa_enabled": mfa_enabled(repo.dao_get_mfa_credential(uow.session, user.id)),
+        "mfa_enabled": mfa_enabled(repo.get_mfa_credential(uow.session, user.id)),
     }
 
 
 def application_view(uow, application: Application) -> dict:
-    user = repo.dao_get_user(uow.session, application.user_id)
+    user = repo.get_user(uow.session, application.user_id)
     return {
         "id": application.id, "kind": application.kind, "status": application.status,
         "user_id": application.user_id, "name": user.name, "email": user.email,

@@ -12,8 +12,8 @@ def route_commissioner_request(uow, commissioner_code: str) -> tuple[str, list[U
     goes to, routed as applications are: the approvers of the commissioner's
     organisation, else the System Champions aligned to its code, else the
     administrators."""
-    approvers = [user for organisation in repo.dao_organisations_with_ons_code(uow.session, commissioner_code)
-                 for user in repo.dao_active_approvers(uow.session, organisation.id, None)]
+    approvers = [user for organisation in repo.organisations_with_ons_code(uow.session, commissioner_code)
+                 for user in repo.active_approvers(uow.session, organisation.id, None)]
     return route(uow, approvers, {commissioner_code})
 
 
@@ -23,12 +23,12 @@ def acting_for_locations(uow, location_ids: list[str]) -> dict[str, tuple[User, 
     locations, and those granted the location one by one. Three queries
     whatever the number of locations."""
     owners: dict[str, set[str]] = {}
-    for location in repo.dao_get_locations(uow.session, set(location_ids)):
+    for location in repo.get_locations(uow.session, set(location_ids)):
         owners.setdefault(location.organisation_id, set()).add(location.id)
     covered: dict[str, tuple[User, set[str]]] = {}
-    for user in repo.dao_contactable_users_with_all_locations(uow.session, owners):
+    for user in repo.contactable_users_with_all_locations(uow.session, owners):
         covered.setdefault(user.id, (user, set()))[1].update(owners[user.organisation_id])
-    for user, location_id in repo.dao_contactable_users_granted(uow.session, set(location_ids)):
+    for user, location_id in repo.contactable_users_granted(uow.session, set(location_ids)):
         covered.setdefault(user.id, (user, set()))[1].add(location_id)
     return covered
 
@@ -46,7 +46,7 @@ def resolve_contacts(uow, query: dict) -> dict:
     active users only, never API users; generic accounts are included (their
     address is the home's shared inbox)."""
     if "user_ids" in query:
-        users = repo.dao_contactable_users(uow.session, set(query["user_ids"]))
+        users = repo.contactable_users(uow.session, set(query["user_ids"]))
         return _contact_list({user.id: (user, set()) for user in users})
     if "location_ids" in query:
         return _contact_list(acting_for_locations(uow, query["location_ids"]))

@@ -38,7 +38,7 @@ def mfa_outcome(uow, user: User, client: dict | None, *, passed: bool, method: s
 
 
 def _credential(uow, user_id: str) -> MfaCredential | None:
-    return repo.dao_get_mfa_credential(uow.session, user_id, for_update=True)
+    return repo.get_mfa_credential(uow.session, user_id, for_update=True)
 
 
 def required(deps: IdentityDeps, uow, user: User) -> bool:
@@ -46,7 +46,7 @@ def required(deps: IdentityDeps, uow, user: User) -> bool:
 
 
 def must_set_up_mfa(uow, deps: IdentityDeps, user: User) -> bool:
-    return required(deps, uow, user) and not mfa_enabled(repo.dao_get_mfa_credential(uow.session, user.id))
+    return required(deps, uow, user) and not mfa_enabled(repo.get_mfa_credential(uow.session, user.id))
 
 
 def _challenge(uow, deps: IdentityDeps, user: User) -> dict:
@@ -90,7 +90,7 @@ def _check_code(uow, deps: IdentityDeps, user: User, credential: MfaCredential, 
             credential.last_used_step = step
     else:
         method = "recovery_code"
-        unused = repo.dao_unused_recovery_code(uow.session, user.id,
+        unused = repo.unused_recovery_code(uow.session, user.id,
                                                factor.recovery_code_hash(deps.mfa_keys.recovery, code))
         passed = unused is not None
         if passed:
@@ -107,7 +107,7 @@ def _challenged_user(uow, deps: IdentityDeps, token: str) -> User:
     """The account a challenge was handed to, if it still may sign in as it
     could then (the same password, active, not locked)."""
     body = factor.open_challenge(deps.mfa_keys, token, now=uow.now(), ttl_seconds=deps.mfa_policy.challenge_seconds)
-    user = repo.dao_get_user(uow.session, body["sub"], for_update=True) if body else None
+    user = repo.get_user(uow.session, body["sub"], for_update=True) if body else None
     if user is None or user.status != "active" or user.api_user or \
             body["pwd"] != iso(user.password_changed_at):
         raise NotAuthenticated("This sign-in has expired. Sign in again with your password.")
@@ -138,7 +138,7 @@ def begin_enrolment(uow, deps: IdentityDeps, command: dict) -> dict:
         raise Conflict("A second factor is already set up: sign in with its code.")
     if credential is None:
         secret = factor.new_secret()
-        repo.dao_add_mfa_credential(uow.session, MfaCredential(
+        repo.add_mfa_credential(uow.session, MfaCredential(
             user_id=user.id, secret_sealed=deps.mfa_keys.secrets.encrypt(secret.encode()).decode(),
             created_at=uow.now()))
         uow.commit()
@@ -148,9 +148,9 @@ def begin_enrolment(uow, deps: IdentityDeps, command: dict) -> dict:
 
 
 def _new_recovery_codes(uow, deps: IdentityDeps, user: User) -> list[str]:
-    repo.dao_delete_recovery_codes(uow.session, user.id)
+    repo.delete_recovery_codes(uow.session, user.id)
     codes = factor.new_recovery_codes()
-    repo.dao_add_recovery_codes(uow.session, (RecoveryCode(
+    repo.add_recovery_codes(uow.session, (RecoveryCode(
         user_id=user.id, code_hash=factor.recovery_code_hash(deps.mfa_keys.recovery, c), created_at=uow.now())
         for c in codes))
     return codes
@@ -175,13 +175,13 @@ def confirm_enrolment(uow, deps: IdentityDeps, command: dict, client: dict | Non
 
 
 def _status(uow, deps: IdentityDeps, user: User, credential: MfaCredential | None) -> dict:
-    left = repo.dao_count_unused_recovery_codes(uow.session, user.id) if mfa_enabled(credential) else 0
+    left = repo.count_unused_recovery_codes(uow.session, user.id) if mfa_enabled(credential) else 0
     return {"enabled": mfa_enabled(credential), "enabled_at": iso(credential.confirmed_at) if credential else None,
             "required": required(deps, uow, user), "recovery_codes_left": left}
 
 
 def _own_account(uow, actor: Principal) -> User:
-    user = repo.dao_get_user(uow.session, actor.user_id, for_update=True)
+    user = repo.get_user(uow.session, actor.user_id, for_update=True)
     if user is None or user.api_user:
         raise NotFound("No such user.")
     return user
@@ -190,7 +190,7 @@ def _own_account(uow, actor: Principal) -> User:
 def mfa_status(uow, deps: IdentityDeps, actor: Principal) -> dict:
     """The actor's own second factor: on or not, and recovery codes left."""
     user = _own_account(uow, actor)
-    return _status(uow, deps, user, repo.dao_get_mfa_credential(uow.session, user.id))
+    return _status(uow, deps, user, repo.get_mfa_credential(uow.session, user.id))
 
 
 def regenerate_recovery_codes(uow, deps: IdentityDeps, actor: Principal, command: dict) -> dict:
@@ -228,7 +228,7 @@ def reset_mfa_by_operator(uow, deps: IdentityDeps, email: str) -> None:
     """The operator's way (identity.manage reset-mfa), for when no other
     administrator can: the last administrator's lost phone. Raises NotFound,
     Conflict."""
-    user = repo.dao_get_user_by_email(uow.session, email, for_update=True)
+    user = repo.get_user_by_email(uow.session, email, for_update=True)
     if user is None or user.api_user:
         raise NotFound(f"No account uses {email}.")
     _remove_second_factor(uow, deps, user, None)
@@ -239,8 +239,8 @@ def _remove_second_factor(uow, deps: IdentityDeps, user: User, actor: Principal 
     if credential is None:
         raise Conflict(f"{user.name} has no second factor to reset.")
     revoke_tokens(uow, deps, user)
-    repo.dao_delete_mfa_credential(uow.session, credential)
-    repo.dao_delete_recovery_codes(uow.session, user.id)
+    repo.delete_mfa_credential(uow.session, credential)
+    repo.delete_recovery_codes(uow.session, user.id)
     uow.record_event("identity.mfa_reset", {"user_id": user.id, "email": user.email, "name": user.name},
                      actor_id=actor.user_id if actor else None, generic_actor=bool(actor and actor.generic))
     audit(uow, actor, "mfa_reset", user, confirmed=credential.confirmed_at is not None,
@@ -248,4 +248,4 @@ def _remove_second_factor(uow, deps: IdentityDeps, user: User, actor: Principal 
 
 
 def has_mfa(uow, user_id: str) -> bool:
-    return mfa_enabled(repo.dao_get_mfa_credential(uow.session, user_id))
+    return mfa_enabled(repo.get_mfa_credential(uow.session, user_id))

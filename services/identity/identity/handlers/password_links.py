@@ -36,7 +36,7 @@ def request_password_reset(uow, deps: IdentityDeps, command: dict, client: dict 
 
 
 def _send_link(uow, deps: IdentityDeps, email: str, client: dict | None) -> None:
-    user = repo.dao_get_user_by_email(uow.session, email, for_update=True)
+    user = repo.get_user_by_email(uow.session, email, for_update=True)
     if user is None or user.status != "active" or user.api_user:
         record_sign_in(uow, user, "reset_link_requested", client, sent=False)
         uow.commit()
@@ -46,7 +46,7 @@ def _send_link(uow, deps: IdentityDeps, email: str, client: dict | None) -> None
     token = secrets.token_urlsafe(32)
     link = PasswordResetLink(id=str(uuid.uuid4()), user_id=user.id, token_hash=sha256(token), created_at=now,
                              expires_at=now + timedelta(minutes=deps.reset_link_minutes))
-    repo.dao_add_password_reset_link(uow.session, link)
+    repo.add_password_reset_link(uow.session, link)
     uow.record_event("identity.password_reset_requested",
                      {"user_id": user.id, "email": user.email, "name": user.name,
                       "reset_token_sealed": deps.sealer.encrypt(token.encode()).decode(),
@@ -63,8 +63,8 @@ def reset_password_with_link(uow, deps: IdentityDeps, command: dict, client: dic
     expired, the account closed) or `new_password` (against the policy:
     the link still works)."""
     now = uow.now()
-    link = repo.dao_password_reset_link_by_hash(uow.session, sha256(command["token"]))
-    user = repo.dao_get_user(uow.session, link.user_id, for_update=True) if link else None
+    link = repo.password_reset_link_by_hash(uow.session, sha256(command["token"]))
+    user = repo.get_user(uow.session, link.user_id, for_update=True) if link else None
     if link is None or link.used_at is not None or now >= link.expires_at or user is None \
             or user.status != "active" or user.api_user:
         raise InvalidInput(LINK_NOT_VALID, fields={"token": [LINK_NOT_VALID]})
@@ -80,5 +80,5 @@ def reset_password_with_link(uow, deps: IdentityDeps, command: dict, client: dic
 
 
 def _close_links(uow, user_id: str) -> None:
-    for link in repo.dao_open_password_reset_links(uow.session, user_id):
+    for link in repo.open_password_reset_links(uow.session, user_id):
         link.used_at = uow.now()

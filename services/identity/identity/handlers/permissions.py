@@ -25,7 +25,7 @@ def grant_permissions(uow, deps: IdentityDeps, actor: Principal, user_id: str, c
         raise Conflict("API users hold only the API permission.")
     before = sorted(user.granted_roles or [])
     after = sorted(set(command["roles"]))
-    organisation = repo.dao_get_organisation(uow.session, user.organisation_id)
+    organisation = repo.get_organisation(uow.session, user.organisation_id)
     problems = grant_problems(after, organisation.kind if organisation else None)
     if problems:
         raise InvalidInput("These permissions cannot be held by people of this organisation "
@@ -45,7 +45,7 @@ def permission_breaches(uow) -> list[dict]:
     before it was enforced, or the organisation changed kind): one row per
     person and permission. Such grants are already left out of tokens."""
     breaches = []
-    for user, organisation in repo.dao_users_with_granted_permissions(uow.session):
+    for user, organisation in repo.users_with_granted_permissions(uow.session):
         kind = organisation.kind if organisation else None
         for role in sorted(set(user.granted_roles)):
             for problem in grant_problems([role], kind):

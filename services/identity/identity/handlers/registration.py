@@ -20,17 +20,17 @@ def route(uow, approvers: list[User], codes: set[str]) -> tuple[str, list[User]]
     never review (their only role is API user)."""
     if approvers:
         return "approvers", approvers
-    champions = [u for u in repo.dao_active_system_champions(uow.session, codes) if not u.api_user]
+    champions = [u for u in repo.active_system_champions(uow.session, codes) if not u.api_user]
     if champions:
         return "system_champions", champions
-    return "administrators", [u for u in repo.dao_active_admins(uow.session) if not u.api_user]
+    return "administrators", [u for u in repo.active_admins(uow.session) if not u.api_user]
 
 
 def _route(uow, organisation_id: str, location_id: str | None, la_code: str | None,
            sub_icb_code: str | None) -> tuple[str, list[User]]:
     """An application: the approvers of the organisation (for the location),
     else the champions of the location's LA / Sub-ICB, else administrators."""
-    return route(uow, repo.dao_active_approvers(uow.session, organisation_id, location_id),
+    return route(uow, repo.active_approvers(uow.session, organisation_id, location_id),
                  {c for c in (la_code, sub_icb_code) if c})
 
 
@@ -46,8 +46,8 @@ def _submit(uow, *, kind: str, user: User, organisation_id: str, location_ids: l
         location_ids=location_ids, la_code=la_code, sub_icb_code=sub_icb_code, level=level,
         flags=flags, routed_to=routed_to, reviewer_ids=[r.id for r in reviewers],
         reason_given=reason_given, status="pending", submitted_at=uow.now())
-    repo.dao_add_application(uow.session, application)
-    organisation = repo.dao_get_organisation(uow.session, organisation_id)
+    repo.add_application(uow.session, application)
+    organisation = repo.get_organisation(uow.session, organisation_id)
     uow.record_event(
         "identity.registration_submitted" if kind == "registration" else "identity.access_requested",
         {"application_id": application.id, "kind": kind, "user_id": user.id, "name": user.name,
@@ -64,8 +64,8 @@ def find_places(uow, text: str, limit: int = 10) -> list[dict]:
     form: care homes by name or postcode (the home is then "My Care Home"),
     and organisations by name. Public information (CQC publishes it)."""
     words, postcode_start = place_search_terms(text)
-    homes = repo.dao_active_homes_matching(uow.session, words, postcode_start, limit)
-    organisations = repo.dao_organisations_named_like(uow.session, words, limit)
+    homes = repo.active_homes_matching(uow.session, words, postcode_start, limit)
+    organisations = repo.organisations_named_like(uow.session, words, limit)
     return ([{"organisation_id": home.organisation_id, "organisation_name": organisation_name,
               "location_id": home.id, "location_name": home.name, "postcode": home.postcode}
              for home, organisation_name in homes]
@@ -76,19 +76,19 @@ def find_places(uow, text: str, limit: int = 10) -> list[dict]:
 def register(uow, command: dict) -> dict:
     """A person applies for an account. Returns the application (pending)."""
     email = command["email"].strip().lower()
-    organisation = repo.dao_get_organisation(uow.session, command["organisation_id"])
+    organisation = repo.get_organisation(uow.session, command["organisation_id"])
     if organisation is None:
         raise InvalidInput(fields={"organisation_id": ["No such organisation."]})
     location = None
     if command.get("location_id"):
-        location = repo.dao_get_location(uow.session, command["location_id"])
+        location = repo.get_location(uow.session, command["location_id"])
         if location is None or location.organisation_id != organisation.id or not location.active:
             raise InvalidInput(fields={"location_id": ["No such location in this organisation."]})
-    if repo.dao_get_user_by_email(uow.session, email) is not None:
+    if repo.get_user_by_email(uow.session, email) is not None:
         # Say no more than this: the address is taken (the owner can reset).
         raise Conflict("An account or application already exists for this email address.",
                        fields={"email": ["Already registered."]})
-    existing = [(u.name, u.email) for u in repo.dao_users_of_organisation(uow.session, organisation.id)]
+    existing = [(u.name, u.email) for u in repo.users_of_organisation(uow.session, organisation.id)]
     flags = application_flags(name=command["name"], email=email,
                               organisation_email_domains=organisation.email_domains or [],
                               existing_users=existing)
@@ -97,30 +97,30 @@ def register(uow, command: dict) -> dict:
         job_title=command.get("job_title"), organisation_id=organisation.id, level=command["level"],
         status="pending", generic=bool(command.get("generic")), all_locations=location is None,
         created_at=uow.now(), granted_roles=[])
-    repo.dao_add_user(uow.session, user)
+    repo.add_user(uow.session, user)
     if location is not None:
-        repo.dao_add_user_locations(uow.session, user.id, [location.id])
+        repo.add_user_locations(uow.session, user.id, [location.id])
     application = _submit(
         uow, kind="registration", user=user, organisation_id=organisation.id,
         location_ids=[location.id] if location else [],
         level=command["level"], la_code=location.la_code if location else organisation.la_code,
         sub_icb_code=location.sub_icb_code if location else organisation.sub_icb_code, flags=flags)
     audit(uow, None, "registration_submitted", user, application_id=application.id, flags=flags)
-    repo.dao_flush(uow.session)
+    repo.flush(uow.session)
     return application_view(uow, application)
 
 
 def request_location_access(uow, actor: Principal, command: dict) -> dict:
     """A user asks for access to further locations; reviewed like a registration."""
-    user = repo.dao_get_user(uow.session, actor.user_id)
+    user = repo.get_user(uow.session, actor.user_id)
     if user is None or user.status != "active" or user.api_user:
         raise Forbidden()
     wanted = list(dict.fromkeys(command["location_ids"]))
-    locations = {l.id: l for l in repo.dao_get_locations(uow.session, wanted)}
+    locations = {l.id: l for l in repo.get_locations(uow.session, wanted)}
     unknown = [l for l in wanted if l not in locations or not locations[l].active]
     if unknown:
         raise InvalidInput(fields={"location_ids": [f"No such location: {', '.join(unknown)}."]})
-    already = set(repo.dao_user_location_ids(uow.session, user.id))
+    already = set(repo.user_location_ids(uow.session, user.id))
     new = [l for l in wanted if l not in already
            and not (user.all_locations and locations[l].organisation_id == user.organisation_id)]
     if not new:
@@ -136,16 +136,16 @@ def request_location_access(uow, actor: Principal, command: dict) -> dict:
                           la_code=first.la_code, sub_icb_code=first.sub_icb_code, flags=[],
                           reason_given=command.get("reason"))
     audit(uow, actor, "location_access_requested", user, application_id=application.id, location_ids=new)
-    repo.dao_flush(uow.session)
+    repo.flush(uow.session)
     return application_view(uow, application)
 
 
 def list_pending_applications(uow, actor: Principal) -> list[dict]:
     """The pending applications `actor` may decide."""
     if Role.ADMIN in actor.roles:
-        candidates = repo.dao_pending_applications(uow.session, organisation_id=None, aligned_codes=None)
+        candidates = repo.pending_applications(uow.session, organisation_id=None, aligned_codes=None)
     else:
-        candidates = repo.dao_pending_applications(
+        candidates = repo.pending_applications(
             uow.session, organisation_id=actor.organisation_id, aligned_codes=set(actor.aligned_codes))
     return [application_view(uow, a) for a in candidates if may_review(actor, a)]
 
@@ -154,7 +154,7 @@ def decide_application(uow, deps: IdentityDeps, actor: Principal, application_id
                        command: dict) -> dict:
     """Approve or reject an application. Approving a registration activates
     the account with a one-time password, sealed in the event for the email."""
-    application = repo.dao_get_application(uow.session, application_id, for_update=True)
+    application = repo.get_application(uow.session, application_id, for_update=True)
     if application is None or not may_review(actor, application):
         raise NotFound("No such application.")
     if application.status != "pending":
@@ -162,7 +162,7 @@ def decide_application(uow, deps: IdentityDeps, actor: Principal, application_id
     if command.get("level") and command["level"] != application.level and Role.ADMIN not in actor.roles:
         raise Forbidden("Only administrators may change the requested level.",
                         fields={"level": ["Only administrators may change it."]})
-    user = repo.dao_get_user(uow.session, application.user_id, for_update=True)
+    user = repo.get_user(uow.session, application.user_id, for_update=True)
     application.decided_at = uow.now()
     application.decided_by = actor.user_id
     application.decision_reason = command.get("reason")
@@ -181,7 +181,7 @@ def decide_application(uow, deps: IdentityDeps, actor: Principal, application_id
 
     application.status = "approved"
     if application.kind == "location_access":
-        repo.dao_add_user_locations(uow.session, user.id, application.location_ids)
+        repo.add_user_locations(uow.session, user.id, application.location_ids)
         uow.record_event("identity.access_approved",
                          {"application_id": application.id, "user_id": user.id, "email": user.email,
                           "location_ids": application.location_ids},

@@ -26,7 +26,7 @@ def record_sign_in(uow, user: User | None, outcome: str, client: dict | None = N
     if outcome not in SIGN_IN_OUTCOMES:
         raise ValueError(f"unknown sign-in outcome {outcome!r}")
     client = client or {}
-    repo.dao_add_sign_in(uow.session, SignIn(
+    repo.add_sign_in(uow.session, SignIn(
         at=uow.now(), user_id=user.id if user else None, outcome=outcome,
         client_address=client.get("address") or None,
         user_agent=(client.get("user_agent") or "")[:USER_AGENT_LENGTH] or None, details=details))
@@ -41,25 +41,25 @@ def sign_in_audit(uow, actor: Principal, user_id: str | None, query: dict) -> li
     if user_id is None and not administrator:
         raise Forbidden("Only administrators can see everyone's sign-ins.")
     if user_id is not None and user_id != actor.user_id and not administrator:
-        user = repo.dao_get_user(uow.session, user_id)
+        user = repo.get_user(uow.session, user_id)
         if user is None or not may(actor, Action.MANAGE_USERS, target_of_user(uow, user)):
             raise NotFound("No such user.")
         raise Forbidden("Only administrators can see other people's sign-ins.")
-    if user_id is not None and repo.dao_get_user(uow.session, user_id) is None:
+    if user_id is not None and repo.get_user(uow.session, user_id) is None:
         raise NotFound("No such user.")
     # Who signed in is both who acted and whom it concerned.
     for name in ("actor_email", "subject_email"):
         if query.get(name):
-            person = repo.dao_get_user_by_email(uow.session, query[name])
+            person = repo.get_user_by_email(uow.session, query[name])
             if person is None or (user_id is not None and person.id != user_id):
                 return []
             user_id = person.id
     limit = query["limit"]
-    entries = repo.dao_sign_ins(uow.session, user_id=user_id, outcome=query.get("outcome"),
+    entries = repo.sign_ins(uow.session, user_id=user_id, outcome=query.get("outcome"),
                                 client_address=query.get("client_address"), limit=limit,
                                 since=query.get("since"), until=query.get("until"),
                                 offset=(query.get("page", 1) - 1) * limit)
-    emails = repo.dao_emails_of_users(uow.session, {e.user_id for e in entries})
+    emails = repo.emails_of_users(uow.session, {e.user_id for e in entries})
     return [{"id": e.id, "at": iso(e.at), "actor_id": e.user_id, "actor_email": emails.get(e.user_id),
              "actor_generic": False, "action": e.outcome, "subject_user_id": e.user_id,
              "subject_email": emails.get(e.user_id),
@@ -73,5 +73,5 @@ def forget_old_sign_ins(uow, deps: IdentityDeps) -> int:
     forgotten-password links spent or expired a day ago. Returns how many
     sign-ins went."""
     now = uow.now()
-    repo.dao_delete_password_reset_links_expired_before(uow.session, now - timedelta(days=1))
-    return repo.dao_delete_sign_ins_before(uow.session, now - timedelta(days=deps.sign_in_audit_days))
+    repo.delete_password_reset_links_expired_before(uow.session, now - timedelta(days=1))
+    return repo.delete_sign_ins_before(uow.session, now - timedelta(days=deps.sign_in_audit_days))

@@ -7,13 +7,13 @@ from sqlalchemy.orm import Session
 from ..models import ApiKey
 
 
-def dao_add_api_key(session: Session, key: ApiKey) -> None:
+def add_api_key(session: Session, key: ApiKey) -> None:
     session.add(key)
 
 
-def dao_api_key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
+def api_key_by_hash(session: Session, key_hash: str) -> ApiKey | None:
     return session.scalars(select(ApiKey).where(ApiKey.key_hash == key_hash)).first()
 
 
-def dao_api_keys_of_user(session: Session, user_id: str) -> list[ApiKey]:
+def api_keys_of_user(session: Session, user_id: str) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.created_at)))

@@ -7,18 +7,18 @@ from sqlalchemy.orm import Session
 from ..models import Application
 
 
-def dao_add_application(session: Session, application: Application) -> None:
+def add_application(session: Session, application: Application) -> None:
     session.add(application)
 
 
-def dao_get_application(session: Session, application_id: str, *, for_update: bool = False) -> Application | None:
+def get_application(session: Session, application_id: str, *, for_update: bool = False) -> Application | None:
     query = select(Application).where(Application.id == application_id)
     if for_update:
         query = query.with_for_update()
     return session.scalars(query).first()
 
 
-def dao_pending_applications(session: Session, *, organisation_id: str | None,
+def pending_applications(session: Session, *, organisation_id: str | None,
                              aligned_codes: set[str] | None) -> list[Application]:
     """Pending applications of an organisation and/or aligned to some codes;
     both None means all of them (administrators)."""

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session
 from ..models import AuditEntry, SignIn
 
 
-def dao_add_audit_entry(session: Session, entry: AuditEntry) -> None:
+def add_audit_entry(session: Session, entry: AuditEntry) -> None:
     session.add(entry)
 
 
-def dao_audit_entries(session: Session, subject_user_id: str | None, limit: int, *, actor_id: str | None = None,
+def audit_entries(session: Session, subject_user_id: str | None, limit: int, *, actor_id: str | None = None,
                       action: str | None = None, since: datetime | None = None, until: datetime | None = None,
                       offset: int = 0) -> list[AuditEntry]:
     """Access-control changes, newest first: about one user, by one actor,
@@ -32,11 +32,11 @@ def dao_audit_entries(session: Session, subject_user_id: str | None, limit: int,
     return list(session.scalars(query.order_by(AuditEntry.id.desc()).offset(offset).limit(limit)))
 
 
-def dao_add_sign_in(session: Session, sign_in: SignIn) -> None:
+def add_sign_in(session: Session, sign_in: SignIn) -> None:
     session.add(sign_in)
 
 
-def dao_sign_ins(session: Session, *, user_id: str | None, outcome: str | None, client_address: str | None,
+def sign_ins(session: Session, *, user_id: str | None, outcome: str | None, client_address: str | None,
                  limit: int, since: datetime | None = None, until: datetime | None = None,
                  offset: int = 0) -> list[SignIn]:
     """The latest sign-ins (of one user, with one outcome, from one address,
@@ -55,5 +55,5 @@ def dao_sign_ins(session: Session, *, user_id: str | None, outcome: str | None, 
     return list(session.scalars(query.order_by(SignIn.at.desc(), SignIn.id.desc()).offset(offset).limit(limit)))
 
 
-def dao_delete_sign_ins_before(session: Session, before: datetime) -> int:
+def delete_sign_ins_before(session: Session, before: datetime) -> int:
     return session.execute(delete(SignIn).where(SignIn.at < before)).rowcount

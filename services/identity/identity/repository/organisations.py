@@ -10,47 +10,47 @@ from tracker_common.db import apply_if_newer
 from ..models import Location, Organisation
 
 
-def dao_upsert_organisation(session: Session, values: dict) -> bool:
+def upsert_organisation(session: Session, values: dict) -> bool:
     """Keep an organisation's row when `values` (its columns) are newer than
     what is held (by version); False when what is held is as new or newer."""
     return apply_if_newer(session, Organisation, values, key="id")
 
 
-def dao_upsert_location(session: Session, values: dict) -> bool:
-    """As `dao_upsert_organisation`, for a location."""
+def upsert_location(session: Session, values: dict) -> bool:
+    """As `upsert_organisation`, for a location."""
     return apply_if_newer(session, Location, values, key="id")
 
 
-def dao_get_organisation(session: Session, organisation_id: str) -> Organisation | None:
+def get_organisation(session: Session, organisation_id: str) -> Organisation | None:
     return session.get(Organisation, organisation_id)
 
 
-def dao_organisations_with_ons_code(session: Session, ons_code: str) -> list[Organisation]:
+def organisations_with_ons_code(session: Session, ons_code: str) -> list[Organisation]:
     return list(session.scalars(
         select(Organisation).where(Organisation.ons_code == ons_code).order_by(Organisation.id)))
 
 
-def dao_organisations_of_kind(session: Session, organisation_ids, kind: str) -> list[Organisation]:
+def organisations_of_kind(session: Session, organisation_ids, kind: str) -> list[Organisation]:
     """Those of these organisations that are of this kind."""
     return list(session.scalars(select(Organisation).where(
         Organisation.id.in_(organisation_ids), Organisation.kind == kind)))
 
 
-def dao_get_location(session: Session, location_id: str) -> Location | None:
+def get_location(session: Session, location_id: str) -> Location | None:
     return session.get(Location, location_id)
 
 
-def dao_get_locations(session: Session, location_ids) -> list[Location]:
+def get_locations(session: Session, location_ids) -> list[Location]:
     return list(session.scalars(select(Location).where(Location.id.in_(list(location_ids)))))
 
 
-def dao_active_locations_with_organisation_kind(session: Session) -> list[tuple[Location, str]]:
+def active_locations_with_organisation_kind(session: Session) -> list[tuple[Location, str]]:
     """Every active location, with the kind of its organisation."""
     return list(session.execute(select(Location, Organisation.kind).join(
         Organisation, Organisation.id == Location.organisation_id).where(Location.active.is_(True))).all())
 
 
-def dao_active_homes_matching(session: Session, words: str, postcode_start: str,
+def active_homes_matching(session: Session, words: str, postcode_start: str,
                               limit: int) -> list[tuple[Location, str]]:
     """Active locations whose name holds `words` or whose postcode (spaces
     squeezed out) starts with `postcode_start`, by name, with their
@@ -63,7 +63,7 @@ def dao_active_homes_matching(session: Session, words: str, postcode_start: str,
         .order_by(Location.name, Location.id).limit(limit)).all())
 
 
-def dao_organisations_named_like(session: Session, words: str, limit: int) -> list[Organisation]:
+def organisations_named_like(session: Session, words: str, limit: int) -> list[Organisation]:
     """Organisations (the national one aside) whose name holds `words`, by name."""
     return list(session.scalars(
         select(Organisation).where(Organisation.kind != "national")

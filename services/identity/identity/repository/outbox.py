@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from ..models import outbox
 
 
-def dao_recorded_events(session: Session, event_type: str) -> list[dict]:
+def recorded_events(session: Session, event_type: str) -> list[dict]:
     """The messages of this type in the outbox, newest first."""
     return list(session.scalars(select(outbox.c.message).where(
         outbox.c.event_type == event_type).order_by(outbox.c.seq.desc())).all())

@@ -12,33 +12,33 @@ from tracker_common.contracts.permissions import Role
 from ..models import Location, Organisation, User, UserLocation
 
 
-def dao_add_user(session: Session, user: User) -> None:
+def add_user(session: Session, user: User) -> None:
     """Add a new account and write it at once (its locations, history and
     applications refer to it)."""
     session.add(user)
     session.flush()
 
 
-def dao_get_user_by_email(session: Session, email: str, *, for_update: bool = False) -> User | None:
+def get_user_by_email(session: Session, email: str, *, for_update: bool = False) -> User | None:
     query = select(User).where(User.email == email.strip().lower())
     if for_update:
         query = query.with_for_update()
     return session.scalars(query).first()
 
 
-def dao_get_user(session: Session, user_id: str, *, for_update: bool = False) -> User | None:
+def get_user(session: Session, user_id: str, *, for_update: bool = False) -> User | None:
     query = select(User).where(User.id == user_id)
     if for_update:
         query = query.with_for_update()
     return session.scalars(query).first()
 
 
-def dao_users_of_organisation(session: Session, organisation_id: str) -> list[User]:
+def users_of_organisation(session: Session, organisation_id: str) -> list[User]:
     return list(session.scalars(
         select(User).where(User.organisation_id == organisation_id).order_by(User.name)))
 
 
-def dao_last_logins(session: Session, organisation_id: str, signed_in_before: datetime | None, page: int,
+def last_logins(session: Session, organisation_id: str, signed_in_before: datetime | None, page: int,
                     per_page: int) -> tuple[int, list[User]]:
     """The people of an organisation (API users aside), never signed in first,
     then the longest ago; only those not signed in since `signed_in_before`
@@ -53,19 +53,19 @@ def dao_last_logins(session: Session, organisation_id: str, signed_in_before: da
     return total, list(users)
 
 
-def dao_user_location_ids(session: Session, user_id: str) -> list[str]:
+def user_location_ids(session: Session, user_id: str) -> list[str]:
     return list(session.scalars(
         select(UserLocation.location_id).where(UserLocation.user_id == user_id)
         .order_by(UserLocation.location_id)))
 
 
-def dao_add_user_locations(session: Session, user_id: str, location_ids) -> None:
-    existing = set(dao_user_location_ids(session, user_id))
+def add_user_locations(session: Session, user_id: str, location_ids) -> None:
+    existing = set(user_location_ids(session, user_id))
     for location_id in sorted(set(location_ids) - existing):
         session.add(UserLocation(user_id=user_id, location_id=location_id))
 
 
-def dao_active_approvers(session: Session, organisation_id: str, location_id: str | None) -> list[User]:
+def active_approvers(session: Session, organisation_id: str, location_id: str | None) -> list[User]:
     approvers = session.scalars(
         select(User).where(User.organisation_id == organisation_id, User.status == "active",
                            User.level == "approver", User.generic.is_(False),
@@ -73,10 +73,10 @@ def dao_active_approvers(session: Session, organisation_id: str, location_id: st
     if location_id is None:
         return [u for u in approvers if u.all_locations]
     return [u for u in approvers
-            if u.all_locations or location_id in dao_user_location_ids(session, u.id)]
+            if u.all_locations or location_id in user_location_ids(session, u.id)]
 
 
-def dao_active_system_champions(session: Session, codes: set[str]) -> list[User]:
+def active_system_champions(session: Session, codes: set[str]) -> list[User]:
     if not codes:
         return []
     champion_orgs = select(Organisation.id).where(Organisation.ons_code.in_(codes))
@@ -86,7 +86,7 @@ def dao_active_system_champions(session: Session, codes: set[str]) -> list[User]
     return [u for u in users if Role.SYSTEM_CHAMPION.value in (u.granted_roles or [])]
 
 
-def dao_active_admins(session: Session) -> list[User]:
+def active_admins(session: Session) -> list[User]:
     return list(session.scalars(
         select(User).where(User.admin.is_(True), User.status == "active").order_by(User.created_at)))
 
@@ -95,18 +95,18 @@ def dao_active_admins(session: Session) -> list[User]:
 _CONTACTABLE = (User.status == "active", User.api_user.is_(False))
 
 
-def dao_contactable_users(session: Session, user_ids) -> list[User]:
+def contactable_users(session: Session, user_ids) -> list[User]:
     return list(session.scalars(select(User).where(User.id.in_(list(user_ids)), *_CONTACTABLE)))
 
 
-def dao_contactable_users_with_all_locations(session: Session, organisation_ids) -> list[User]:
+def contactable_users_with_all_locations(session: Session, organisation_ids) -> list[User]:
     """The users who can act for every location of these organisations."""
     return list(session.scalars(
         select(User).where(User.organisation_id.in_(list(organisation_ids)), User.all_locations.is_(True),
                            *_CONTACTABLE)))
 
 
-def dao_contactable_users_granted(session: Session, location_ids) -> list[tuple[User, str]]:
+def contactable_users_granted(session: Session, location_ids) -> list[tuple[User, str]]:
     """(user, location id) for each of these locations granted to a user one
     by one (locations identity does not know are left out)."""
     return [(user, location_id) for user, location_id in session.execute(
@@ -115,7 +115,7 @@ def dao_contactable_users_granted(session: Session, location_ids) -> list[tuple[
         .where(UserLocation.location_id.in_(list(location_ids)), *_CONTACTABLE))]
 
 
-def dao_users_with_granted_permissions(session: Session) -> list[tuple[User, Organisation | None]]:
+def users_with_granted_permissions(session: Session) -> list[tuple[User, Organisation | None]]:
     """Everyone holding a permission an administrator granted, with their
     organisation (None if identity does not know it), by organisation then name."""
     return [tuple(row) for row in session.execute(
@@ -124,7 +124,7 @@ def dao_users_with_granted_permissions(session: Session) -> list[tuple[User, Org
         .order_by(User.organisation_id, User.name, User.id))]
 
 
-def dao_emails_of_users(session: Session, user_ids) -> dict[str, str]:
+def emails_of_users(session: Session, user_ids) -> dict[str, str]:
     """Email address by user id, for the ids given that exist."""
     ids = {i for i in user_ids if i}
     if not ids:
