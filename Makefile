@@ -78,7 +78,13 @@ test: install-test services browser  ## install everything and run every test
 	$(BIN)/python -m pytest
 
 # The database, broker and Redis addresses point nowhere: a test that reaches one fails, never waits.
-test-unit: install-test  ## the fast tests: rules, contracts and the house plan; no broker, database or Redis (under a minute)
+# Installed once, again only when a requirement or a package's pyproject changes (the packages are editable).
+$(VENV)/.installed-test: requirements.txt requirements-test.txt constraints.txt lib/pyproject.toml gateway/pyproject.toml \
+                         $(wildcard services/*/pyproject.toml tools/*/pyproject.toml)
+	$(MAKE) install-test
+	touch $@
+
+test-unit: $(VENV)/.installed-test  ## the fast tests: rules, contracts and the house plan; no broker, database or Redis (under a minute)
 	TEST_DATABASE_URL_TEMPLATE="postgresql+psycopg2://nobody@127.0.0.1:9/none_{service}" \
 	TEST_REDIS_URL=redis://127.0.0.1:9/0 AMQP_URI=amqp://nobody:none@127.0.0.1:9/ \
 	$(BIN)/python -m pytest -m unit -q
