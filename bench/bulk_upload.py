@@ -7,7 +7,8 @@ Runs the real code in one process against PostgreSQL and RabbitMQ (its own
 scratch database and vhost): receive the upload, the worker's processing
 (workbook parsing, rules, one return per location), then the outbox relay
 publishing with confirms. Baselines in the same run: the same 1,000 returns
-submitted one by one as forms, and the relay publishing alone. Last line: JSON.
+submitted one by one as forms, and the relay publishing alone. Last line: JSON. DATABASE_URL_TEMPLATE and BENCH_VHOST
+choose the scratch database and vhost (a run beside another's needs its own).
 """
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--locations", type=int, default=1000)
     args = parser.parse_args()
-    amqp_uri = reset_vhost("capacity-tracker-bench")
+    amqp_uri = reset_vhost(os.environ.get("BENCH_VHOST", "capacity-tracker-bench"))
     url = migrated_database_url("capacity", MIGRATIONS_DIR)
     db = empty_database(url, Base.metadata, (outbox, processed_events), SystemClock())
     with db.unit_of_work() as uow:

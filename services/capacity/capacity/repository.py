@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from tracker_common.contracts.permissions import Principal
@@ -86,6 +87,37 @@ def add_return(session: Session, row: CapacityReturn) -> None:
                                  submitted_at=row.submitted_at))
     else:
         latest.sequence, latest.return_id, latest.submitted_at = row.sequence, row.id, row.submitted_at
+
+
+def lock_locations(session: Session, location_ids) -> None:
+    """Lock the locations' rows (as a form's submission locks its one), in
+    id order so that two writers of many never deadlock: no other return of
+    theirs is numbered until the transaction ends."""
+    session.execute(select(KnownLocation.location_id).where(KnownLocation.location_id.in_(sorted(location_ids)))
+                    .order_by(KnownLocation.location_id).with_for_update())
+
+
+def latest_sequences_and_figures(session: Session, location_ids) -> dict[str, tuple[int, dict]]:
+    """location id -> (sequence, figures as kept) of its current return, in one query (those with one)."""
+    return {row.location_id: (row.sequence, row.figures) for row in session.execute(
+        select(CapacityReturn.location_id, CapacityReturn.sequence, CapacityReturn.figures)
+        .join(LatestReturn, LatestReturn.return_id == CapacityReturn.id)
+        .where(LatestReturn.location_id.in_(sorted(location_ids))))}
+
+
+def add_returns(session: Session, rows: list[dict]) -> None:
+    """Keep many new returns (one per location, each a dict of the
+    capacity_returns columns) and make each its location's latest: one
+    multi-row insert, one multi-row upsert."""
+    if not rows:
+        return
+    session.execute(insert(CapacityReturn).values(rows))
+    latest = pg_insert(LatestReturn).values([
+        {"location_id": r["location_id"], "sequence": r["sequence"], "return_id": r["id"],
+         "submitted_at": r["submitted_at"]} for r in rows])
+    session.execute(latest.on_conflict_do_update(index_elements=[LatestReturn.location_id], set_={
+        "sequence": latest.excluded.sequence, "return_id": latest.excluded.return_id,
+        "submitted_at": latest.excluded.submitted_at}))
 
 
 def returns_of(session: Session, location_id: str, *, since: datetime | None, until: datetime | None,

@@ -55,6 +55,50 @@ def record_capacity_return(uow, actor: Principal, facts: KnownLocation, command:
     return return_view(row)
 
 
+def record_capacity_returns(uow, actor: Principal, wanted: list[tuple[KnownLocation, dict]], *,
+                            source: str) -> dict[str, dict]:
+    """Check and keep the returns of many locations the caller has already
+    authorised (`wanted`: each location's facts and loaded request), as
+    `record_capacity_return` keeps one, set-based: the locations locked and
+    their current returns read in one query each, the rules checked in plain
+    functions, the returns written in one multi-row insert and their events
+    in the outbox's. A location whose return breaks a rule is left out and
+    does not stop the others: {location id: the fields that are wrong, as
+    InvalidInput names them} of those refused."""
+    wanted = sorted(wanted, key=lambda pair: pair[0].location_id)
+    ids = [facts.location_id for facts, _ in wanted]
+    repository.lock_locations(uow.session, ids)
+    previous = repository.latest_sequences_and_figures(uow.session, ids)
+    refused, rows, events = {}, [], []
+    for facts, command in wanted:
+        if not facts.active:
+            refused[facts.location_id] = {"location_id": ["This location is deactivated."]}
+            continue
+        try:
+            figures = check_capacity_return(rule_facts(facts), command)
+        except ReturnRefused as error:
+            refused[facts.location_id] = error.errors
+            continue
+        sequence, kept = previous.get(facts.location_id, (0, None))
+        row = {"id": str(uuid.uuid4()), "location_id": facts.location_id, "sequence": sequence + 1,
+               "submitted_at": uow.now(), "submitted_by": actor.user_id, "submitted_by_generic": actor.generic,
+               "source": source, "still_true": kept is not None and same_figures(kept, figures),
+               # written as FIGURES dumps it: the engine's JSON serialiser writes Decimals as their strings
+               "figures": figures}
+        rows.append(row)
+        events.append(_return_submitted(row, facts, figures))
+    repository.add_returns(uow.session, rows)
+    for data in events:
+        uow.record_event("capacity.return_submitted", data, actor_id=actor.user_id, generic_actor=actor.generic)
+    return refused
+
+
+def _return_submitted(row: dict, facts: KnownLocation, figures: dict) -> dict:
+    return {**figures, "return_id": row["id"], "location_id": facts.location_id, "sequence": row["sequence"],
+            "submitted_at": row["submitted_at"], "still_true": row["still_true"], "source": row["source"],
+            "provider_id": facts.provider_id, "la_code": facts.la_code, "sub_icb_code": facts.sub_icb_code}
+
+
 def submit_capacity_return(uow, actor: Principal, location_id: str, command: dict) -> dict:
     """Submit a capacity return (saving unchanged figures is a valid "still
     true" refresh, re-stamped). Forbidden for those who may not edit the location."""
