@@ -77,6 +77,34 @@ class MonthlyVacancy(Base):
 
 Index("ix_monthly_vacancies_month", MonthlyVacancy.month)
 
+NEVER = date(1, 1, 1)  # MonthlyRollup.previous_month of a location's first month
+
+
+class MonthlyRollup(Base):
+    """The month's figures added up by area, kept with every change to the
+    monthly figures (or to where a location is): for each area of each kind
+    (England, NHS region, ICB, Sub-ICB, Local Authority: a location's areas
+    as held in report_locations, '' where not known) and each vacancy type
+    ('' for all types together), capacity, beds used and spare, and how many
+    locations reported.
+
+    `previous_month` splits those figures by the month in which each of the
+    locations last reported before (that type; any type for ''), NEVER if
+    none: over a range of months from F, a location counts once, in the row
+    of its first month in the range, the one whose previous month is before
+    F. So totals over several months count each location once, added up."""
+
+    __tablename__ = "monthly_rollup"
+    area_kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    vacancy_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    previous_month: Mapped[date] = mapped_column(Date, primary_key=True)
+    maximum_capacity: Mapped[int] = mapped_column(Integer)
+    occupied: Mapped[int] = mapped_column(Integer)
+    vacant: Mapped[int] = mapped_column(Integer)
+    locations: Mapped[int] = mapped_column(Integer)
+
 
 class CollectionReturn(Base):
     """A month in whose ASC collection window (the 8th to the 14th, UK time)

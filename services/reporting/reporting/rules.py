@@ -91,12 +91,14 @@ class Group:
 
 
 def table(groups: list[Group], names: dict[str, dict[str, str]], rows_by: str, columns_by: str | None,
-          page: int, per_page: int, months: list[str] = ()) -> dict:
+          page: int, per_page: int, months: list[str] = (), row_count: int | None = None) -> dict:
     """Rows against columns, each cell and each total from its own group
     (counting a location once in a total even when it is in several cells).
     Rows are paged; columns are all there. Every one of `months` is a row
     (or column) of month, nothing in it when no location sent that month:
-    a chart over time shows the gap rather than leave the month out."""
+    a chart over time shows the gap rather than leave the month out. When
+    `row_count` is given, the groups' rows are the page already, of that
+    many rows in all."""
     cells, row_totals, column_totals, grand = {}, {}, {}, None
     for month in months:
         if rows_by == "month":
@@ -118,7 +120,8 @@ def table(groups: list[Group], names: dict[str, dict[str, str]], rows_by: str, c
     row_names, column_names = names.get(rows_by, {}), names.get(columns_by, {})
     row_keys = ordered(rows_by, row_totals, row_names)
     column_keys = ordered(columns_by, column_totals, column_names) if columns_by else []
-    shown = row_keys[(page - 1) * per_page: page * per_page]
+    shown = row_keys[(page - 1) * per_page: page * per_page] if row_count is None else row_keys
+    row_count = len(row_keys) if row_count is None else row_count
     return {
         "rows_by": rows_by, "columns_by": columns_by,
         "columns": [{"key": k, "name": column_names.get(k, UNKNOWN) if k else UNKNOWN,
@@ -127,9 +130,30 @@ def table(groups: list[Group], names: dict[str, dict[str, str]], rows_by: str, c
                   "cells": [cells.get((k, c)) for c in column_keys] if columns_by else [],
                   "total": row_totals[k]} for k in shown],
         "total": grand or cell(0, 0, 0, 0),
-        "page": page, "per_page": per_page, "total_rows": len(row_keys),
-        "has_more": page * per_page < len(row_keys),
+        "page": page, "per_page": per_page, "total_rows": row_count,
+        "has_more": page * per_page < row_count,
     }
+
+
+ROLLUP_AREAS = {"local_authority": "la_code", "sub_icb": "sub_icb_code", "icb": "icb_code",
+                "nhs_region": "nhs_region_code"}  # a kind of area -> the key of a query limited to one
+
+
+def rollup_level(dimensions, query: dict) -> tuple[str, str | None] | None:
+    """Which of the monthly rollup's kinds of area answers a utilisation
+    report by `dimensions` (None: none does): month, vacancy type and at
+    most one kind of area, limited to one area at most, of the same kind
+    as the area dimension. As (kind, the area's code or None for all)."""
+    dimensions = [d for d in dimensions if d]
+    if any(d not in ("month", "vacancy_type", *ROLLUP_AREAS) for d in dimensions):
+        return None
+    areas = [d for d in dimensions if d in ROLLUP_AREAS]
+    limits = [kind for kind, key in ROLLUP_AREAS.items() if query.get(key)]
+    if len(areas) > 1 or len(limits) > 1 or (areas and limits and areas != limits):
+        return None
+    if limits:
+        return limits[0], query[ROLLUP_AREAS[limits[0]]]
+    return (areas[0] if areas else "england"), None
 
 
 # -- the ASC collection's compliance ---------------------------------------------------------

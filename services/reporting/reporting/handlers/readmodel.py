@@ -17,7 +17,7 @@ a job, a counter): the event id is recorded in the same transaction. The
 profiles and returns here are versioned snapshots: apply_snapshot."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -26,29 +26,53 @@ from tracker_common.snapshots import newest_per_key
 from .. import repository
 from ..rules import collection_month, month_of, position
 
+ALL_MONTHS = date.min  # a location's months in the rollup from the first
 
-def apply_location_snapshots(session: Session, snapshots: list[dict]) -> None:
+
+def apply_location_snapshots(session: Session, snapshots: list[dict]) -> int:
+    """Each location's profile, when newer than the one held; a location
+    that moves to other areas moves its months in the rollup. Returns how
+    many were applied."""
     rows = [{"location_id": s["location_id"], "location_version": s["version"], "name": s["name"],
              "provider_id": s["organisation_id"], "provider_name": s.get("provider_name"), "kind": s.get("kind"),
              "postcode": s["postcode"], "la_code": s["la_code"], "sub_icb_code": s["sub_icb_code"],
              "icb_code": s.get("icb_code"), "nhs_region_code": s.get("nhs_region_code"), "active": s["active"],
              "reminders_enabled": s.get("reminders_enabled", True)}
             for s in newest_per_key(snapshots, lambda s: s["location_id"], lambda s: s["version"])]
-    if rows:
-        repository.upsert_profiles(session, rows)
+    if not rows:
+        return 0
+    repository.lock_locations(session, [row["location_id"] for row in rows])
+    moving = {location_id: ALL_MONTHS for location_id in repository.moving_locations(session, rows)}
+    before = repository.rollup_contributions(session, moving)
+    applied = repository.upsert_profiles(session, rows)
+    repository.update_rollup(session, moving, before)
+    return applied
 
 
-def apply_return_snapshots(session: Session, snapshots: list[dict]) -> None:
+def apply_return_snapshots(session: Session, snapshots: list[dict]) -> int:
     """A return is the location's latest when newer than the one held, and
-    its position in its month when newer than that month's."""
+    its position in its month when newer than that month's; the rollup
+    follows the months' figures. Returns how many were applied (taken as a
+    location's latest or a month's position)."""
     latest = newest_per_key(snapshots, lambda s: s["location_id"], lambda s: s["sequence"])
     if not latest:
-        return
-    repository.upsert_latest_returns(session, [
+        return 0
+    # What the batch may change in the rollup: each location's months from
+    # the earliest it sends, all of them where the location's areas are the
+    # returns' own until its profile comes (a newer return may move it).
+    held = repository.lock_locations(session, [s["location_id"] for s in latest])
+    changing: dict[str, date] = {}
+    for s in snapshots:
+        month = month_of(s["submitted_at"])
+        changing[s["location_id"]] = min(month, changing.get(s["location_id"], month))
+    changing.update({location_id: ALL_MONTHS for location_id, version in held.items() if version == 0})
+    before = repository.rollup_contributions(session, changing)
+
+    taken = set(repository.upsert_latest_returns(session, [
         {"location_id": s["location_id"], "return_sequence": s["sequence"], "last_updated_at": s["submitted_at"],
          "vacancies": position(s["vacancies"]), "admission_status": s["admission_status"],
          "provider_id": s["provider_id"], "la_code": s["la_code"], "sub_icb_code": s["sub_icb_code"]}
-        for s in latest])
+        for s in latest]))
 
     _apply_collection(session, snapshots)
 
@@ -59,13 +83,14 @@ def apply_return_snapshots(session: Session, snapshots: list[dict]) -> None:
     replaced = repository.take_monthly_positions(session, [
         {"location_id": key[0], "month": key[1], "sequence": s["sequence"], "submitted_at": s["submitted_at"]}
         for key, s in newest.items()])
-    if not replaced:
-        return
-    # The positions just taken: their figures replace the month's.
-    repository.replace_monthly_vacancies(session, replaced, [
-        {"location_id": key[0], "month": key[1], "vacancy_type": v["vacancy_type"],
-         "maximum_capacity": v["maximum_capacity"], "occupied": v["occupied"], "vacant": v["vacant"]}
-        for key in replaced for v in position(newest[key]["vacancies"])])
+    if replaced:
+        # The positions just taken: their figures replace the month's.
+        repository.replace_monthly_vacancies(session, replaced, [
+            {"location_id": key[0], "month": key[1], "vacancy_type": v["vacancy_type"],
+             "maximum_capacity": v["maximum_capacity"], "occupied": v["occupied"], "vacant": v["vacant"]}
+            for key in replaced for v in position(newest[key]["vacancies"])])
+    repository.update_rollup(session, changing, before)
+    return len(taken | {(key[0], newest[key]["sequence"]) for key in replaced})
 
 
 def _apply_collection(session: Session, snapshots: list[dict]) -> None:

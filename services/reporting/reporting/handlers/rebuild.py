@@ -12,7 +12,7 @@ from tracker_common.logs import get_logger
 from tracker_common.snapshots import Fetch, pages, start_rebuild, valid_snapshots
 
 from .. import repository
-from ..models import Area, CollectionReturn, MonthlyPosition, MonthlyVacancy, ReportLocation
+from ..models import Area, CollectionReturn, MonthlyPosition, MonthlyRollup, MonthlyVacancy, ReportLocation
 from .readmodel import apply_geography, apply_location_snapshots, apply_return_snapshots
 
 log = get_logger(__name__)
@@ -27,9 +27,8 @@ def rebuild(uow, fetch: Fetch, *, reset: bool = False, only_if_empty: bool = Fal
     """Refill the read model from snapshots (`reset`: forget it first).
     Returns counts; {"skipped": True} when `only_if_empty` and it is not."""
     session = uow.session
-    if not start_rebuild(session, REBUILD_LOCK, (ReportLocation, MonthlyPosition, MonthlyVacancy,
-                                                           CollectionReturn, Area), reset=reset,
-                         only_if_empty=only_if_empty):
+    if not start_rebuild(session, REBUILD_LOCK, (ReportLocation, MonthlyPosition, MonthlyVacancy, MonthlyRollup,
+                                                 CollectionReturn, Area), reset=reset, only_if_empty=only_if_empty):
         return {"skipped": True}
     counts = {"locations": 0, "returns": 0, "areas": 0, "refused": 0}
     for kind, service, method, event_type, apply in SOURCES:

@@ -14,7 +14,7 @@ from tracker_common.contracts.reporting import months_apart
 
 from .. import repository
 from ..repository import GEOGRAPHY
-from ..rules import Group, add_months, fixed_names, table
+from ..rules import Group, add_months, fixed_names, rollup_level, table
 
 
 def _require(actor: Principal, action: Action, refusal: str) -> set[Scope]:
@@ -34,15 +34,45 @@ def utilisation(connection: Connection, actor: Principal, query: dict, today: da
     first = query.get("from_month") or today.replace(day=1)
     last = query.get("to_month") or first
     rows_by, columns_by = query["rows"], query.get("columns")
-    groups = [Group(*row) for row in repository.utilisation_groups(connection, rows_by, columns_by, first, last,
-                                                                   query)]
+    row_count = None
+    if rows_by == "location":
+        groups, row_count = _location_rows(connection, columns_by, first, last, query)
+    elif level := rollup_level((rows_by, columns_by), query):
+        groups = [Group(*row) for row in repository.rollup_groups(connection, rows_by, columns_by, first, last,
+                                                                  level)]
+    else:
+        groups = [Group(*row) for row in repository.utilisation_groups(connection, rows_by, columns_by, first,
+                                                                       last, query)]
     names = {dimension: _names(connection, dimension, {g.row if dimension == rows_by else g.column for g in groups})
              for dimension in filter(None, (rows_by, columns_by))}
     months = [f"{add_months(first, n):%Y-%m}" for n in range(months_apart(first, last))] \
         if "month" in (rows_by, columns_by) else []
-    report = table(groups, names, rows_by, columns_by, query["page"], query["per_page"], months)
+    report = table(groups, names, rows_by, columns_by, query["page"], query["per_page"], months, row_count)
     return {**report, "from_month": f"{first:%Y-%m}", "to_month": f"{last:%Y-%m}",
             "areas": _area_filters(connection, query)}
+
+
+def _location_rows(connection: Connection, columns_by: str | None, first: date, last: date,
+                   query: dict) -> tuple[list[Group], int]:
+    """Rows of locations, sorted and paged by the database: the page's
+    cells and totals, the columns' totals and the grand total of every
+    location (from the rollup where it can answer); and how many rows in all
+    (every location counted in the grand total)."""
+    totals = [(columns_by,), ()] if columns_by else [()]
+    level = rollup_level((columns_by,), query)
+    if level:
+        found = repository.rollup_groups(connection, "location", columns_by, first, last, level, sets=totals)
+    else:
+        found = repository.utilisation_groups(connection, "location", columns_by, first, last, query, sets=totals)
+    groups = [Group(*row) for row in found]
+    row_count = next(g.locations for g in groups if g.row_total and g.column_total)
+    page, per_page = query["page"], query["per_page"]
+    shown = repository.location_page(connection, first, last, query, (page - 1) * per_page, per_page)
+    if shown:
+        cells = [("location", columns_by), ("location",)] if columns_by else [("location",)]
+        groups += [Group(*row) for row in repository.utilisation_groups(
+            connection, "location", columns_by, first, last, query, sets=cells, locations=shown)]
+    return groups, row_count
 
 
 def _names(connection: Connection, dimension: str, keys: set) -> dict[str, str]:

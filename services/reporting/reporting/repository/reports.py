@@ -1,21 +1,16 @@
-"""Every query of the reporting service, named for what it does: keeping the
-read model (profiles, returns, their months and collection windows, the
-geography) and reading it for the reports."""
+"""The reports' queries: areas and their names, utilisation (from the
+figures, or from the monthly rollup where it can answer), the locations an
+actor sees, the ASC collection's compliance."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Connection, and_, case, delete, func, or_, select, text
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, func, or_, select, text
 
 from tracker_common.contracts.permissions import Principal, Scope
 
-from .models import Area, CollectionReturn, MonthlyPosition, MonthlyVacancy, ReportLocation
+from ..models import Area, ReportLocation
 
-GEOGRAPHY_LOCK = 74_301  # advisory lock: applying a geography
-PROFILE = ("name", "provider_id", "provider_name", "kind", "postcode", "la_code", "sub_icb_code", "icb_code",
-           "nhs_region_code", "active", "reminders_enabled")
 # Each dimension as SQL over monthly_vacancies v and report_locations l
 # (fixed text: never built from input).
 DIMENSIONS = {
@@ -23,102 +18,20 @@ DIMENSIONS = {
     "provider": "l.provider_id", "kind": "l.kind", "local_authority": "l.la_code", "sub_icb": "l.sub_icb_code",
     "icb": "l.icb_code", "nhs_region": "l.nhs_region_code",
 }
+# ... and over the monthly rollup r, for the dimensions it holds.
+ROLLUP_DIMENSIONS = {
+    "month": "to_char(r.month, 'YYYY-MM')", "vacancy_type": "r.vacancy_type", "local_authority": "NULLIF(r.area_code, '')",
+    "sub_icb": "NULLIF(r.area_code, '')", "icb": "NULLIF(r.area_code, '')", "nhs_region": "NULLIF(r.area_code, '')",
+}
+# Locations in the order reports show them, as rules.ordered sorts them in
+# Python: the name in lower case (the code where there is no name), code
+# point by code point, then the code.
+LOCATION_ORDER = ("lower(COALESCE(NULLIF(l.name, ''), l.location_id)) COLLATE \"C\", "
+                  "l.location_id COLLATE \"C\"")
 # The area a query is limited to: its key -> the column of report_locations
 GEOGRAPHY = {"nhs_region_code": "nhs_region_code", "icb_code": "icb_code", "sub_icb_code": "sub_icb_code",
              "la_code": "la_code"}
 AREA_COLUMNS = ("la_code", "sub_icb_code", "icb_code", "nhs_region_code")
-
-
-# -- keeping the read model ----------------------------------------------------------------
-def upsert_profiles(session: Session, rows: list[dict]) -> None:
-    """Each location's profile, where newer than the one held."""
-    statement = insert(ReportLocation).values(rows)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["location_id"],
-        set_={c: statement.excluded[c] for c in ("location_version", *PROFILE)},
-        where=ReportLocation.location_version < statement.excluded.location_version))
-
-
-def upsert_latest_returns(session: Session, rows: list[dict]) -> None:
-    """Each location's latest return, where newer than the one held; until
-    the profile arrives, the return's own alignment stands in."""
-    statement = insert(ReportLocation).values(rows)
-    no_profile_yet = ReportLocation.location_version == 0
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["location_id"],
-        set_={**{c: statement.excluded[c] for c in ("return_sequence", "last_updated_at", "vacancies",
-                                                    "admission_status")},
-              **{c: case((no_profile_yet, statement.excluded[c]), else_=getattr(ReportLocation, c))
-                 for c in ("provider_id", "la_code", "sub_icb_code")}},
-        where=ReportLocation.return_sequence < statement.excluded.return_sequence))
-
-
-def take_monthly_positions(session: Session, rows: list[dict]) -> list[tuple]:
-    """Each (location, month)'s position where newer than the one held; the
-    keys of those taken (their rows locked)."""
-    statement = insert(MonthlyPosition).values(rows)
-    return [tuple(key) for key in session.execute(statement.on_conflict_do_update(
-        index_elements=["location_id", "month"],
-        set_={c: statement.excluded[c] for c in ("sequence", "submitted_at")},
-        where=MonthlyPosition.sequence < statement.excluded.sequence)
-        .returning(MonthlyPosition.location_id, MonthlyPosition.month)).all()]
-
-
-def replace_monthly_vacancies(session: Session, keys: list[tuple], figures: list[dict]) -> None:
-    """The figures of the (location, month) `keys` replaced by `figures`.
-    (Two arrays unnested: a list of pairs as large as a rebuild's page would
-    exceed PostgreSQL's stack as an IN list.)"""
-    session.execute(text(
-        "DELETE FROM monthly_vacancies v USING unnest(CAST(:ids AS text[]), CAST(:months AS date[])) AS k(id, month) "
-        "WHERE v.location_id = k.id AND v.month = k.month"),
-        {"ids": [key[0] for key in keys], "months": [key[1] for key in keys]})
-    if figures:
-        session.execute(insert(MonthlyVacancy).values(figures))
-
-
-def keep_earliest_returns(session: Session, earliest: dict[str, datetime]) -> None:
-    """Each location's first return: the earliest of the one held and this."""
-    session.execute(text(
-        "UPDATE report_locations l SET first_return_at = LEAST(l.first_return_at, k.at) "
-        "FROM unnest(CAST(:ids AS text[]), CAST(:ats AS timestamptz[])) AS k(id, at) WHERE l.location_id = k.id"),
-        {"ids": sorted(earliest), "ats": [earliest[k] for k in sorted(earliest)]})
-
-
-def widen_collection_windows(session: Session, windows: dict[tuple, list[datetime]]) -> None:
-    """The first and last return of each (location, month) within its
-    collection window: the least and the greatest of those held and these."""
-    statement = insert(CollectionReturn).values([
-        {"location_id": key[0], "month": key[1], "first_at": at[0], "last_at": at[1]}
-        for key, at in sorted(windows.items())])
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["location_id", "month"],
-        set_={"first_at": func.least(CollectionReturn.first_at, statement.excluded.first_at),
-              "last_at": func.greatest(CollectionReturn.last_at, statement.excluded.last_at)}))
-
-
-def lock_geography(session: Session) -> None:
-    """One geography applied at a time (until the transaction ends)."""
-    session.execute(select(func.pg_advisory_xact_lock(GEOGRAPHY_LOCK)))
-
-
-def newest_geography_version(session: Session) -> int:
-    return session.scalar(select(func.max(Area.version))) or 0
-
-
-def upsert_areas(session: Session, rows: list[dict], version: int) -> None:
-    """The areas of geography `version`, keeping those of a newer one; those
-    of older geographies go."""
-    for start in range(0, len(rows), 1_000):
-        statement = insert(Area).values(rows[start:start + 1_000])
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["code"], set_={c: statement.excluded[c] for c in ("kind", "name", "parent_code",
-                                                                               "version")},
-            where=Area.version <= statement.excluded.version))
-    session.execute(delete(Area).where(Area.version < version))
-
-
-def area_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Area))
 
 
 # -- areas ---------------------------------------------------------------------------------
@@ -144,32 +57,92 @@ def every_area(connection: Connection):
 
 
 # -- utilisation ---------------------------------------------------------------------------
+def _sets(rows_by: str, columns_by: str | None, sets) -> list[tuple]:
+    """The grouping sets asked (default: the cells and every total)."""
+    if sets is not None:
+        return list(sets)
+    return [(rows_by, columns_by), (rows_by,), (columns_by,), ()] if columns_by else [(rows_by,), ()]
+
+
 def utilisation_groups(connection: Connection, rows_by: str, columns_by: str | None, first: date, last: date,
-                       query: dict) -> list[tuple]:
+                       query: dict, *, sets=None, locations: list[str] | None = None) -> list[tuple]:
     """Capacity, used and spare beds and locations of the months' positions,
-    grouped by `rows_by` (and `columns_by`), with every subtotal: rows of
-    (row key, column key, row total?, column total?, capacity, occupied,
-    vacant, locations)."""
-    r = DIMENSIONS[rows_by]
-    if columns_by:
-        c = DIMENSIONS[columns_by]
-        keys = f"{r} AS row_key, {c} AS column_key, GROUPING({r}) = 1 AS row_total, GROUPING({c}) = 1 AS column_total"
-        grouping = f"GROUPING SETS (({r}, {c}), ({r}), ({c}), ())"
-    else:
-        keys = f"{r} AS row_key, NULL AS column_key, GROUPING({r}) = 1 AS row_total, true AS column_total"
-        grouping = f"GROUPING SETS (({r}), ())"
+    grouped by `rows_by` (and `columns_by`), with every subtotal (or the
+    grouping `sets` asked), from the figures (of `locations` only, when
+    given): rows of (row key, column key, row total?, column total?,
+    capacity, occupied, vacant, locations)."""
+    sets = _sets(rows_by, columns_by, sets)
+    grouped = {d for s in sets for d in s}
+    keys, totals = [], []
+    for name, dimension in (("row", rows_by), ("column", columns_by)):
+        if dimension in grouped:
+            keys.append(f"{DIMENSIONS[dimension]} AS {name}_key")
+            totals.append(f"GROUPING({DIMENSIONS[dimension]}) = 1 AS {name}_total")
+        else:
+            keys.append(f"NULL AS {name}_key")
+            totals.append(f"true AS {name}_total")
+    grouping = ", ".join("(" + ", ".join(DIMENSIONS[d] for d in s) + ")" for s in sets)
     clauses, params = [], {}
     for key, column in GEOGRAPHY.items():
         if query.get(key):
             clauses.append(f"AND l.{column} = :{key}")
             params[key] = query[key]
+    if locations is not None:
+        clauses.append("AND l.location_id = ANY(CAST(:locations AS text[]))")
+        params["locations"] = list(locations)
     statement = text(
-        f"SELECT {keys}, COALESCE(sum(v.maximum_capacity), 0) AS maximum_capacity, "
+        f"SELECT {', '.join(keys + totals)}, COALESCE(sum(v.maximum_capacity), 0) AS maximum_capacity, "
         "COALESCE(sum(v.occupied), 0) AS occupied, COALESCE(sum(v.vacant), 0) AS vacant, "
         "count(DISTINCT l.location_id) AS locations "
         "FROM monthly_vacancies v JOIN report_locations l ON l.location_id = v.location_id "
-        f"WHERE v.month BETWEEN :first AND :last {' '.join(clauses)} GROUP BY {grouping}")
+        f"WHERE v.month BETWEEN :first AND :last {' '.join(clauses)} GROUP BY GROUPING SETS ({grouping})")
     return list(connection.execute(statement, {"first": first, "last": last, **params}))
+
+
+def rollup_groups(connection: Connection, rows_by: str, columns_by: str | None, first: date, last: date,
+                  level: tuple[str, str | None], *, sets=None) -> list[tuple]:
+    """As utilisation_groups, from the monthly rollup of the areas of kind
+    `level[0]` (only `level[1]` when given): month, vacancy type and that
+    kind of area the only dimensions. A location counts once in a total
+    over months: in its first month of the range (the row whose previous
+    month is before the first)."""
+    selects = []
+    for grouped in _sets(rows_by, columns_by, sets):
+        keys, totals = [], []
+        for name, dimension in (("row", rows_by), ("column", columns_by)):
+            shown = dimension in grouped
+            keys.append(f"{ROLLUP_DIMENSIONS.get(dimension, '') if shown else 'CAST(NULL AS text)'} AS {name}_key")
+            totals.append(f"{'false' if shown else 'true'} AS {name}_total")
+        locations = "sum(r.locations)" if "month" in grouped else \
+            "COALESCE(sum(r.locations) FILTER (WHERE r.previous_month < :first), 0)"
+        by = [ROLLUP_DIMENSIONS[d] for d in grouped]
+        selects.append(
+            f"SELECT {', '.join(keys + totals)}, CAST(COALESCE(sum(r.maximum_capacity), 0) AS bigint), "
+            "CAST(COALESCE(sum(r.occupied), 0) AS bigint), CAST(COALESCE(sum(r.vacant), 0) AS bigint), "
+            f"CAST({locations} AS bigint) FROM monthly_rollup r "
+            "WHERE r.area_kind = :kind AND r.month BETWEEN :first AND :last "
+            f"{'AND r.area_code = :code ' if level[1] is not None else ''}"
+            f"AND r.vacancy_type {'<>' if 'vacancy_type' in grouped else '='} '' "
+            + (f"GROUP BY {', '.join(by)}" if by else ""))
+    return list(connection.execute(text(" UNION ALL ".join(selects)),
+                                   {"first": first, "last": last, "kind": level[0], "code": level[1]}))
+
+
+def location_page(connection: Connection, first: date, last: date, query: dict, offset: int,
+                  limit: int) -> list[str]:
+    """The locations with figures in the months (of the query's areas), in
+    the order reports show them (by name, lower case, as Python compares
+    strings; by code where the name is the same or missing): those from
+    `offset`, at most `limit`."""
+    clauses, params = [], {"first": first, "last": last, "offset": offset, "limit": limit}
+    for key, column in GEOGRAPHY.items():
+        if query.get(key):
+            clauses.append(f"AND l.{column} = :{key}")
+            params[key] = query[key]
+    return list(connection.scalars(text(
+        "SELECT l.location_id FROM report_locations l WHERE EXISTS (SELECT FROM monthly_vacancies v "
+        "WHERE v.location_id = l.location_id AND v.month BETWEEN :first AND :last) "
+        f"{' '.join(clauses)} ORDER BY {LOCATION_ORDER} OFFSET :offset LIMIT :limit"), params))
 
 
 def location_names(connection: Connection, ids: set) -> dict:
