@@ -83,8 +83,13 @@ class _WorkerDatabase:
         its event's schema (typed: datetimes, Decimals): for read models
         whose snapshots are versioned, where applying one again, or an older
         one, changes nothing (so no record of processed events is needed)."""
+        self.apply_snapshots([event], apply)
+
+    def apply_snapshots(self, events: list, apply) -> None:
+        """`apply(session, snapshots)` over a batch of events (a batched
+        subscriber's) in one transaction, and commit."""
         with self.unit_of_work() as uow:
-            apply(uow.session, [event.data])
+            apply(uow.session, [event.data for event in events])
             uow.commit()
 
 

@@ -19,6 +19,10 @@ closing its loss paths:
   of times, then dead-lettered -- logged and counted, never silently acked;
 - handlers receive a validated `Event` whose id they record
   (`UnitOfWork.first_delivery`) so a redelivery changes nothing.
+
+`subscribe(event_type, batch=True)`: the same, for a read model that
+applies many events in one transaction (`tracker_common.batches`): the
+handler receives a list of validated events.
 """
 from __future__ import annotations
 
@@ -180,4 +184,11 @@ class Subscriber(Entrypoint):
         return result, exc_info
 
 
-subscribe = Subscriber.decorator
+def subscribe(event_type: str, *, batch: bool = False, **kwargs):
+    """The event entrypoint: one event per worker, or (`batch=True`) a list
+    of events per worker, applied in one transaction and acknowledged
+    together once committed."""
+    if batch:
+        from .batches import BatchSubscriber
+        return BatchSubscriber.decorator(event_type, **kwargs)
+    return Subscriber.decorator(event_type, **kwargs)

@@ -36,3 +36,7 @@ RPC_RETRIES = Counter(
 RPC_REPLIES_LOST = Counter(
     "tracker_rpc_replies_lost_total",
     "RPC replies the broker could not take (its connection was lost while the worker ran)", ["service"])
+EVENT_BATCH_SIZE = Histogram(
+    "tracker_event_batch_size", "Events applied together by a batched subscriber", ["service", "event_type"],
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+)

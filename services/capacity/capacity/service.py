@@ -168,7 +168,7 @@ class CapacityService:
             bulk.process_bulk_upload(uow, event.data["upload_id"], parse=parse, set_out_of_hours=set_out_of_hours)
             uow.commit()
 
-    @subscribe("providers.location_updated")
-    def on_location_updated(self, event):
+    @subscribe("providers.location_updated", batch=True)
+    def on_location_updated(self, events):
         # a versioned snapshot, applied newer-wins (handlers/readmodel.py)
-        self.db.apply_snapshot(event, readmodel.apply_location_snapshots)
+        self.db.apply_snapshots(events, readmodel.apply_location_snapshots)

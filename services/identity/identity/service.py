@@ -296,10 +296,10 @@ class IdentityService:
 
     # -- what identity keeps of providers' organisations and locations -------
     # (versioned snapshots, applied newer-wins: see handlers/readmodel.py)
-    @subscribe("providers.organisation_updated")
-    def on_organisation_updated(self, event):
-        self.db.apply_snapshot(event, handlers.apply_organisation_snapshots)
+    @subscribe("providers.organisation_updated", batch=True)
+    def on_organisation_updated(self, events):
+        self.db.apply_snapshots(events, handlers.apply_organisation_snapshots)
 
-    @subscribe("providers.location_updated")
-    def on_location_updated(self, event):
-        self.db.apply_snapshot(event, handlers.apply_location_snapshots)
+    @subscribe("providers.location_updated", batch=True)
+    def on_location_updated(self, events):
+        self.db.apply_snapshots(events, handlers.apply_location_snapshots)

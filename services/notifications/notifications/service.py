@@ -215,9 +215,9 @@ class NotificationsService:
     on_contract_decided = _kept("providers.contract_decided")
     on_bulk_upload_processed = _kept("capacity.bulk_upload_processed")
 
-    @subscribe("providers.location_updated")
-    def on_location_updated(self, event):
-        self.db.apply_snapshot(event, readmodel.apply_location_snapshots)
+    @subscribe("providers.location_updated", batch=True)
+    def on_location_updated(self, events):
+        self.db.apply_snapshots(events, readmodel.apply_location_snapshots)
 
     def _ask(self, call, *args, timeout: float | None = None):
         """Call another service, never waiting for ever."""

@@ -102,13 +102,13 @@ class ReportingService:
                 "content": base64.b64encode(content).decode()}
 
     # -- the read model ----------------------------------------------------------------
-    @subscribe("providers.location_updated")
-    def on_location_updated(self, event):
-        self.db.apply_snapshot(event, readmodel.apply_location_snapshots)
+    @subscribe("providers.location_updated", batch=True)
+    def on_location_updated(self, events):
+        self.db.apply_snapshots(events, readmodel.apply_location_snapshots)
 
-    @subscribe("capacity.return_submitted")
-    def on_return_submitted(self, event):
-        self.db.apply_snapshot(event, readmodel.apply_return_snapshots)
+    @subscribe("capacity.return_submitted", batch=True)
+    def on_return_submitted(self, events):
+        self.db.apply_snapshots(events, readmodel.apply_return_snapshots)
 
     @subscribe("providers.geography_published")
     def on_geography_published(self, event):

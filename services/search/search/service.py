@@ -84,13 +84,13 @@ class SearchService:
             return find.search_options(connection)
 
     # -- the read model ----------------------------------------------------------------
-    @subscribe("providers.location_updated")
-    def on_location_updated(self, event):
-        self.db.apply_snapshot(event, readmodel.apply_location_snapshots)
+    @subscribe("providers.location_updated", batch=True)
+    def on_location_updated(self, events):
+        self.db.apply_snapshots(events, readmodel.apply_location_snapshots)
 
-    @subscribe("capacity.return_submitted")
-    def on_return_submitted(self, event):
-        self.db.apply_snapshot(event, readmodel.apply_return_snapshots)
+    @subscribe("capacity.return_submitted", batch=True)
+    def on_return_submitted(self, events):
+        self.db.apply_snapshots(events, readmodel.apply_return_snapshots)
 
     @subscribe("providers.postcodes_published")
     def on_postcodes_published(self, event):
