@@ -111,13 +111,14 @@ def add_returns(session: Session, rows: list[dict]) -> None:
     multi-row insert, one multi-row upsert."""
     if not rows:
         return
-    session.execute(insert(CapacityReturn).values(rows))
-    latest = pg_insert(LatestReturn).values([
-        {"location_id": r["location_id"], "sequence": r["sequence"], "return_id": r["id"],
-         "submitted_at": r["submitted_at"]} for r in rows])
-    session.execute(latest.on_conflict_do_update(index_elements=[LatestReturn.location_id], set_={
+    # executemany: SQLAlchemy sends them as multi-row INSERTs (insertmanyvalues), compiled once
+    session.execute(insert(CapacityReturn.__table__), rows)
+    latest = pg_insert(LatestReturn.__table__)
+    session.execute(latest.on_conflict_do_update(index_elements=["location_id"], set_={
         "sequence": latest.excluded.sequence, "return_id": latest.excluded.return_id,
-        "submitted_at": latest.excluded.submitted_at}))
+        "submitted_at": latest.excluded.submitted_at}),
+        [{"location_id": r["location_id"], "sequence": r["sequence"], "return_id": r["id"],
+          "submitted_at": r["submitted_at"]} for r in rows])
 
 
 def returns_of(session: Session, location_id: str, *, since: datetime | None, until: datetime | None,
