@@ -146,6 +146,12 @@ class Location(Base):
     specialisms: Mapped[list] = mapped_column(JSON, default=list)
     dormant: Mapped[bool] = mapped_column(Boolean, default=False)
     cqc_refreshed_at: Mapped[datetime | None] = mapped_column(TZ)
+    # rules.cqc_hash of the CQC-owned fields above as the import last set or
+    # found them: a row whose hash matches the directory's is unchanged and
+    # is not loaded. None (rows from before it existed) means "compare in
+    # full"; anything but the import that changes a CQC-owned field must set
+    # it to None.
+    cqc_hash: Mapped[str | None] = mapped_column(String(32))
 
     # Owned by the location's users: never touched by an import.
     care_types: Mapped[list] = mapped_column(JSON, default=list)

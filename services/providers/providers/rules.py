@@ -7,6 +7,8 @@ directory does not know its postcode, what a change changed, and the shape
 of what users send for their services and profile."""
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 from tracker_common.contracts.permissions import Target
@@ -37,6 +39,15 @@ def cqc_values(record, postcode: str, place: dict) -> dict:
         "service_types": list(record.service_types), "service_user_bands": list(record.service_user_bands),
         "specialisms": list(record.specialisms), "dormant": record.dormant, **place,
     }
+
+
+def cqc_hash(values: dict) -> str:
+    """A digest of a location's CQC-owned fields (`cqc_values`): equal
+    digests, equal values (field names included, so a field added to
+    cqc_values makes every stored digest differ, and each row is compared in
+    full once)."""
+    text = json.dumps(values, sort_keys=True, separators=(",", ":"), default=plain)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def provider_values(record) -> dict:

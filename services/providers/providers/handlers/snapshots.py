@@ -8,12 +8,17 @@ from ..models import Location, LocationChange, Provider
 
 
 def location_snapshot(session, location: Location, provider: Provider | None = None, *,
-                      new: bool = False) -> dict:
+                      new: bool = False, contracts: list | None = None, notes: list | None = None) -> dict:
     """`new`: the location was created in this transaction, so it has no
-    contracts or notes yet (saves two queries a location in a first import)."""
+    contracts or notes yet (saves two queries a location in a first import).
+    `contracts` and `notes`: its approved contracts and live notes when the
+    caller fetched them already (for a batch of locations at once).
+    `location` and `provider` may be any objects with their attributes."""
     provider = provider or repository.provider(session, location.provider_id)
-    contracts = [] if new else repository.approved_contracts(session, location.id)
-    notes = [] if new else repository.live_notes(session, location.id)
+    if contracts is None:
+        contracts = [] if new else repository.approved_contracts(session, location.id)
+    if notes is None:
+        notes = [] if new else repository.live_notes(session, location.id)
     return {
         "location_id": location.id, "version": location.version, "organisation_id": location.provider_id,
         "provider_name": provider.name if provider else "", "brand_id": provider.brand_id if provider else None,
@@ -46,13 +51,21 @@ def location_snapshot(session, location: Location, provider: Provider | None = N
 
 
 def publish_location(uow, location: Location, *, action: str, changes: dict, actor_id: str | None = None,
-                     actor_generic: bool = False, provider: Provider | None = None, new: bool = False) -> None:
+                     actor_generic: bool = False, provider: Provider | None = None, new: bool = False,
+                     contracts: list | None = None, notes: list | None = None, audit: list | None = None) -> None:
     """Audit a change, bump the version and announce the new snapshot, in the
-    unit of work's transaction."""
+    unit of work's transaction. `audit`: a list the audit row is appended to
+    (as a dict, for the caller to insert with others) instead of adding it
+    to the session; `contracts`, `notes`: see `location_snapshot`."""
     location.version = (location.version or 0) + 1
     location.updated_at = uow.now()
     location.updated_by = actor_id
-    repository.add_change(uow.session, LocationChange(location_id=location.id, at=uow.now(), actor_id=actor_id,
-                                                      actor_generic=actor_generic, action=action, changes=changes))
-    uow.record_event("providers.location_updated", location_snapshot(uow.session, location, provider, new=new),
+    change = {"location_id": location.id, "at": uow.now(), "actor_id": actor_id, "actor_generic": actor_generic,
+              "action": action, "changes": changes}
+    if audit is None:
+        repository.add_change(uow.session, LocationChange(**change))
+    else:
+        audit.append(change)
+    uow.record_event("providers.location_updated",
+                     location_snapshot(uow.session, location, provider, new=new, contracts=contracts, notes=notes),
                      actor_id=actor_id, generic_actor=actor_generic)

@@ -62,8 +62,12 @@ def postcode(session: Session, code: str) -> Postcode | None:
     return session.get(Postcode, code)
 
 
-def postcodes_by_code(session: Session, codes: Iterable[str]) -> dict[str, Postcode]:
-    return {p.postcode: p for p in session.scalars(select(Postcode).where(Postcode.postcode.in_(codes)))}
+def postcodes_by_code(session: Session, codes: Iterable[str]) -> dict:
+    """Rows (postcode, latitude, longitude and alignment codes, read as
+    attributes) of these postcodes, by postcode; not ORM objects."""
+    columns = (Postcode.postcode, Postcode.latitude, Postcode.longitude, Postcode.la_code, Postcode.sub_icb_code,
+               Postcode.icb_code, Postcode.nhs_region_code)
+    return {p.postcode: p for p in session.execute(select(*columns).where(Postcode.postcode.in_(sorted(codes))))}
 
 
 def outcode(session: Session, code: str) -> Outcode | None:
