@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from search.handlers.readmodel import apply_location_snapshots, apply_postcodes, apply_return_snapshots
 from search.manage import MIGRATIONS_DIR as SEARCH_MIGRATIONS
 from search.models import SearchLocation, SearchOutcode, SearchPostcode
+from system import VACANCY_TYPES
 from tracker_common.migrations import drop_database, upgrade
 
 TEMPLATE = "postgresql+psycopg2://postgres@127.0.0.1:5432/capacity_tracker_bench_{service}"
-VACANCY_TYPES = ["general_residential", "general_nursing", "dementia_residential", "dementia_nursing"]
 
 
 def set_up(profile: dict, rng: random.Random, now: datetime) -> tuple[dict, dict]:

@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,127 +37,15 @@ from sqlalchemy.orm import Session
 
 from search.handlers.find import locate
 from search.repository import search_statement
-from search_read_models import TEMPLATE, VACANCY_TYPES, apply_in_batches, read_model_rows, set_up, sized_read_model
+from search_read_models import TEMPLATE, apply_in_batches, read_model_rows, set_up, sized_read_model
+from system import System, england_files, import_england, percentile, query_mix, say
 from tracker_common.contracts.search import SearchQuery
-from tracker_common.migrations import drop_database
-from tracker_common.testing import ProcessGroup, free_port, reset_vhost, wait_until
+from tracker_common.testing import wait_until
 
-ROOT = Path(__file__).resolve().parents[1]
-PYTHON = sys.executable
-ADMIN = ("admin@bench.example", "Kestrel-Bench-Lantern-42")
 FRESHNESS_HOMES = 30
 
 
-def say(*args) -> None:
-    print(*args, file=sys.stderr, flush=True)
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-# -- the system -----------------------------------------------------------------------------
-class Bench:
-    def __init__(self, work: Path):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "AMQP_URI": reset_vhost("capacity-tracker-bench"),
-                    "DATABASE_URL_TEMPLATE": TEMPLATE, "REDIS_URL": "redis://127.0.0.1:6379/13",
-                    "VAR_DIR": str(work), "GATEWAY_BIND": f"127.0.0.1:{self.port}", "OUTBOX_INTERVAL": "0.1",
-                    "ADMIN_EMAIL": ADMIN[0], "ADMIN_PASSWORD": ADMIN[1], "PYTHONWARNINGS": "ignore",
-                    "METRICS_PORT": "0",
-                    # only what search needs runs here (no notifications)
-                    "HEALTH_SERVICES": "identity,providers,capacity,search"}
-        self.processes = ProcessGroup(ROOT, self.env, work)
-
-    def manage(self, module: str, *args: str) -> None:
-        done = subprocess.run([PYTHON, "-m", module, *args], env=self.env, cwd=ROOT, capture_output=True, text=True)
-        assert done.returncode == 0, done.stdout + done.stderr
-
-    def prepare(self, data: Path) -> None:
-        for service in ("identity", "providers", "capacity", "search"):
-            drop_database(TEMPLATE.format(service=service))
-        import redis
-        redis.Redis.from_url(self.env["REDIS_URL"]).flushdb()
-        self.manage("tracker_common.keys")
-        self.manage("tracker_common.bus")
-        for service in ("identity", "providers", "capacity", "search"):
-            self.manage(f"{service}.manage", "migrate")
-        self.manage("identity.manage", "seed-demo")
-        self.manage("identity.manage", "create-admin")
-        self.manage("providers.manage", "load-geography")
-
-    def start(self, name: str, **env) -> None:
-        """`name`: a service, "gateway", or another instance of a service
-        ("search-2": the same service, sharing its queue)."""
-        if name == "gateway":
-            command = [PYTHON, "-m", "gunicorn", "-c", "gateway/gunicorn.conf.py", "gateway.wsgi:app"]
-        else:
-            service = name.split("-", 1)[0]
-            command = [PYTHON, "-m", "nameko", "run", "--config", "deploy/nameko.yaml", f"{service}.service"]
-        self.processes.start(name, command, **env)
-
-    def wait_healthy(self) -> None:
-        def healthy():
-            try:
-                return requests.get(f"{self.base}/healthz", timeout=5).status_code == 200
-            except requests.RequestException:
-                return False
-        wait_until(healthy, timeout=120, interval=0.5, message="a healthy system")
-
-    def backlog(self) -> int:
-        """Events waiting in the running services' queues."""
-        from kombu import Connection
-
-        from tracker_common.bus import subscription_queue_name
-        from tracker_common.contracts.events import SUBSCRIPTIONS
-        waiting = 0
-        with Connection(self.env["AMQP_URI"]) as connection:
-            channel = connection.channel()
-            for service in ("identity", "providers", "capacity", "search"):
-                for event_type in SUBSCRIPTIONS.get(service, ()):
-                    waiting += channel.queue_declare(subscription_queue_name(service, event_type),
-                                                     passive=True).message_count
-        return waiting
-
-    def token(self) -> str:
-        """The administrator's token: a fresh run's first login sets up the
-        second factor (pyotp plays the authenticator app)."""
-        import pyotp
-        asked = requests.post(f"{self.base}/api/v1/auth/token", json={"email": ADMIN[0], "password": ADMIN[1]})
-        assert asked.status_code == 403 and asked.json()["code"] == "mfa_enrolment_required", asked.text
-        challenge = {"mfa_token": asked.json()["mfa_token"]}
-        key = requests.post(f"{self.base}/api/v1/auth/mfa/enrolment", json=challenge).json()["secret"]
-        response = requests.post(f"{self.base}/api/v1/auth/mfa/enrolment/confirmation",
-                                 json={**challenge, "code": pyotp.TOTP(key).now()})
-        assert response.status_code == 200, response.text
-        return response.json()["access_token"]
-
-
 # -- the searches ---------------------------------------------------------------------------------
-def query_mix(postcodes: list, la_codes: list[str], count: int, rng: random.Random) -> list[dict]:
-    """A seeded mix of what discharge teams search for."""
-    mix = []
-    for _ in range(count):
-        roll = rng.random()
-        query = {"postcode": rng.choice(postcodes)[0]}
-        if roll < 0.15:
-            query["vacancy_types"] = [rng.choice(VACANCY_TYPES)]
-        elif roll < 0.25:
-            query["max_weekly_price"] = str(rng.randint(800, 1200))
-        elif roll < 0.35:
-            query["radius_miles"] = 15
-        elif roll < 0.40:
-            query.update(stay="short_stay", vacancy_types=["respite_care"])
-        elif roll < 0.45:
-            query = {"la_code": rng.choice(la_codes)}
-        elif roll < 0.50:
-            query.update(ratings=["Good", "Outstanding"], funding_sources=["local_authority"])
-        mix.append(query)
-    return mix
-
-
 def run_clients(clients: int, work: list, call) -> tuple[list[float], float]:
     """Run `call(item)` for every item with `clients` threads: latencies (ms)
     and the wall time."""
@@ -223,7 +109,7 @@ def sql_call(url: str):
     return call
 
 
-def measure_rounds(bench: Bench, token: str, url: str, mix: list[dict], clients: int, rounds: int,
+def measure_rounds(bench: System, token: str, url: str, mix: list[dict], clients: int, rounds: int,
                    now: datetime) -> dict:
     """The floors and the searches, interleaved round by round (the machine
     is noisy: each round sees the same noise)."""
@@ -241,7 +127,7 @@ def measure_rounds(bench: Bench, token: str, url: str, mix: list[dict], clients:
     return figures
 
 
-def freshness(bench: Bench, token: str, homes: list[dict]) -> list[float]:
+def freshness(bench: System, token: str, homes: list[dict]) -> list[float]:
     """Return accepted by the gateway → the new figure visible in search (ms)."""
     headers = {"Authorization": f"Bearer {token}"}
     samples = []
@@ -267,7 +153,7 @@ def freshness(bench: Bench, token: str, homes: list[dict]) -> list[float]:
     return samples
 
 
-def set_up_through_the_gateway(bench: Bench, token: str, homes: list[dict]) -> None:
+def set_up_through_the_gateway(bench: System, token: str, homes: list[dict]) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     for home in homes:
         assert requests.put(f"{bench.base}/api/v1/locations/{home['id']}/services", headers=headers, json={
@@ -296,40 +182,19 @@ def main() -> int:
     args = parser.parse_args()
     rng, now = random.Random(5), datetime.now(timezone.utc)
     work = Path(tempfile.mkdtemp(prefix="bench-search-"))
-    data = ROOT / "var" / f"synthetic-{args.size}"
-    if not (data / "HSCA_Active_Locations.csv").exists():
-        subprocess.run([PYTHON, "-m", "synthetic_england", "--out", str(data), "--size", args.size], check=True)
-    bench = Bench(work)
+    data = england_files(args.size)
+    bench = System(work, TEMPLATE, OUTBOX_INTERVAL="0.1")
     if args.reuse:
         bench.manage("tracker_common.keys")
     else:
-        bench.prepare(data)
+        bench.prepare()
     searches = ["search"] + [f"search-{n}" for n in range(2, args.search_instances + 1)]
-    for name in ("identity", "providers", "capacity", *searches, "gateway"):
-        bench.start(name)
+    bench.start_all(extra=tuple(searches[1:]))
     try:
         bench.wait_healthy()
-        started = time.perf_counter()
-        if not args.reuse:
-            bench.manage("providers.manage", "import-postcodes", str(data / "ONSPD.csv"))
-            bench.manage("providers.manage", "import-cqc", str(data / "HSCA_Active_Locations.csv"))
-        providers_db = create_engine(TEMPLATE.format(service="providers"))
-        with providers_db.connect() as connection:
-            total = connection.execute(text("SELECT count(*) FROM locations")).scalar()
-        providers_db.dispose()
+        total = import_england(bench, data, reuse=args.reuse)
         search_url = TEMPLATE.format(service="search")
         search_db = create_engine(search_url)
-
-        def known():
-            with search_db.connect() as connection:
-                return connection.execute(text("SELECT count(*) FROM search_locations WHERE profile IS NOT NULL "
-                                               "AND location_version >= 1")).scalar() >= total
-        wait_until(known, timeout=900, interval=1, message="search to learn of every location")
-        say(f"import → search knows all {total:,} locations: {time.perf_counter() - started:.0f} s")
-        # Identity and capacity read the same events: measure only once no
-        # service is still working through them.
-        wait_until(lambda: bench.backlog() == 0, timeout=1800, interval=2, message="every queue drained")
-        say(f"import → every service has read every event: {time.perf_counter() - started:.0f} s")
 
         token = bench.token()
         listed = requests.get(f"{bench.base}/api/v1/locations", headers={"Authorization": f"Bearer {token}"},
