@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import Row, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -161,20 +161,31 @@ def locations_stale_since(session: Session, cutoff: datetime) -> list[tuple[Know
         .order_by(KnownLocation.location_id)).all())
 
 
-def current_returns_page(session: Session, after: str, limit: int
-                         ) -> list[tuple[CapacityReturn, KnownLocation]]:
-    """The current return of every location, with the location, `limit` at
-    a time after the location id `after`."""
-    return list(session.execute(
-        select(CapacityReturn, KnownLocation).join(LatestReturn, LatestReturn.return_id == CapacityReturn.id)
-        .join(KnownLocation, KnownLocation.location_id == CapacityReturn.location_id)
-        .where(CapacityReturn.location_id > after).order_by(CapacityReturn.location_id).limit(limit)).all())
+# A return with what its snapshot names of its location, as plain columns:
+# a page of thousands is read without building an ORM object for each.
+_SNAPSHOT_COLUMNS = (CapacityReturn.id, CapacityReturn.location_id, CapacityReturn.sequence,
+                     CapacityReturn.submitted_at, CapacityReturn.still_true, CapacityReturn.source,
+                     CapacityReturn.figures, KnownLocation.provider_id, KnownLocation.la_code,
+                     KnownLocation.sub_icb_code)
 
 
-def returns_page(session: Session, after: str, limit: int) -> list[tuple[CapacityReturn, KnownLocation]]:
-    """Every return ever accepted, with its location, `limit` at a time after the return id `after`."""
+def current_returns_page(session: Session, after: str, limit: int) -> list[Row]:
+    """The current return of every location, with what its snapshot names of
+    the location, `limit` at a time after the location id `after` (keyset:
+    the primary key of latest_returns, whatever the page)."""
     return list(session.execute(
-        select(CapacityReturn, KnownLocation)
+        select(*_SNAPSHOT_COLUMNS).select_from(LatestReturn)
+        .join(CapacityReturn, CapacityReturn.id == LatestReturn.return_id)
+        .join(KnownLocation, KnownLocation.location_id == LatestReturn.location_id)
+        .where(LatestReturn.location_id > after).order_by(LatestReturn.location_id).limit(limit)).all())
+
+
+def returns_page(session: Session, after: str, limit: int) -> list[Row]:
+    """Every return ever accepted, with what its snapshot names of its
+    location, `limit` at a time after the return id `after` (keyset: the
+    primary key, whatever the page)."""
+    return list(session.execute(
+        select(*_SNAPSHOT_COLUMNS)
         .join(KnownLocation, KnownLocation.location_id == CapacityReturn.location_id)
         .where(CapacityReturn.id > after).order_by(CapacityReturn.id).limit(limit)).all())
 

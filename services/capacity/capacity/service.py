@@ -8,7 +8,6 @@ from eventlet import tpool
 from tracker_common.config import env_float
 from tracker_common.contracts import capacity as bodies
 from tracker_common.contracts.errors import NotFound, TrackerError
-from tracker_common.contracts.events import schema_of
 from tracker_common.contracts.permissions import Principal
 from tracker_common.dependencies import Clock, DatabaseWithOutbox, Telemetry
 from tracker_common.entrypoints import RpcProxy, rpc, subscribe
@@ -21,6 +20,7 @@ from .models import outbox, processed_events
 
 expected = {"expected_exceptions": TrackerError}
 PROVIDERS_TIMEOUT = env_float("RPC_TIMEOUT", 10.0)
+SNAPSHOT_PAGE = 2000  # returns a page when a rebuild does not say (bench/capacity_snapshots.py)
 OTHER_RETURNS = {"workforce": bodies.WorkforceReturnRequest, "visiting": bodies.VisitingReturnRequest,
                  "home_care": bodies.HomeCareReturnRequest}
 
@@ -108,27 +108,22 @@ class CapacityService:
             return returns.stale_locations(uow, self.clock.now(), older_than_hours=hours)
 
     @rpc(**expected)
-    def return_snapshots(self, after="", limit=500):
-        """Every location's current return, page by page (`next` is the
-        `after` of the following page, None at the end)."""
-        page = load(bodies.ReturnSnapshotPage(), {"after": after, "limit": limit})
-        schema = schema_of("capacity.return_submitted")
-        with self.db.unit_of_work() as uow:
-            result = returns.snapshot_page(uow, page["after"], page["limit"])
-        result["snapshots"] = [schema.dump(s) for s in result["snapshots"]]
-        return result
-
-    @rpc(**expected)
-    def return_history_snapshots(self, after="", limit=500):
-        """Every return ever accepted, oldest id first, page by page, as
+    def return_snapshots(self, after="", limit=SNAPSHOT_PAGE):
+        """Every location's current return, page by page, as
         `capacity.return_submitted` carries it (`next` is the `after` of the
         following page, None at the end)."""
         page = load(bodies.ReturnSnapshotPage(), {"after": after, "limit": limit})
-        schema = schema_of("capacity.return_submitted")
         with self.db.unit_of_work() as uow:
-            result = returns.history_snapshot_page(uow, page["after"], page["limit"])
-        result["snapshots"] = [schema.dump(s) for s in result["snapshots"]]
-        return result
+            return returns.snapshot_page(uow, page["after"], page["limit"])
+
+    @rpc(**expected)
+    def return_history_snapshots(self, after="", limit=SNAPSHOT_PAGE):
+        """Every return ever accepted, in return id order, page by page, as
+        `capacity.return_submitted` carries it (`next` is the `after` of the
+        following page, None at the end)."""
+        page = load(bodies.ReturnSnapshotPage(), {"after": after, "limit": limit})
+        with self.db.unit_of_work() as uow:
+            return returns.history_snapshot_page(uow, page["after"], page["limit"])
 
     # -- bulk updates ------------------------------------------------------------
     @rpc(**expected)

@@ -225,27 +225,31 @@ def stale_locations(uow, now: datetime, *, older_than_hours: int) -> list[dict]:
             for facts, submitted in rows]
 
 
-def _snapshot(row: CapacityReturn, facts: KnownLocation) -> dict:
-    """A return as `capacity.return_submitted` carries it."""
+def _snapshot(row) -> dict:
+    """A return as `capacity.return_submitted` carries it on the bus, ready
+    for the wire: its figures as kept (written by the schema's dump when it
+    was accepted), its time in ISO 8601 as the schema writes it. A rebuild
+    reads hundreds of thousands: no schema runs per return here (the
+    consumer loads each with the event's schema, as it loads an event)."""
     return {**row.figures, "return_id": row.id, "location_id": row.location_id, "sequence": row.sequence,
-            "submitted_at": row.submitted_at, "still_true": row.still_true, "source": row.source,
-            "provider_id": facts.provider_id, "la_code": facts.la_code, "sub_icb_code": facts.sub_icb_code}
+            "submitted_at": row.submitted_at.isoformat(), "still_true": row.still_true, "source": row.source,
+            "provider_id": row.provider_id, "la_code": row.la_code, "sub_icb_code": row.sub_icb_code}
 
 
 def snapshot_page(uow, after: str, limit: int) -> dict:
-    """The current return of every location, `limit` at a time after `after`
-    (for rebuilding read models)."""
+    """The current return of every location, `limit` at a time after the
+    location id `after` (for rebuilding read models), as on the wire."""
     rows = repository.current_returns_page(uow.session, after, limit)
-    return {"snapshots": [_snapshot(row, facts) for row, facts in rows],
-            "next": rows[-1][0].location_id if len(rows) == limit else None}
+    return {"snapshots": [_snapshot(row) for row in rows],
+            "next": rows[-1].location_id if len(rows) == limit else None}
 
 
 def history_snapshot_page(uow, after: str, limit: int) -> dict:
     """Every return ever accepted, `limit` at a time after the return id
-    `after` (for rebuilding read models that keep history, such as reports)."""
+    `after` (for rebuilding read models that keep history, such as
+    reports), as on the wire."""
     rows = repository.returns_page(uow.session, after, limit)
-    return {"snapshots": [_snapshot(row, facts) for row, facts in rows],
-            "next": rows[-1][0].id if len(rows) == limit else None}
+    return {"snapshots": [_snapshot(row) for row in rows], "next": rows[-1].id if len(rows) == limit else None}
 
 
 # -- workforce, visiting, home care ----------------------------------------------------
