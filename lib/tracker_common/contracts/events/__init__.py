@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, missing, validate
 
 from .capacity import (BulkUploadProcessed, BulkUploadReceived, OtherReturnSubmitted,
                        ReturnSubmitted)
@@ -141,7 +141,7 @@ def new_event(type: str, data: dict, *, occurred_at: datetime, actor_id: str | N
         raise ContractBroken(f"unknown event type {type!r}")
     schema = schema_of(type)
     try:
-        dumped = schema.dump(data)
+        dumped = _dump(schema, data)
     except (TypeError, ValueError, AttributeError) as wrong:  # a value of the wrong kind for its field
         raise ContractBroken(f"event {type} does not match its contract: {wrong}") from wrong
     problems = shape_problems(schema, dumped)
@@ -149,6 +149,41 @@ def new_event(type: str, data: dict, *, occurred_at: datetime, actor_id: str | N
         raise ContractBroken(f"event {type} does not match its contract: {problems}")
     return Event(str(uuid.uuid4()), type, occurred_at,
                  {"user_id": actor_id, "generic": generic_actor}, correlation_id, data, dumped)
+
+
+_PLANS: dict[int, tuple | None] = {}
+
+
+def _dump(schema: Schema, data) -> dict:
+    """`schema.dump(data)`: for a dict and a plain schema (no hooks, no field
+    with another attribute, a dump default or no attribute at all), each
+    field's own serialisation called directly, without marshmallow's
+    accessors around it (half the cost of a dump, the same result)."""
+    plan = _PLANS.get(id(schema), False)
+    if plan is False:
+        plan = _PLANS[id(schema)] = _plan(schema)
+    if plan is None or type(data) is not dict:
+        return schema.dump(data)
+    dumped = {}
+    for name, key, field in plan[0]:
+        value = data.get(name, missing)
+        if value is not missing:
+            dumped[key] = field._serialize(value, name, data)
+    return dumped
+
+
+def _plan(schema: Schema) -> tuple | None:
+    """(name, key, field) of each field when `_dump` may go the short way."""
+    if schema.many or any(schema._hooks.values()) or type(schema).get_attribute is not Schema.get_attribute \
+            or schema.dict_class is not dict:
+        return None
+    plan = []
+    for name, field in schema.dump_fields.items():
+        if (field.attribute is not None or field.dump_default is not missing or not field._CHECK_ATTRIBUTE
+                or "." in name or hasattr(dict, name)):
+            return None
+        plan.append((name, field.data_key or name, field))
+    return tuple(plan), schema
 
 
 _SHAPES: dict[int, tuple] = {}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, any_, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..models import Contract, LocalAuthority, Location, LocationChange, LocationContact, LocationNote, Provider, \
@@ -74,9 +75,11 @@ def active_care_homes(session: Session) -> list[tuple[str, str]]:
 
 
 def mark_cqc_refreshed(session: Session, location_ids: Iterable[str], at) -> None:
-    """When CQC last vouched for these locations: one statement, not one per row."""
-    session.execute(update(Location).where(Location.id.in_(sorted(location_ids))).values(cqc_refreshed_at=at)
-                    .execution_options(synchronize_session=False))
+    """When CQC last vouched for these locations: one statement, not one per
+    row, the ids in one array parameter."""
+    ids = sorted(location_ids)
+    session.execute(update(Location).where(Location.id == any_(bindparam("ids", ids, type_=ARRAY(String))))
+                    .values(cqc_refreshed_at=at).execution_options(synchronize_session=False))
 
 
 def provider(session: Session, provider_id: str) -> Provider | None:
