@@ -55,10 +55,13 @@ def snapshots_of(recorded_events, location_id: str) -> list[dict]:
     return [m["data"] for m in recorded_events("providers.location_updated") if m["data"]["location_id"] == location_id]
 
 
-def test_a_created_location_stores_the_hash_of_its_cqc_fields(import_cqc, directory):
+def test_a_created_location_stores_the_hash_of_its_cqc_fields(import_cqc, directory, recorded_events, clock):
     import_cqc(england_sample())
     hashes = {stored(directory, i)["cqc_hash"] for i in (ALDER, BIRCH, CEDAR)}
     assert len(hashes) == 3 and all(h and len(h) == 32 for h in hashes)
+    # stored as refreshed by CQC now, announced as it was before the refresh was recorded
+    assert stored(directory, ALDER)["cqc_refreshed_at"] == clock.now()
+    assert snapshots_of(recorded_events, ALDER)[0]["cqc_refreshed_at"] is None
     with directory.engine.connect() as connection:  # never set: SQL NULL, not JSON null
         assert connection.execute(select(func.count()).select_from(Location).where(
             Location.short_stay_services.is_(None))).scalar() == 3

@@ -116,7 +116,7 @@ def import_cqc_directory(uow, source, *, progress=None, max_rejected_ratio: floa
     providers = {row["id"]: SimpleNamespace(**row) for row in repository.provider_rows(session)}
     geocoder = _Geocoder(session)
     counts = {"created": 0, "updated": 0, "unchanged": 0, "deactivated": 0, "reactivated": 0}
-    rejections, seen = [], set()
+    rejections, seen, created = [], set(), set()
     records = iter(reader)
     while batch := list(islice(records, BATCH)):
         normalised = {}
@@ -128,7 +128,7 @@ def import_cqc_directory(uow, source, *, progress=None, max_rejected_ratio: floa
                                    "reason": f"postcode {record.postcode!r}: {exc}"})
         geocoder.prefetch(set(normalised.values()))
         with session.no_autoflush:
-            _apply_batch(uow, batch, normalised, geocoder, hashes, providers, seen, counts, now)
+            _apply_batch(uow, batch, normalised, geocoder, hashes, providers, seen, created, counts, now)
     summary = _summary(reader, rejections)
     if not seen:
         raise CqcImportRefused("The file holds no acceptable location.", summary)
@@ -137,7 +137,8 @@ def import_cqc_directory(uow, source, *, progress=None, max_rejected_ratio: floa
                                f"(more than {max_rejected_ratio:.0%}): nothing was changed.", summary)
     counts["deactivated"] = _deactivate(uow, sorted(repository.active_location_ids(session) - seen), providers,
                                         now)
-    repository.mark_cqc_refreshed(session, seen, now)  # when CQC last vouched for each location
+    # When CQC last vouched for each location (those created have it already).
+    repository.mark_cqc_refreshed(session, seen - created, now)
     summary.update(counts)
     repository.add_import_run(session, ImportRun(id=str(uuid.uuid4()), kind="cqc", source=str(source)[:300],
                                                  status="applied", started_at=now, finished_at=uow.now(),
@@ -166,7 +167,7 @@ def _new_location(record, values: dict, digest: str, now) -> SimpleNamespace:
                            short_stay_services=None, cqc_hash=digest, **_fresh(NEW_LOCATION_USER_FIELDS), **values)
 
 
-def _apply_batch(uow, batch, normalised, geocoder, hashes, providers, seen, counts, now) -> None:
+def _apply_batch(uow, batch, normalised, geocoder, hashes, providers, seen, created, counts, now) -> None:
     session = uow.session
     planned = []
     for record in batch:
@@ -191,8 +192,12 @@ def _apply_batch(uow, batch, normalised, geocoder, hashes, providers, seen, coun
             location = _new_location(record, values, digest, now)
             publish_location(uow, location, action="cqc_created", changes={"created": [None, location.id]},
                              provider=provider, new=True, audit=writes.audit)
+            # Announced as not yet refreshed (as before it is stored), inserted
+            # refreshed: no second write of the row by `mark_cqc_refreshed`.
+            location.cqc_refreshed_at = now
             writes.new_locations.append(location)
             hashes[location.id] = (digest, True)
+            created.add(location.id)
             counts["created"] += 1
             continue
         if known == (digest, True):

@@ -16,9 +16,8 @@ from .cqc_import import (active_location_ids, approved_contracts_by_location, in
 from .geography import (add_import_run, all_commissioner_names, all_outcodes, district_alignment, geography_names,
                         latest_applied_import, local_authorities, outcode, postcode, postcodes_by_code,
                         postcodes_page, sub_icb_codes, upsert_geography)
-from .locations import (active_care_homes, add_change, add_contact, add_contract, add_location, add_note,
-                        add_provider, all_locations, all_providers, approved_contracts, commissioner_name,
-                        commissioner_names, contact, contacts_of, contract, contracts_of, delete_contact, flush,
+from .locations import (active_care_homes, add_change, add_contact, add_contract, add_note, approved_contracts,
+                        commissioner_name, commissioner_names, contact, contacts_of, contract, contracts_of, delete_contact, flush,
                         live_notes, location, location_changes, location_names, locations_after, locations_page,
                         mark_cqc_refreshed, note, open_contract, provider, providers_by_id, requested_contracts)
 
@@ -26,8 +25,7 @@ __all__ = [
     "postcode_swap", "add_import_run", "all_commissioner_names", "all_outcodes", "district_alignment",
     "geography_names", "latest_applied_import", "local_authorities", "outcode", "postcode", "postcodes_by_code",
     "postcodes_page", "sub_icb_codes", "upsert_geography", "active_care_homes", "add_change", "add_contact",
-    "add_contract", "add_location", "add_note", "add_provider", "all_locations", "all_providers",
-    "approved_contracts", "commissioner_name", "commissioner_names", "contact", "contacts_of", "contract",
+    "add_contract", "add_note", "approved_contracts", "commissioner_name", "commissioner_names", "contact", "contacts_of", "contract",
     "contracts_of", "delete_contact", "flush", "live_notes", "location", "location_changes", "location_names",
     "locations_after", "locations_page", "mark_cqc_refreshed", "note", "open_contract", "provider",
     "providers_by_id", "requested_contracts", "active_location_ids", "approved_contracts_by_location",

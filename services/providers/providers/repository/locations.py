@@ -24,14 +24,6 @@ def location(session: Session, location_id: str, *, lock: bool = False) -> Locat
     return session.scalars(query.with_for_update() if lock else query).first()
 
 
-def add_location(session: Session, location: Location) -> None:
-    session.add(location)
-
-
-def all_locations(session: Session) -> list[Location]:
-    return list(session.scalars(select(Location)))
-
-
 def locations_after(session: Session, after: str, limit: int) -> list[Location]:
     """Locations in id order, `limit` of them after the id `after`."""
     return session.scalars(select(Location).where(Location.id > after).order_by(Location.id).limit(limit)).all()
@@ -84,14 +76,6 @@ def mark_cqc_refreshed(session: Session, location_ids: Iterable[str], at) -> Non
 
 def provider(session: Session, provider_id: str) -> Provider | None:
     return session.get(Provider, provider_id)
-
-
-def add_provider(session: Session, provider: Provider) -> None:
-    session.add(provider)
-
-
-def all_providers(session: Session) -> list[Provider]:
-    return list(session.scalars(select(Provider)))
 
 
 def providers_by_id(session: Session, provider_ids: Iterable[str]) -> dict[str, Provider]:
