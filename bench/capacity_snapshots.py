@@ -34,6 +34,8 @@ from capacity.manage import MIGRATIONS_DIR  # noqa: E402
 from capacity.models import Base, CapacityReturn, LatestReturn, outbox, processed_events  # noqa: E402
 from capacity.service import CapacityService  # noqa: E402
 from tracker_common.clock import SystemClock  # noqa: E402
+from tracker_common.config import load_settings  # noqa: E402
+from tracker_common.db import Database  # noqa: E402
 from tracker_common.testing import empty_database, migrated_database_url  # noqa: E402
 
 TYPES = ["dementia_residential", "general_nursing", "general_residential"]
@@ -118,14 +120,18 @@ def main() -> int:
     parser.add_argument("--locations", type=int, default=30_000)
     parser.add_argument("--returns-per-location", type=int, default=10)
     parser.add_argument("--pages", type=int, default=20, help="pages timed at each size, per layer")
+    parser.add_argument("--reuse", action="store_true", help="the scratch database a run of the same sizes filled")
     args = parser.parse_args()
-    url = migrated_database_url("capacity", MIGRATIONS_DIR)
-    db = empty_database(url, Base.metadata, (outbox, processed_events), SystemClock())
-    started = time.perf_counter()
-    fill(db, args.locations, args.returns_per_location)
     total = args.locations * args.returns_per_location
-    print(f"filled {args.locations:,} locations, {total:,} returns in {time.perf_counter() - started:.0f} s",
-          file=sys.stderr)
+    if args.reuse:
+        db = Database(load_settings().database_url("capacity"), (outbox, processed_events), SystemClock())
+    else:
+        url = migrated_database_url("capacity", MIGRATIONS_DIR)
+        db = empty_database(url, Base.metadata, (outbox, processed_events), SystemClock())
+        started = time.perf_counter()
+        fill(db, args.locations, args.returns_per_location)
+        print(f"filled {args.locations:,} locations, {total:,} returns in {time.perf_counter() - started:.0f} s",
+              file=sys.stderr)
     service = CapacityService.__new__(CapacityService)  # the entrypoints' bodies, without a broker
     service.db = db
 
