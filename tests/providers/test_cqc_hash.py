@@ -163,3 +163,21 @@ def test_snapshots_of_updated_and_deregistered_locations_carry_their_contracts_a
     assert snapshots_of(recorded_events, CEDAR)[-1]["active"] is False
     assert snapshots_of(recorded_events, BIRCH)[-1]["overall_rating"] == "Outstanding"
     assert audit_rows(directory, CEDAR)[-1][0] == "cqc_deregistered"
+
+
+def test_a_renamed_provider_is_updated_and_announced_once(import_cqc, directory, recorded_events):
+    from providers.models import Provider
+
+    import_cqc(england_sample())
+    rows = england_sample()
+    for row in (rows[0], rows[2]):  # Alder Care's two homes
+        row.update({"Provider Name": "Alder Care Group Ltd", "Brand ID": "BD7", "Brand Name": "Alder"})
+    summary = import_cqc(rows)
+    assert summary["unchanged"] == 3  # the locations' own fields did not change
+    with directory.unit_of_work() as uow:
+        alder_care = uow.session.get(Provider, "1-100000001")
+        assert (alder_care.name, alder_care.brand_id, alder_care.brand_name, alder_care.version,
+                alder_care.email_domains) == ("Alder Care Group Ltd", "BD7", "Alder", 2, [])
+    announced = [m["data"] for m in recorded_events("providers.organisation_updated")
+                 if m["data"]["organisation_id"] == "1-100000001"]
+    assert [(a["version"], a["name"]) for a in announced] == [(1, "Alder Care Ltd"), (2, "Alder Care Group Ltd")]
