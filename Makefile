@@ -8,7 +8,7 @@ PACKAGES := -e lib -e services/identity -e services/providers -e services/capaci
             -e tools/synthetic_england
 export VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: run test test-unit install install-test services browser keys bus migrate seed admin clean bench-search bench-england
+.PHONY: run test test-unit install install-test services browser keys bus migrate seed admin clean bench-search bench-read-models bench-england
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (found %s)" % sys.version.split()[0]'
@@ -91,6 +91,9 @@ test-unit: $(VENV)/.installed-test  ## the fast tests: rules, contracts and the 
 
 bench-search: install-test services  ## search over England through the gateway, against its floors (docs/performance.md)
 	$(BIN)/python bench/vacancy_search.py
+
+bench-read-models: install-test services  ## England into search and reporting through the bus, and both rebuilt (docs/performance.md)
+	$(BIN)/python bench/read_models_load.py $(BENCH_ARGS)
 
 bench-england: install-test services  ## an England morning: 30,000 returns while people search and report (docs/performance.md)
 	$(BIN)/python bench/england_morning.py $(BENCH_ARGS)
