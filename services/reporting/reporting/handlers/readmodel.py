@@ -1,9 +1,16 @@
 """Keeping the read model: profiles from providers, every return from
 capacity, the geography's names from providers. Each snapshot is applied
 only when newer than what is held (the location's version, the return's
-sequence, the geography's version), in single upserts, so redelivered,
-reordered or replayed events, concurrent consumers and rebuilds interleaved
-with events never make it go back.
+sequence, the geography's version), so redelivered, reordered or replayed
+events, concurrent consumers and rebuilds interleaved with events never
+make it go back.
+
+A batch of snapshots (one event, a batched consumer's few hundred, a
+rebuild's page) is applied set-based, in one transaction: one statement a
+table, and the monthly rollup kept once for the batch: the batch's
+locations are locked (in key order), what they add to the rollup is worked
+out from their figures and areas before and after, and the difference
+added.
 
 Snapshots arrive as loaded by their events' schemas (typed: times are
 datetimes).
@@ -29,10 +36,11 @@ from ..rules import collection_month, month_of, position
 ALL_MONTHS = date.min  # a location's months in the rollup from the first
 
 
-def apply_location_snapshots(session: Session, snapshots: list[dict]) -> int:
+def apply_location_snapshots(session: Session, snapshots: list[dict], *, rollup: bool = True) -> int:
     """Each location's profile, when newer than the one held; a location
-    that moves to other areas moves its months in the rollup. Returns how
-    many were applied."""
+    that moves to other areas moves its months in the rollup (unless
+    `rollup` is False: a rebuild works it out again once at the end).
+    Returns how many were applied."""
     rows = [{"location_id": s["location_id"], "location_version": s["version"], "name": s["name"],
              "provider_id": s["organisation_id"], "provider_name": s.get("provider_name"), "kind": s.get("kind"),
              "postcode": s["postcode"], "la_code": s["la_code"], "sub_icb_code": s["sub_icb_code"],
@@ -42,18 +50,20 @@ def apply_location_snapshots(session: Session, snapshots: list[dict]) -> int:
     if not rows:
         return 0
     repository.lock_locations(session, [row["location_id"] for row in rows])
-    moving = {location_id: ALL_MONTHS for location_id in repository.moving_locations(session, rows)}
+    moving = {location_id: ALL_MONTHS for location_id in repository.moving_locations(session, rows)} \
+        if rollup else {}
     before = repository.rollup_contributions(session, moving)
     applied = repository.upsert_profiles(session, rows)
     repository.update_rollup(session, moving, before)
     return applied
 
 
-def apply_return_snapshots(session: Session, snapshots: list[dict]) -> int:
+def apply_return_snapshots(session: Session, snapshots: list[dict], *, rollup: bool = True) -> int:
     """A return is the location's latest when newer than the one held, and
     its position in its month when newer than that month's; the rollup
-    follows the months' figures. Returns how many were applied (taken as a
-    location's latest or a month's position)."""
+    follows the months' figures (unless `rollup` is False: a rebuild works
+    it out again once at the end). Returns how many were applied (taken as
+    a location's latest or a month's position)."""
     latest = newest_per_key(snapshots, lambda s: s["location_id"], lambda s: s["sequence"])
     if not latest:
         return 0
@@ -62,10 +72,10 @@ def apply_return_snapshots(session: Session, snapshots: list[dict]) -> int:
     # returns' own until its profile comes (a newer return may move it).
     held = repository.lock_locations(session, [s["location_id"] for s in latest])
     changing: dict[str, date] = {}
-    for s in snapshots:
+    for s in snapshots if rollup else ():
         month = month_of(s["submitted_at"])
         changing[s["location_id"]] = min(month, changing.get(s["location_id"], month))
-    changing.update({location_id: ALL_MONTHS for location_id, version in held.items() if version == 0})
+    changing.update({location_id: ALL_MONTHS for location_id, version in held.items() if version == 0 and rollup})
     before = repository.rollup_contributions(session, changing)
 
     taken = set(repository.upsert_latest_returns(session, [

@@ -24,7 +24,7 @@ typed AS (
   SELECT v.location_id, v.month, v.vacancy_type, v.maximum_capacity, v.occupied, v.vacant, k.from_month,
          COALESCE(lag(v.month) OVER (PARTITION BY v.location_id, v.vacancy_type ORDER BY v.month),
                   CAST(:never AS date)) AS previous_month
-  FROM monthly_vacancies v {source}),
+  FROM {source}),
 every_type AS (
   SELECT location_id, month, '' AS vacancy_type, sum(maximum_capacity) AS maximum_capacity,
          sum(occupied) AS occupied, sum(vacant) AS vacant, from_month,
@@ -35,17 +35,30 @@ figures AS (
   FROM typed WHERE month >= from_month
   UNION ALL
   SELECT location_id, month, vacancy_type, maximum_capacity, occupied, vacant, previous_month
-  FROM every_type WHERE month >= from_month)
+  FROM every_type WHERE month >= from_month),
+places AS (
+  SELECT l.location_id, a.area_kind, a.area_code FROM {places}
+  CROSS JOIN LATERAL (VALUES ('england', ''), ('nhs_region', COALESCE(l.nhs_region_code, '')),
+                             ('icb', COALESCE(l.icb_code, '')), ('sub_icb', COALESCE(l.sub_icb_code, '')),
+                             ('local_authority', COALESCE(l.la_code, ''))) AS a(area_kind, area_code))
 SELECT a.area_kind, f.month, a.area_code, f.vacancy_type, f.previous_month,
        sum(f.maximum_capacity) AS maximum_capacity, sum(f.occupied) AS occupied, sum(f.vacant) AS vacant,
        count(*) AS locations
-FROM figures f JOIN report_locations l ON l.location_id = f.location_id
-CROSS JOIN LATERAL (VALUES ('england', ''), ('nhs_region', COALESCE(l.nhs_region_code, '')),
-                           ('icb', COALESCE(l.icb_code, '')), ('sub_icb', COALESCE(l.sub_icb_code, '')),
-                           ('local_authority', COALESCE(l.la_code, ''))) AS a(area_kind, area_code)
+FROM figures f JOIN places a ON a.location_id = f.location_id
 GROUP BY a.area_kind, f.month, a.area_code, f.vacancy_type, f.previous_month"""
-SCOPED = CONTRIBUTIONS.format(source="JOIN scope k ON k.location_id = v.location_id")
-EVERYONE = CONTRIBUTIONS.format(source="CROSS JOIN (SELECT CAST(:never AS date) AS from_month) k")
+# (OFFSET 0 keeps the planner reading each location's figures by its key.)
+SCOPED = CONTRIBUTIONS.format(source="scope k CROSS JOIN LATERAL (SELECT * FROM monthly_vacancies v "
+                                     "WHERE v.location_id = k.location_id OFFSET 0) AS v",
+                              places="scope k JOIN report_locations l ON l.location_id = k.location_id")
+EVERYONE = CONTRIBUTIONS.format(source="monthly_vacancies v CROSS JOIN (SELECT CAST(:never AS date) AS from_month) k",
+                                places="report_locations l")
+
+
+def _no_jit(session: Session) -> None:
+    """No JIT compiling for the upkeep's statements in this transaction: a
+    few thousand rows read by key, where compiling (estimated from a
+    table's size) took seconds."""
+    session.execute(text("SET LOCAL jit = off"))
 
 
 def _scope(scope: dict[str, date]) -> dict:
@@ -58,6 +71,7 @@ def rollup_contributions(session: Session, scope: dict[str, date]) -> list[tuple
     each: rows of (*KEY, *FIGURES)."""
     if not scope:
         return []
+    _no_jit(session)
     return [tuple(row) for row in session.execute(text(f"WITH {SCOPE}{SCOPED}"), _scope(scope))]
 
 
@@ -68,6 +82,7 @@ def update_rollup(session: Session, scope: dict[str, date], before: list[tuple])
     before the change (repository.lock_locations)."""
     if not scope:
         return
+    _no_jit(session)
     columns = list(zip(*before)) if before else [[] for _ in KEY + FIGURES]
     types = ("text", "date", "text", "text", "date", "bigint", "bigint", "bigint", "bigint")
     params = {**_scope(scope), **{f"b_{name}": list(values) for name, values in zip(KEY + FIGURES, columns)}}
