@@ -3,13 +3,14 @@ and figures, the collection windows, the geography. Rows of a batch are
 written in one statement a table, in key order."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from sqlalchemy import case, delete, func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from ..models import Area, CollectionReturn, MonthlyPosition, MonthlyVacancy, ReportLocation
+from ..models import Area
 
 GEOGRAPHY_LOCK = 74_301  # advisory lock: applying a geography
 PROFILE = ("name", "provider_id", "provider_name", "kind", "postcode", "la_code", "sub_icb_code", "icb_code",
@@ -45,41 +46,62 @@ def moving_locations(session: Session, rows: list[dict]) -> list[str]:
                                                                 ("icb", "icb_code"), ("region", "nhs_region_code"))}}))
 
 
+def _unnest(rows: list[dict], columns: dict[str, str]) -> tuple[str, dict]:
+    """`rows` as arrays, a column each ({column: its SQL type}): the SQL that
+    unnests them into rows (in the order given) and its parameters. One
+    statement however many rows, compiled once."""
+    sql = ", ".join(f"CAST(:{c} AS {kind}[])" for c, kind in columns.items())
+    return f"unnest({sql}) AS n({', '.join(columns)})", {c: [row[c] for row in rows] for c in columns}
+
+
+PROFILE_TYPES = {"location_id": "text", "location_version": "int", "name": "text", "provider_id": "text",
+                 "provider_name": "text", "kind": "text", "postcode": "text", "la_code": "text",
+                 "sub_icb_code": "text", "icb_code": "text", "nhs_region_code": "text", "active": "boolean",
+                 "reminders_enabled": "boolean"}
+RETURN_TYPES = {"location_id": "text", "return_sequence": "int", "last_updated_at": "timestamptz",
+                "vacancies": "jsonb", "admission_status": "text", "provider_id": "text", "la_code": "text",
+                "sub_icb_code": "text"}
+
+
 def upsert_profiles(session: Session, rows: list[dict]) -> int:
     """Each location's profile, where newer than the one held: how many were."""
-    statement = insert(ReportLocation).values(rows)
-    return len(session.execute(statement.on_conflict_do_update(
-        index_elements=["location_id"],
-        set_={c: statement.excluded[c] for c in ("location_version", *PROFILE)},
-        where=ReportLocation.location_version < statement.excluded.location_version)
-        .returning(ReportLocation.location_id)).all())
+    rows_sql, params = _unnest(rows, PROFILE_TYPES)
+    columns = ", ".join(PROFILE_TYPES)
+    return len(session.execute(text(
+        f"INSERT INTO report_locations AS l ({columns}) SELECT {columns} FROM {rows_sql} "
+        "ON CONFLICT (location_id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in ("location_version", *PROFILE))
+        + " WHERE l.location_version < excluded.location_version RETURNING l.location_id"), params).all())
 
 
 def upsert_latest_returns(session: Session, rows: list[dict]) -> list[tuple]:
     """Each location's latest return, where newer than the one held; until
     the profile arrives, the return's own alignment stands in. The (location,
     sequence) of those taken."""
-    statement = insert(ReportLocation).values(rows)
-    no_profile_yet = ReportLocation.location_version == 0
-    return [tuple(taken) for taken in session.execute(statement.on_conflict_do_update(
-        index_elements=["location_id"],
-        set_={**{c: statement.excluded[c] for c in ("return_sequence", "last_updated_at", "vacancies",
-                                                    "admission_status")},
-              **{c: case((no_profile_yet, statement.excluded[c]), else_=getattr(ReportLocation, c))
-                 for c in ("provider_id", "la_code", "sub_icb_code")}},
-        where=ReportLocation.return_sequence < statement.excluded.return_sequence)
-        .returning(ReportLocation.location_id, ReportLocation.return_sequence)).all()]
+    rows_sql, params = _unnest([{**row, "vacancies": json.dumps(row["vacancies"])} for row in rows], RETURN_TYPES)
+    columns = ", ".join(RETURN_TYPES)
+    return [tuple(taken) for taken in session.execute(text(
+        f"INSERT INTO report_locations AS l ({columns}) SELECT {columns} FROM {rows_sql} "
+        "ON CONFLICT (location_id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in ("return_sequence", "last_updated_at", "vacancies",
+                                                    "admission_status"))
+        + ", " + ", ".join(f"{c} = CASE WHEN l.location_version = 0 THEN excluded.{c} ELSE l.{c} END"
+                           for c in ("provider_id", "la_code", "sub_icb_code"))
+        + " WHERE l.return_sequence < excluded.return_sequence RETURNING l.location_id, l.return_sequence"),
+        params)]
 
 
 def take_monthly_positions(session: Session, rows: list[dict]) -> list[tuple]:
     """Each (location, month)'s position where newer than the one held; the
     keys of those taken (their rows locked)."""
-    statement = insert(MonthlyPosition).values(rows)
-    return [tuple(key) for key in session.execute(statement.on_conflict_do_update(
-        index_elements=["location_id", "month"],
-        set_={c: statement.excluded[c] for c in ("sequence", "submitted_at")},
-        where=MonthlyPosition.sequence < statement.excluded.sequence)
-        .returning(MonthlyPosition.location_id, MonthlyPosition.month)).all()]
+    rows_sql, params = _unnest(rows, {"location_id": "text", "month": "date", "sequence": "int",
+                                      "submitted_at": "timestamptz"})
+    return [tuple(key) for key in session.execute(text(
+        "INSERT INTO monthly_positions AS p (location_id, month, sequence, submitted_at) "
+        f"SELECT location_id, month, sequence, submitted_at FROM {rows_sql} "
+        "ON CONFLICT (location_id, month) DO UPDATE SET sequence = excluded.sequence, "
+        "submitted_at = excluded.submitted_at WHERE p.sequence < excluded.sequence "
+        "RETURNING p.location_id, p.month"), params)]
 
 
 def replace_monthly_vacancies(session: Session, keys: list[tuple], figures: list[dict]) -> None:
@@ -91,7 +113,11 @@ def replace_monthly_vacancies(session: Session, keys: list[tuple], figures: list
         "WHERE v.location_id = k.id AND v.month = k.month"),
         {"ids": [key[0] for key in keys], "months": [key[1] for key in keys]})
     if figures:
-        session.execute(insert(MonthlyVacancy).values(figures))
+        rows_sql, params = _unnest(figures, {"location_id": "text", "month": "date", "vacancy_type": "text",
+                                             "maximum_capacity": "int", "occupied": "int", "vacant": "int"})
+        session.execute(text(
+            "INSERT INTO monthly_vacancies (location_id, month, vacancy_type, maximum_capacity, occupied, vacant) "
+            f"SELECT location_id, month, vacancy_type, maximum_capacity, occupied, vacant FROM {rows_sql}"), params)
 
 
 def keep_earliest_returns(session: Session, earliest: dict[str, datetime]) -> None:
@@ -105,13 +131,15 @@ def keep_earliest_returns(session: Session, earliest: dict[str, datetime]) -> No
 def widen_collection_windows(session: Session, windows: dict[tuple, list[datetime]]) -> None:
     """The first and last return of each (location, month) within its
     collection window: the least and the greatest of those held and these."""
-    statement = insert(CollectionReturn).values([
-        {"location_id": key[0], "month": key[1], "first_at": at[0], "last_at": at[1]}
-        for key, at in sorted(windows.items())])
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["location_id", "month"],
-        set_={"first_at": func.least(CollectionReturn.first_at, statement.excluded.first_at),
-              "last_at": func.greatest(CollectionReturn.last_at, statement.excluded.last_at)}))
+    rows_sql, params = _unnest([{"location_id": key[0], "month": key[1], "first_at": at[0], "last_at": at[1]}
+                                for key, at in sorted(windows.items())],
+                               {"location_id": "text", "month": "date", "first_at": "timestamptz",
+                                "last_at": "timestamptz"})
+    session.execute(text(
+        "INSERT INTO collection_returns AS c (location_id, month, first_at, last_at) "
+        f"SELECT location_id, month, first_at, last_at FROM {rows_sql} ON CONFLICT (location_id, month) DO UPDATE "
+        "SET first_at = LEAST(c.first_at, excluded.first_at), last_at = GREATEST(c.last_at, excluded.last_at)"),
+        params)
 
 
 def lock_geography(session: Session) -> None:

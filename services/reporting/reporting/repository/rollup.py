@@ -42,8 +42,8 @@ places AS (
                              ('icb', COALESCE(l.icb_code, '')), ('sub_icb', COALESCE(l.sub_icb_code, '')),
                              ('local_authority', COALESCE(l.la_code, ''))) AS a(area_kind, area_code))
 SELECT a.area_kind, f.month, a.area_code, f.vacancy_type, f.previous_month,
-       sum(f.maximum_capacity) AS maximum_capacity, sum(f.occupied) AS occupied, sum(f.vacant) AS vacant,
-       count(*) AS locations
+       CAST(sum(f.maximum_capacity) AS int) AS maximum_capacity, CAST(sum(f.occupied) AS int) AS occupied,
+       CAST(sum(f.vacant) AS int) AS vacant, CAST(count(*) AS int) AS locations
 FROM figures f JOIN places a ON a.location_id = f.location_id
 GROUP BY a.area_kind, f.month, a.area_code, f.vacancy_type, f.previous_month"""
 # (OFFSET 0 keeps the planner reading each location's figures by its key.)
@@ -84,7 +84,7 @@ def update_rollup(session: Session, scope: dict[str, date], before: list[tuple])
         return
     _no_jit(session)
     columns = list(zip(*before)) if before else [[] for _ in KEY + FIGURES]
-    types = ("text", "date", "text", "text", "date", "bigint", "bigint", "bigint", "bigint")
+    types = ("text", "date", "text", "text", "date", "int", "int", "int", "int")
     params = {**_scope(scope), **{f"b_{name}": list(values) for name, values in zip(KEY + FIGURES, columns)}}
     unnest = ", ".join(f"CAST(:b_{name} AS {kind}[])" for name, kind in zip(KEY + FIGURES, types))
     key, figures = ", ".join(KEY), ", ".join(FIGURES)
