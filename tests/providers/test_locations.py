@@ -190,6 +190,26 @@ def test_snapshots_page_through_every_location(directory, homes):
     assert first["snapshots"][0]["sub_icb_code"] == SUB_BARNSLEY
 
 
+def test_a_snapshot_page_carries_each_location_s_notes_and_approved_contracts_as_its_event_does(
+        directory, homes, recorded_events):
+    run(directory, locations.add_note, CARER, ALDER, {"text": "Hoist available; no admissions after 8pm"})
+    run(directory, locations.add_note, CARER, ALDER, {"text": "Lift out of order until Friday"})
+    run(directory, contracts.request_contract, CARER, ALDER,
+        {"commissioner_kind": "local_authority", "commissioner_code": BARNSLEY})
+    pending = run(directory, contracts.pending_contracts, BARNSLEY_APPROVER)
+    run(directory, contracts.decide_contract, BARNSLEY_APPROVER, pending[0]["id"], {"decision": "approve"})
+    announced = recorded_events("providers.location_updated")[-1]["data"]
+
+    page = run(directory, locations.snapshot_page, "", 3)
+    alder, elm = page["snapshots"][0], page["snapshots"][1]
+    assert [n["text"] for n in alder["notes"]] == ["Hoist available; no admissions after 8pm",
+                                                  "Lift out of order until Friday"]
+    assert alder["approved_contracts"] == announced["approved_contracts"] == [
+        {"commissioner_kind": "local_authority", "commissioner_code": BARNSLEY}]
+    assert [n["id"] for n in alder["notes"]] == [n["id"] for n in announced["notes"]]
+    assert elm["notes"] == [] and elm["approved_contracts"] == []
+
+
 def test_the_contact_directory_is_kept_and_its_changes_audited(directory, homes):
     view = run(directory, locations.add_contact, CARER, ALDER,
                {"role": "Deputy manager", "name": "Jo Deputy", "email": "jo@alder.example", "phone": None})

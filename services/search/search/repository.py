@@ -193,18 +193,21 @@ def update_locations(session: Session, changes: list[dict]) -> None:
 
 
 def upsert_directory(session: Session, version: int, postcodes: list, outcodes: list) -> None:
-    """Upsert directory rows, keeping a row from a newer directory."""
-    for model, key, rows in ((SearchPostcode, "postcode", [
-            {"postcode": p, "latitude": lat, "longitude": lon, "la_code": la, "sub_icb_code": sub,
-             "directory_version": version} for p, lat, lon, la, sub in postcodes]),
-            (SearchOutcode, "outcode", [{"outcode": o, "latitude": lat, "longitude": lon,
-                                         "directory_version": version} for o, lat, lon in outcodes])):
-        for start in range(0, len(rows), 2_000):
-            statement = insert(model).values(rows[start:start + 2_000])
-            session.execute(statement.on_conflict_do_update(
-                index_elements=[key],
-                set_={c: statement.excluded[c] for c in rows[0] if c != key},
-                where=model.directory_version <= statement.excluded.directory_version))
+    """Upsert directory rows, keeping a row from a newer directory: the rows
+    sent by the driver in pages of one statement each (a multi-row VALUES
+    compiled by SQLAlchemy costs far more than PostgreSQL takes to run it)."""
+    for model, columns, rows in (
+            (SearchPostcode, ("postcode", "latitude", "longitude", "la_code", "sub_icb_code"), postcodes),
+            (SearchOutcode, ("outcode", "latitude", "longitude"), outcodes)):
+        if not rows:
+            continue
+        name, key = model.__tablename__, columns[0]
+        statement = (f"INSERT INTO {name} ({', '.join(columns)}, directory_version) VALUES %s "
+                     f"ON CONFLICT ({key}) DO UPDATE SET "
+                     + ", ".join(f"{c} = EXCLUDED.{c}" for c in (*columns[1:], "directory_version"))
+                     + f" WHERE {name}.directory_version <= EXCLUDED.directory_version")
+        with session.connection().connection.cursor() as cursor:
+            execute_values(cursor, statement, [(*row, version) for row in rows], page_size=2_000)
 
 
 def drop_directories_before(session: Session, version: int) -> None:

@@ -201,5 +201,9 @@ def snapshot_page(uow, after: str, limit: int) -> dict:
     (for rebuilding read models from scratch)."""
     rows = repository.locations_after(uow.session, after, limit)
     providers = repository.providers_by_id(uow.session, {r.provider_id for r in rows})
-    snapshots = [location_snapshot(uow.session, r, providers.get(r.provider_id)) for r in rows]
+    ids = [r.id for r in rows]
+    contracts = repository.approved_contracts_by_location(uow.session, ids)
+    notes = repository.live_notes_by_location(uow.session, ids)
+    snapshots = [location_snapshot(uow.session, r, providers.get(r.provider_id), contracts=contracts.get(r.id, []),
+                                   notes=notes.get(r.id, [])) for r in rows]
     return {"snapshots": snapshots, "next": rows[-1].id if len(rows) == limit else None}
