@@ -191,19 +191,21 @@ class Database:
             self._read_engine.dispose()
 
 
-def apply_if_newer(session: Session, model, values: dict, *, key: str, version: str = "version") -> bool:
-    """Insert `values`, or update the row when `values[version]` is newer than
-    the stored one; False when the stored row is as new or newer. Safe under
-    concurrent consumers: a second insert of the same key waits for the first
-    and then compares versions instead of failing."""
+def apply_newer(session: Session, model, rows: list[dict], *, key: str, version: str = "version") -> int:
+    """Insert each of `rows`, or update the stored row where the given
+    `version` is newer, in one statement (a key given twice: its newest).
+    Safe under concurrent consumers: an insert of a key being inserted by
+    another waits for it, then compares versions instead of failing; rows
+    are written in key order, so they lock them in the same order and never
+    deadlock. Returns how many rows were inserted or updated."""
+    from .snapshots import newest_per_key
+
+    rows = newest_per_key(rows, lambda row: row[key], lambda row: row[version])
+    if not rows:
+        return 0
     table = model.__table__
-    inserted = session.execute(pg_insert(table).values(**values).on_conflict_do_nothing(
-        index_elements=[key])).rowcount
-    if inserted:
-        return True
-    row = session.get(model, values[key], with_for_update=True, populate_existing=True)
-    if getattr(row, version) >= values[version]:
-        return False
-    for column, value in values.items():
-        setattr(row, column, value)
-    return True
+    statement = pg_insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[key], set_={column: statement.excluded[column] for column in rows[0] if column != key},
+        where=table.c[version] < statement.excluded[version]).returning(table.c[key])
+    return len(session.execute(statement, rows).all())

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from tracker_common.contracts.permissions import Principal
-from tracker_common.db import apply_if_newer
+from tracker_common.db import apply_newer
 
 from .models import BulkUpload, CapacityReturn, KnownLocation, LatestReturn, OtherReturn
 
@@ -18,10 +18,10 @@ NOT_SENDING_CAPACITY = "home_care"  # home care services send the home care retu
 
 
 # -- locations (from providers' snapshots) ---------------------------------------------
-def upsert_location(session: Session, values: dict) -> bool:
-    """Keep a location's snapshot if it is newer than the one held (by its
-    version); False when the one held is as new or newer."""
-    return apply_if_newer(session, KnownLocation, values, key="location_id")
+def upsert_locations(session: Session, rows: list[dict]) -> int:
+    """Keep each location's snapshot that is newer than the one held (by
+    its version), in one statement; how many were."""
+    return apply_newer(session, KnownLocation, rows, key="location_id")
 
 
 def known_location(session: Session, location_id: str, *, lock: bool = False) -> KnownLocation | None:

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from tracker_common.db import apply_if_newer
+from tracker_common.db import apply_newer
 from tracker_common.snapshots import start_rebuild
 
 from .models import (DeliveryAttempt, EmailJob, Location, Notification, ReminderSent, ScheduledRun, Template,
@@ -152,10 +152,10 @@ def delete_email_jobs_done_before(session: Session, cutoff: datetime) -> int:
 REBUILD_LOCK = 74_203  # one rebuild at a time, whatever the number of instances
 
 
-def save_location_if_newer(session: Session, values: dict) -> bool:
-    """Insert or update a location's row when `values` is newer than the
-    one held (by its version); False when it is not."""
-    return apply_if_newer(session, Location, values, key="location_id")
+def save_locations_if_newer(session: Session, rows: list[dict]) -> int:
+    """Insert or update each location's row that is newer than the one held
+    (by its version), in one statement; how many were."""
+    return apply_newer(session, Location, rows, key="location_id")
 
 
 def start_locations_rebuild(session: Session, *, only_if_empty: bool) -> bool:

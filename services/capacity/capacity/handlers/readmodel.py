@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from .. import repository
 
 
-def apply_location_snapshot(session: Session, snapshot: dict) -> bool:
-    """Keep the location's snapshot if newer than the one held; False when it is not."""
-    return repository.upsert_location(session, {
+def location_row(snapshot: dict) -> dict:
+    """What capacity keeps of a location's snapshot."""
+    return {
         "location_id": snapshot["location_id"], "version": snapshot["version"],
         "provider_id": snapshot["organisation_id"], "name": snapshot["name"], "kind": snapshot.get("kind"),
         "postcode": snapshot["postcode"], "la_code": snapshot["la_code"], "sub_icb_code": snapshot["sub_icb_code"],
@@ -30,9 +30,14 @@ def apply_location_snapshot(session: Session, snapshot: dict) -> bool:
         "short_stay_services": list(snapshot.get("short_stay_services") or []),
         "out_of_hours_admissions": snapshot.get("out_of_hours_admissions"),
         "reminders_enabled": snapshot.get("reminders_enabled", True),
-    })
+    }
+
+
+def apply_location_snapshot(session: Session, snapshot: dict) -> bool:
+    """Keep the location's snapshot if newer than the one held; False when it is not."""
+    return apply_location_snapshots(session, [snapshot]) == 1
 
 
 def apply_location_snapshots(session: Session, snapshots: list[dict]) -> int:
     """Apply each snapshot newer-wins; how many were newer."""
-    return sum(apply_location_snapshot(session, snapshot) for snapshot in snapshots)
+    return repository.upsert_locations(session, [location_row(snapshot) for snapshot in snapshots])

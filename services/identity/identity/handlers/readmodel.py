@@ -40,13 +40,13 @@ def _location_row(snapshot: dict) -> dict:
 def apply_organisation_snapshots(session: Session, snapshots: list[dict]) -> int:
     """Apply the organisations' snapshots that are newer than what is held;
     returns how many were."""
-    return sum(repo.upsert_organisation(session, _organisation_row(s)) for s in snapshots)
+    return repo.upsert_organisations(session, [_organisation_row(s) for s in snapshots])
 
 
 def apply_location_snapshots(session: Session, snapshots: list[dict]) -> int:
     """Apply the locations' snapshots that are newer than what is held;
     returns how many were."""
-    return sum(repo.upsert_location(session, _location_row(s)) for s in snapshots)
+    return repo.upsert_locations(session, [_location_row(s) for s in snapshots])
 
 
 def apply_organisation_snapshot(uow, snapshot: dict) -> bool:

@@ -13,8 +13,8 @@ from .mfa import (add_mfa_credential, add_recovery_codes, count_unused_recovery_
                   unused_recovery_code)
 from .organisations import (active_homes_matching, active_locations_with_organisation_kind,
                             get_location, get_locations, get_organisation, organisations_named_like,
-                            organisations_of_kind, organisations_with_ons_code, upsert_location,
-                            upsert_organisation)
+                            organisations_of_kind, organisations_with_ons_code, upsert_locations,
+                            upsert_organisations)
 from .outbox import recorded_events
 from .passwords import (add_password_history, add_password_reset_link, add_reminder_sent, add_terms,
                         current_terms, delete_password_reset_links_expired_before, next_terms_version,

@@ -5,20 +5,20 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker_common.db import apply_if_newer
+from tracker_common.db import apply_newer
 
 from ..models import Location, Organisation
 
 
-def upsert_organisation(session: Session, values: dict) -> bool:
-    """Keep an organisation's row when `values` (its columns) are newer than
-    what is held (by version); False when what is held is as new or newer."""
-    return apply_if_newer(session, Organisation, values, key="id")
+def upsert_organisations(session: Session, rows: list[dict]) -> int:
+    """Keep each organisation's row (its columns) that is newer than what is
+    held (by version), in one statement; how many were."""
+    return apply_newer(session, Organisation, rows, key="id")
 
 
-def upsert_location(session: Session, values: dict) -> bool:
-    """As `upsert_organisation`, for a location."""
-    return apply_if_newer(session, Location, values, key="id")
+def upsert_locations(session: Session, rows: list[dict]) -> int:
+    """As `upsert_organisations`, for locations."""
+    return apply_newer(session, Location, rows, key="id")
 
 
 def get_organisation(session: Session, organisation_id: str) -> Organisation | None:

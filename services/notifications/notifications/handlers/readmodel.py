@@ -38,4 +38,4 @@ def location_row(snapshot: dict) -> dict:
 def apply_location_snapshots(session: Session, snapshots: list[dict]) -> int:
     """Apply each snapshot newer than the location's row (in order); returns
     how many were applied."""
-    return sum(repository.save_location_if_newer(session, location_row(snapshot)) for snapshot in snapshots)
+    return repository.save_locations_if_newer(session, [location_row(snapshot) for snapshot in snapshots])
