@@ -48,6 +48,8 @@ class ReportLocation(Base):
     # its earliest return (months before do not count in the ASC collection).
     first_seen_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
     first_return_at: Mapped[datetime | None] = mapped_column(TZ)
+    # Index ix_report_locations_name_order (migration 0004): the order reports
+    # show locations in (repository.reports.LOCATION_ORDER).
 
 
 class MonthlyPosition(Base):
