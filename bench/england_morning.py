@@ -210,7 +210,7 @@ class Morning:
         growth = {name: end[name][1] / settled[name][1] for name in end if settled[name][1] and name != CLIENT}
         result["rss_end_over_settle_max"] = round(max(growth.values()), 3)
         if self.refused:
-            say("refused, for example:", *self.refused[:3], sep="\n  ")
+            say("refused, for example:\n  " + "\n  ".join(self.refused[:3]))
         return result
 
     def progress(self, t0: float, started: float, length: float, searches: OpenLoop, sampler: Sampler) -> None:
