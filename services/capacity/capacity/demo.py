@@ -198,7 +198,7 @@ def seed_history(db, clock, now: datetime, seed: int = DEFAULT_SEED) -> dict:
                 for when, body in pending:
                     clock.at = when
                     returns.submit_capacity_return(uow, staff, home.location_id,
-                                                   load(bodies.CapacityReturnRequest(), body))
+                                                   load(bodies.CapacityReturnRequest, body))
                 uow.commit()
             counts["returns_sent"] += len(pending)
             counts["homes_sent_to"] += bool(pending)

@@ -40,7 +40,7 @@ class CapacityService:
     @rpc(**expected)
     @answered_once
     def submit_capacity_return(self, actor, location_id, payload):
-        command = load(bodies.CapacityReturnRequest(), payload)
+        command = load(bodies.CapacityReturnRequest, payload)
         with self.db.unit_of_work() as uow:
             result = returns.submit_capacity_return(uow, Principal.from_claims(actor), location_id, command)
             uow.commit(answer=result)
@@ -63,7 +63,7 @@ class CapacityService:
         """Nothing has changed at several locations (or all of the actor's
         own): each refreshed all or nothing on its own; {"refreshed": [...],
         "refused": {location id: [why]}}."""
-        command = load(bodies.StillTrueRequest(), payload or {})
+        command = load(bodies.StillTrueRequest, payload or {})
         with self.db.unit_of_work() as uow:
             result = returns.confirm_still_true_many(uow, Principal.from_claims(actor), command["location_ids"])
             uow.commit(answer=result)
@@ -78,7 +78,7 @@ class CapacityService:
     def return_history(self, actor, location_id, query):
         with self.db.unit_of_work() as uow:
             return returns.return_history(uow, Principal.from_claims(actor), location_id,
-                                          load(bodies.HistoryQuery(), query))
+                                          load(bodies.HistoryQuery, query))
 
     @rpc(**expected)
     @answered_once
@@ -95,7 +95,7 @@ class CapacityService:
     def return_summaries(self, actor, query):
         """When each location (of those the actor may see) last sent its
         return, how stale that is, and its admission status: for lists."""
-        location_ids = load(bodies.SummaryQuery(), query)["location_ids"]
+        location_ids = load(bodies.SummaryQuery, query)["location_ids"]
         with self.db.unit_of_work() as uow:
             return returns.return_summaries(uow, Principal.from_claims(actor), self.clock.now(), location_ids)
 
@@ -103,7 +103,7 @@ class CapacityService:
     def stale_locations(self, query=None):
         """Active locations whose latest return is older than the threshold
         (24 h by default), or that never sent one: for reminder emails."""
-        hours = load(bodies.StaleQuery(), query or {})["older_than_hours"]
+        hours = load(bodies.StaleQuery, query or {})["older_than_hours"]
         with self.db.unit_of_work() as uow:
             return returns.stale_locations(uow, self.clock.now(), older_than_hours=hours)
 
@@ -112,7 +112,7 @@ class CapacityService:
         """Every location's current return, page by page, as
         `capacity.return_submitted` carries it (`next` is the `after` of the
         following page, None at the end)."""
-        page = load(bodies.ReturnSnapshotPage(), {"after": after, "limit": limit})
+        page = load(bodies.ReturnSnapshotPage, {"after": after, "limit": limit})
         with self.db.unit_of_work() as uow:
             return returns.snapshot_page(uow, page["after"], page["limit"])
 
@@ -121,7 +121,7 @@ class CapacityService:
         """Every return ever accepted, in return id order, page by page, as
         `capacity.return_submitted` carries it (`next` is the `after` of the
         following page, None at the end)."""
-        page = load(bodies.ReturnSnapshotPage(), {"after": after, "limit": limit})
+        page = load(bodies.ReturnSnapshotPage, {"after": after, "limit": limit})
         with self.db.unit_of_work() as uow:
             return returns.history_snapshot_page(uow, page["after"], page["limit"])
 
@@ -130,13 +130,13 @@ class CapacityService:
     def bulk_template(self, actor, query=None):
         """The .xlsx template (base64) for the locations the actor may update."""
         with self.db.unit_of_work() as uow:
-            return bulk.bulk_template(uow, Principal.from_claims(actor), load(bodies.BulkTemplateQuery(), query or {}))
+            return bulk.bulk_template(uow, Principal.from_claims(actor), load(bodies.BulkTemplateQuery, query or {}))
 
     @rpc(**expected)
     @answered_once
     def receive_bulk_upload(self, actor, payload):
         """Keep an upload for the background worker; returns its status (received)."""
-        command = load(bodies.BulkUploadRequest(), payload)
+        command = load(bodies.BulkUploadRequest, payload)
         with self.db.unit_of_work() as uow:
             result = bulk.receive_bulk_upload(uow, Principal.from_claims(actor), command)
             uow.commit(answer=result)

@@ -127,25 +127,25 @@ def ensure_person(db, deps, admin_email: str, person: Person, password: str) -> 
     with db.unit_of_work() as uow:
         if repo.get_user_by_email(uow.session, person.email) is not None:
             return False
-        application = handlers.register(uow, load(bodies.RegistrationRequest(), {
+        application = handlers.register(uow, load(bodies.RegistrationRequest, {
             "name": person.name, "email": person.email, "organisation_id": person.organisation_id,
             "location_id": person.location_id, "level": "standard", "job_title": person.job_title}))
         uow.commit()
     with db.unit_of_work() as uow:
         admin = principal_of(uow, repo.get_user_by_email(uow.session, admin_email))
         approved = handlers.decide_application(uow, deps, admin, application["id"],
-                                               load(bodies.DecisionRequest(), {"decision": "approve"}))
+                                               load(bodies.DecisionRequest, {"decision": "approve"}))
         uow.commit()
     user_id = approved["user_id"]
     with db.unit_of_work() as uow:
         one_time = _one_time_password(uow, deps, user_id)
-        handlers.change_password(uow, deps, load(bodies.PasswordChangeRequest(), {
+        handlers.change_password(uow, deps, load(bodies.PasswordChangeRequest, {
             "email": person.email, "current_password": one_time, "new_password": password}))
     if person.roles:
         with db.unit_of_work() as uow:
             admin = principal_of(uow, repo.get_user_by_email(uow.session, admin_email))
             handlers.grant_permissions(uow, deps, admin, user_id,
-                                       load(bodies.GrantRequest(), {"roles": list(person.roles)}))
+                                       load(bodies.GrantRequest, {"roles": list(person.roles)}))
             uow.commit()
     return True
 
@@ -159,7 +159,7 @@ def ensure_terms(db, admin_email: str) -> bool:
         except NotFound:
             pass
         admin = principal_of(uow, repo.get_user_by_email(uow.session, admin_email))
-        handlers.publish_terms(uow, admin, load(bodies.TermsRequest(), {"text": TERMS_OF_USE}))
+        handlers.publish_terms(uow, admin, load(bodies.TermsRequest, {"text": TERMS_OF_USE}))
         uow.commit()
         return True
 

@@ -21,7 +21,7 @@ expected = {"expected_exceptions": TrackerError}
 
 
 def _client(client) -> dict:
-    return load(bodies.ClientInfo(), client or {})
+    return load(bodies.ClientInfo, client or {})
 
 
 class IdentityService:
@@ -40,7 +40,7 @@ class IdentityService:
     @rpc(**expected)
     @answered_once
     def register(self, payload):
-        command = load(bodies.RegistrationRequest(), payload)
+        command = load(bodies.RegistrationRequest, payload)
         with self.db.unit_of_work() as uow:
             application = handlers.register(uow, command)
             try:
@@ -53,7 +53,7 @@ class IdentityService:
     @rpc(**expected)
     @answered_once
     def request_location_access(self, actor, payload):
-        command = load(bodies.AccessRequest(), payload)
+        command = load(bodies.AccessRequest, payload)
         with self.db.unit_of_work() as uow:
             application = handlers.request_location_access(uow, Principal.from_claims(actor), command)
             uow.commit(answer=application)
@@ -67,7 +67,7 @@ class IdentityService:
     @rpc(**expected)
     @answered_once
     def decide_application(self, actor, application_id, payload):
-        command = load(bodies.DecisionRequest(), payload)
+        command = load(bodies.DecisionRequest, payload)
         with self.db.unit_of_work() as uow:
             result = handlers.decide_application(uow, self.settings, Principal.from_claims(actor),
                                                  application_id, command)
@@ -79,7 +79,7 @@ class IdentityService:
     def authenticate(self, payload, client=None):
         """`client`: the caller's address and user agent (`ClientInfo`), for
         the audit of sign-ins."""
-        command = load(bodies.TokenRequest(), payload)
+        command = load(bodies.TokenRequest, payload)
         with self.db.unit_of_work() as uow:
             return handlers.authenticate(uow, self.settings, command, _client(client))
 
@@ -87,21 +87,21 @@ class IdentityService:
     @rpc(**expected)
     def complete_sign_in(self, payload, client=None):
         """The access token, for the `mfa_token` of a sign-in and its code."""
-        command = load(bodies.MfaCodeRequest(), payload)
+        command = load(bodies.MfaCodeRequest, payload)
         with self.db.unit_of_work() as uow:
             return handlers.complete_sign_in(uow, self.settings, command, _client(client))
 
     @rpc(**expected)
     def begin_mfa_enrolment(self, payload):
         """{secret, otpauth_uri} of the authenticator app to set up."""
-        command = load(bodies.MfaTokenRequest(), payload)
+        command = load(bodies.MfaTokenRequest, payload)
         with self.db.unit_of_work() as uow:
             return handlers.begin_enrolment(uow, self.settings, command)
 
     @rpc(**expected)
     def confirm_mfa_enrolment(self, payload, client=None):
         """The access token and ten recovery codes (shown once)."""
-        command = load(bodies.MfaCodeRequest(), payload)
+        command = load(bodies.MfaCodeRequest, payload)
         with self.db.unit_of_work() as uow:
             return handlers.confirm_enrolment(uow, self.settings, command, _client(client))
 
@@ -112,7 +112,7 @@ class IdentityService:
 
     @rpc(**expected)
     def regenerate_recovery_codes(self, actor, payload):
-        command = load(bodies.RecoveryCodesRequest(), payload)
+        command = load(bodies.RecoveryCodesRequest, payload)
         with self.db.unit_of_work() as uow:
             result = handlers.regenerate_recovery_codes(uow, self.settings, Principal.from_claims(actor), command)
             uow.commit()
@@ -127,7 +127,7 @@ class IdentityService:
 
     @rpc(**expected)
     def change_password(self, payload, client=None):
-        command = load(bodies.PasswordChangeRequest(), payload)
+        command = load(bodies.PasswordChangeRequest, payload)
         with self.db.unit_of_work() as uow:
             handlers.change_password(uow, self.settings, command, _client(client))
 
@@ -135,7 +135,7 @@ class IdentityService:
     def request_password_reset(self, payload, client=None):
         """Forgotten password: a link is emailed if an account uses the
         address. Answers None whether or not one does."""
-        command = load(bodies.PasswordResetLinkRequest(), payload)
+        command = load(bodies.PasswordResetLinkRequest, payload)
         with self.db.unit_of_work() as uow:
             handlers.request_password_reset(uow, self.settings, command, _client(client))
 
@@ -143,7 +143,7 @@ class IdentityService:
     def reset_password_with_link(self, payload, client=None):
         """A new password with the emailed link's token: {"email"}. Raises
         InvalidInput naming `token` or `new_password`."""
-        command = load(bodies.PasswordResetRequest(), payload)
+        command = load(bodies.PasswordResetRequest, payload)
         with self.db.unit_of_work() as uow:
             return handlers.reset_password_with_link(uow, self.settings, command, _client(client))
 
@@ -151,20 +151,20 @@ class IdentityService:
     def find_places(self, query):
         """Care homes (by name or postcode) and organisations (by name) to
         apply to: the public application form's search."""
-        text = load(bodies.PlaceQuery(), query)["text"]
+        text = load(bodies.PlaceQuery, query)["text"]
         with self.db.unit_of_work() as uow:
             return handlers.find_places(uow, text)
 
     @rpc(**expected)
     def renew_token(self, token):
         """A fresh access token for the holder of a valid one (web sessions)."""
-        command = load(bodies.TokenRenewal(), {"token": token})
+        command = load(bodies.TokenRenewal, {"token": token})
         with self.db.unit_of_work() as uow:
             return handlers.renew_access_token(uow, self.settings, command["token"])
 
     @rpc(**expected)
     def authenticate_api_key(self, key):
-        command = load(bodies.ApiKeyCheck(), {"key": key})
+        command = load(bodies.ApiKeyCheck, {"key": key})
         with self.db.unit_of_work() as uow:
             claims = handlers.authenticate_api_key(uow, command["key"])
             uow.commit()
@@ -197,7 +197,7 @@ class IdentityService:
     def last_logins(self, actor, query):
         """The last login report of one organisation (the actor's own by
         default). Raises InvalidInput, Forbidden, NotFound."""
-        command = load(bodies.LastLoginQuery(), query)
+        command = load(bodies.LastLoginQuery, query)
         with self.db.unit_of_work() as uow:
             return handlers.last_logins(uow, Principal.from_claims(actor), command)
 
@@ -220,7 +220,7 @@ class IdentityService:
     @rpc(**expected)
     @answered_once
     def grant_permissions(self, actor, user_id, payload):
-        command = load(bodies.GrantRequest(), payload)
+        command = load(bodies.GrantRequest, payload)
         with self.db.unit_of_work() as uow:
             result = handlers.grant_permissions(uow, self.settings, Principal.from_claims(actor),
                                                 user_id, command)
@@ -231,7 +231,7 @@ class IdentityService:
     def audit_trail(self, actor, user_id=None, query=None):
         """Access-control changes, or (`query` kind "sign_ins") sign-ins, newest
         first. Raises Forbidden, NotFound, InvalidInput."""
-        command = load(bodies.AuditQuery(), query or {})
+        command = load(bodies.AuditQuery, query or {})
         with self.db.unit_of_work() as uow:
             if command["kind"] == "sign_ins":
                 return handlers.sign_in_audit(uow, Principal.from_claims(actor), user_id, command)
@@ -241,7 +241,7 @@ class IdentityService:
     @rpc(**expected)
     @answered_once
     def publish_terms(self, actor, payload):
-        command = load(bodies.TermsRequest(), payload)
+        command = load(bodies.TermsRequest, payload)
         with self.db.unit_of_work() as uow:
             result = handlers.publish_terms(uow, Principal.from_claims(actor), command)
             uow.commit(answer=result)
@@ -256,7 +256,7 @@ class IdentityService:
     @rpc(**expected)
     @answered_once
     def create_api_user(self, actor, payload):
-        command = load(bodies.ApiUserRequest(), payload)
+        command = load(bodies.ApiUserRequest, payload)
         with self.db.unit_of_work() as uow:
             result = handlers.create_api_user(uow, self.settings, Principal.from_claims(actor), command)
             uow.commit(answer=result)
@@ -264,7 +264,7 @@ class IdentityService:
 
     @rpc(**expected)
     def create_api_key(self, actor, user_id, payload):
-        command = load(bodies.ApiKeyRequest(), payload)
+        command = load(bodies.ApiKeyRequest, payload)
         with self.db.unit_of_work() as uow:
             result = handlers.create_api_key(uow, Principal.from_claims(actor), user_id, command)
             uow.commit()
@@ -290,7 +290,7 @@ class IdentityService:
         one of user_ids, location_ids, commissioner_code). Returns a
         `ContactList`: {"contacts": [{user_id, email, name, location_ids}],
         "routed_to"}, sorted by email. Raises InvalidInput for a bad query."""
-        command = load(bodies.ContactsQuery(), query)
+        command = load(bodies.ContactsQuery, query)
         with self.db.unit_of_work() as uow:
             return handlers.resolve_contacts(uow, command)
 

@@ -81,8 +81,8 @@ def seed_homes(db, seed: int = DEFAULT_SEED) -> dict:
                 counts["left_not_set_up"] += 1
             else:
                 services, profile = home_setup(view, seed)
-                locations.update_services(uow, staff, location_id, load(bodies.ServicesUpdate(), services))
-                locations.update_profile(uow, staff, location_id, load(bodies.ProfileUpdate(), profile))
+                locations.update_services(uow, staff, location_id, load(bodies.ServicesUpdate, services))
+                locations.update_profile(uow, staff, location_id, load(bodies.ProfileUpdate, profile))
                 uow.commit()
                 counts["set_up"] += 1
         progress(done)

@@ -42,7 +42,7 @@ class ProvidersService:
     def locate_postcode(self, postcode):
         """Where a typed postcode is (or its district, when the directory does
         not know it): InvalidInput for a malformed one, NotFound when unknown."""
-        command = load(bodies.Postcode(), {"postcode": postcode})
+        command = load(bodies.Postcode, {"postcode": postcode})
         with self.db.unit_of_work() as uow:
             return geography.locate(uow.session, command["postcode"]).to_dict()
 
@@ -54,25 +54,25 @@ class ProvidersService:
     @rpc(**expected)
     def list_locations(self, actor, query):
         return self._read(locations.list_locations, Principal.from_claims(actor),
-                          load(bodies.LocationQuery(), query))
+                          load(bodies.LocationQuery, query))
 
     @rpc(**expected)
     @answered_once
     def update_profile(self, actor, location_id, payload):
         return self._write(locations.update_profile, Principal.from_claims(actor), location_id,
-                           load(bodies.ProfileUpdate(), payload))
+                           load(bodies.ProfileUpdate, payload))
 
     @rpc(**expected)
     @answered_once
     def update_services(self, actor, location_id, payload):
         return self._write(locations.update_services, Principal.from_claims(actor), location_id,
-                           load(bodies.ServicesUpdate(), payload))
+                           load(bodies.ServicesUpdate, payload))
 
     @rpc(**expected)
     @answered_once
     def set_reminders(self, actor, location_id, payload):
         return self._write(locations.set_reminders, Principal.from_claims(actor), location_id,
-                           load(bodies.ReminderSetting(), payload))
+                           load(bodies.ReminderSetting, payload))
 
     @rpc(**expected)
     @answered_once
@@ -87,13 +87,13 @@ class ProvidersService:
     @answered_once
     def add_note(self, actor, location_id, payload):
         return self._write(locations.add_note, Principal.from_claims(actor), location_id,
-                           load(bodies.NoteBody(), payload))
+                           load(bodies.NoteBody, payload))
 
     @rpc(**expected)
     @answered_once
     def edit_note(self, actor, location_id, note_id, payload):
         return self._write(locations.edit_note, Principal.from_claims(actor), location_id, note_id,
-                           load(bodies.NoteBody(), payload))
+                           load(bodies.NoteBody, payload))
 
     @rpc(**expected)
     @answered_once
@@ -104,13 +104,13 @@ class ProvidersService:
     @answered_once
     def add_contact(self, actor, location_id, payload):
         return self._write(locations.add_contact, Principal.from_claims(actor), location_id,
-                           load(bodies.ContactBody(), payload))
+                           load(bodies.ContactBody, payload))
 
     @rpc(**expected)
     @answered_once
     def update_contact(self, actor, location_id, contact_id, payload):
         return self._write(locations.update_contact, Principal.from_claims(actor), location_id, contact_id,
-                           load(bodies.ContactBody(), payload))
+                           load(bodies.ContactBody, payload))
 
     @rpc(**expected)
     @answered_once
@@ -122,7 +122,7 @@ class ProvidersService:
     @answered_once
     def request_contract(self, actor, location_id, payload):
         return self._write(contracts.request_contract, Principal.from_claims(actor), location_id,
-                           load(bodies.ContractRequest(), payload))
+                           load(bodies.ContractRequest, payload))
 
     @rpc(**expected)
     def pending_contracts(self, actor):
@@ -132,7 +132,7 @@ class ProvidersService:
     @answered_once
     def decide_contract(self, actor, contract_id, payload):
         return self._write(contracts.decide_contract, Principal.from_claims(actor), contract_id,
-                           load(bodies.ContractDecision(), payload))
+                           load(bodies.ContractDecision, payload))
 
     @rpc(**expected)
     @answered_once
@@ -144,7 +144,7 @@ class ProvidersService:
     def location_snapshots(self, after="", limit=500):
         """Every location's current snapshot, page by page (`next` is the
         `after` of the following page, None at the end)."""
-        page = load(bodies.SnapshotPage(), {"after": after, "limit": limit})
+        page = load(bodies.SnapshotPage, {"after": after, "limit": limit})
         schema = EVENTS["providers.location_updated"]()
         result = self._read(locations.snapshot_page, page["after"], page["limit"])
         result["snapshots"] = [schema.dump(s) for s in result["snapshots"]]
@@ -165,6 +165,6 @@ class ProvidersService:
         """The postcode directory and its version, page by page, as
         `providers.postcodes_published` carries it (`next` is the `after` of
         the following page, None at the end)."""
-        page = load(bodies.PostcodePage(), {"after": after, "limit": limit})
+        page = load(bodies.PostcodePage, {"after": after, "limit": limit})
         with self.db.unit_of_work() as uow:
             return geography.postcode_snapshot_page(uow.session, page["after"], page["limit"])

@@ -118,7 +118,7 @@ def _as_command(figures: dict) -> dict:
                                    "vacant_reserved", "vacant_accepting", "vacant_not_available",
                                    "not_available_reason", "flexible") if k in v}
                  for v in figures.get("vacancies") or []]
-    return load(CapacityReturnRequest(), {
+    return load(CapacityReturnRequest, {
         "vacancies": vacancies, "short_stay_prices": dict(figures.get("short_stay_prices") or {}),
         "confirm_over_registered_capacity": bool(figures.get("over_registered_capacity"))})
 
