@@ -25,7 +25,7 @@ import json
 import random
 import statistics
 import time
-from datetime import date, datetime, timezone
+from datetime import date
 
 from sqlalchemy import text
 
@@ -34,7 +34,7 @@ from reporting.handlers.readmodel import apply_geography, apply_location_snapsho
 from reporting.handlers.rebuild import rebuild
 from reporting.handlers.reports import utilisation
 from reporting.manage import MIGRATIONS_DIR
-from reporting.models import Base, outbox, processed_events
+from reporting.models import outbox, processed_events
 from reporting.rules import add_months
 from tracker_common.clock import SystemClock
 from tracker_common.contracts.permissions import Principal, Role
@@ -116,6 +116,7 @@ def load(database: Database, profiles: list, history: list, batch: int) -> float
     rate = len(loaded) / (time.perf_counter() - started)
     with database.engine.connect() as connection:
         connection.execute(text("ANALYZE"))
+        connection.commit()  # statistics are kept only when committed
     return rate
 
 
@@ -151,6 +152,7 @@ def rebuilt(database: Database, profiles: list, history: list) -> float:
     seconds = time.perf_counter() - started
     with database.engine.connect() as connection:
         connection.execute(text("ANALYZE"))
+        connection.commit()  # statistics are kept only when committed
     return seconds
 
 

@@ -20,8 +20,8 @@ DIMENSIONS = {
 }
 # ... and over the monthly rollup r, for the dimensions it holds.
 ROLLUP_DIMENSIONS = {
-    "month": "to_char(r.month, 'YYYY-MM')", "vacancy_type": "r.vacancy_type", "local_authority": "NULLIF(r.area_code, '')",
-    "sub_icb": "NULLIF(r.area_code, '')", "icb": "NULLIF(r.area_code, '')", "nhs_region": "NULLIF(r.area_code, '')",
+    "month": "to_char(r.month, 'YYYY-MM')", "vacancy_type": "r.vacancy_type",
+    **{area: "NULLIF(r.area_code, '')" for area in ("local_authority", "sub_icb", "icb", "nhs_region")},
 }
 # Locations in the order reports show them, as rules.ordered sorts them in
 # Python: the name in lower case (the code where there is no name), code
