@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from sqlalchemy import create_engine, text
 
 from reporting import repository
@@ -15,9 +16,17 @@ ROLLUP = ("SELECT area_kind, month, area_code, vacancy_type, previous_month, max
           "locations FROM monthly_rollup")
 
 
-def test_the_migration_fills_the_rollup_from_the_figures_held():
+@pytest.fixture
+def migrated_database_url():
+    """A database of its own, migrated only up to the revision before the rollup."""
     url = os.environ["TEST_DATABASE_URL_TEMPLATE"].format(service="reporting_rollup_migration")
     drop_database(url)
+    yield url
+    drop_database(url)
+
+
+def test_the_migration_fills_the_rollup_from_the_figures_held(migrated_database_url):
+    url = migrated_database_url
     upgrade(MIGRATIONS, url, "0002")
     engine = create_engine(url)
     try:
@@ -47,4 +56,3 @@ def test_the_migration_fills_the_rollup_from_the_figures_held():
             ("E38000006", 1), ("", 1), ("E38000146", 1)}
     finally:
         engine.dispose()
-        drop_database(url)

@@ -137,8 +137,9 @@ def widen_collection_windows(session: Session, windows: dict[tuple, list[datetim
                                 "last_at": "timestamptz"})
     session.execute(text(
         "INSERT INTO collection_returns AS c (location_id, month, first_at, last_at) "
-        f"SELECT location_id, month, first_at, last_at FROM {rows_sql} ON CONFLICT (location_id, month) DO UPDATE "
-        "SET first_at = LEAST(c.first_at, excluded.first_at), last_at = GREATEST(c.last_at, excluded.last_at)"),
+        f"SELECT location_id, month, first_at, last_at FROM {rows_sql} "
+        "ON CONFLICT (location_id, month) DO UPDATE SET first_at = LEAST(c.first_at, excluded.first_at), "
+        "last_at = GREATEST(c.last_at, excluded.last_at)"),
         params)
 
 
