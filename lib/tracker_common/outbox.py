@@ -39,7 +39,7 @@ def _within_bytes(claimed: list, limit: int) -> list[int]:
 
 class OutboxRelay:
     def __init__(self, service: str, engine: Engine, outbox: Table, amqp_uri: str, clock,
-                 batch_size: int = 200, retention: timedelta = timedelta(hours=24),
+                 batch_size: int = 1_000, retention: timedelta = timedelta(hours=24),
                  batch_bytes: int = 4_000_000):
         self.service = service
         self.batch_bytes = batch_bytes
