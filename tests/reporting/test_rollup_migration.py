@@ -2,12 +2,11 @@
 a read model already holds: what it fills is what keeping it gives."""
 from __future__ import annotations
 
-import os
-
 import pytest
 from sqlalchemy import create_engine, text
 
 from reporting import repository
+from tracker_common.config import load_settings
 from tracker_common.migrations import drop_database, upgrade
 
 from .conftest import MIGRATIONS
@@ -19,7 +18,7 @@ ROLLUP = ("SELECT area_kind, month, area_code, vacancy_type, previous_month, max
 @pytest.fixture
 def migrated_database_url():
     """A database of its own, migrated only up to the revision before the rollup."""
-    url = os.environ["TEST_DATABASE_URL_TEMPLATE"].format(service="reporting_rollup_migration")
+    url = load_settings().database_url("reporting_rollup_migration")
     drop_database(url)
     yield url
     drop_database(url)
