@@ -87,9 +87,10 @@ class System:
         self.manage("providers", "import-postcodes", str(demo_data / "ONSPD.csv"))
         self.manage("providers", "import-cqc", str(demo_data / "HSCA_Active_Locations.csv"))
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, **env: str) -> None:
         """Start a process; `name` is a service, "gateway", or a second
-        instance of a service ("search-2": same service, same queues)."""
+        instance of a service ("search-2": same service, same queues);
+        `env` adds to its environment (EVENT_BATCH_SIZE="5")."""
         if name == "gateway":
             command = [PYTHON, "-m", "gunicorn", "-c", "gateway/gunicorn.conf.py", "gateway.wsgi:app"]
         elif name == "mail":
@@ -99,7 +100,7 @@ class System:
             service = name.split("-", 1)[0]
             command = [PYTHON, "-m", "nameko", "run", "--config", "deploy/nameko.yaml", f"{service}.service"]
         extra = {"METRICS_PORT": str(self.identity_metrics_port)} if name == "identity" else {}
-        self.group.start(name, command, **extra)
+        self.group.start(name, command, **extra, **env)
 
     @property
     def processes(self) -> dict:

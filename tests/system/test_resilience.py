@@ -29,7 +29,9 @@ def test_a_consumer_killed_mid_stream_loses_nothing_and_ends_at_the_newest_snaps
             "name": f"Home {location_id} v{version}", "postcode": "S70 9ZZ", "la_code": "E08000016",
             "sub_icb_code": "02P", "active": True})
         for version in range(1, 6) for location_id in locations])
-    system.start("identity")
+    # Small batches, so that a kill lands mid-stream even on a busy machine
+    # (500 at a time, the whole burst is applied in two transactions).
+    system.start("identity", EVENT_BATCH_SIZE="5")
 
     def processed() -> int:
         """How far the snapshots have got: their versions summed (5 a location when all are in).
